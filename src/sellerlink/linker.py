@@ -1,0 +1,581 @@
+"""The pipeline: accounts -> fingerprints -> candidate pairs -> scores -> graph -> clusters -> leads.
+
+Example:
+    >>> from sellerlink import Linker
+    >>> accounts = [
+    ...     {"account_id": "old", "display_name": "Budi Thrift", "phones": ["0812-3456-7890"]},
+    ...     {"account_id": "new", "display_name": "thr1ft_budi", "bio": "wa.me/6281234567890"},
+    ...     {"account_id": "other", "display_name": "Sari Preloved", "phones": ["0813-1111-2222"]},
+    ... ]
+    >>> result = Linker().link(accounts)
+    >>> result.clusters["old"] == result.clusters["new"] != result.clusters["other"]
+    True
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+
+from .blocking import merge_pairs, pairs_from_keys
+from .config import DEFAULT_LIMITS, Limits
+from .records import Account, load_accounts
+from .scoring import TERM_SIGNAL, TERMS, Scorer
+from .signals.base import Evidence, Signal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Linker",
+    "Fingerprints",
+    "PairTable",
+    "Match",
+    "LinkResult",
+    "Lead",
+    "TraceResult",
+    "default_signals",
+    "RECOMMENDED_THRESHOLD",
+]
+
+log = logging.getLogger(__name__)
+
+#: The probability at or above which a lead is reported by default. Chosen on generated
+#: marketplaces to keep precision of flagged accounts at or above 99% (benchmarks/README.md).
+RECOMMENDED_THRESHOLD = 0.5
+
+
+def default_signals(*, limits: Limits = DEFAULT_LIMITS, workers: int = 1) -> list[Signal]:
+    """The four built-in signals with default settings."""
+    from .signals.contacts import ContactsSignal
+    from .signals.names import NamesSignal
+    from .signals.photos import PhotosSignal
+    from .signals.phrasing import PhrasingSignal
+
+    return [
+        NamesSignal(),
+        ContactsSignal(),
+        _with(PhotosSignal, limits=limits, workers=workers),
+        PhrasingSignal(),
+    ]
+
+
+def _with(cls: Any, **kwargs: Any) -> Any:
+    """Construct ``cls`` with the keyword arguments it accepts."""
+    import inspect
+
+    params = inspect.signature(cls).parameters
+    return cls(**{k: v for k, v in kwargs.items() if k in params})
+
+
+def _progress(iterable: Iterable[Any], *, enabled: bool | None, desc: str, total: int | None = None) -> Iterable[Any]:
+    if enabled is False:
+        return iterable
+    if enabled is None:
+        import sys
+
+        if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+            return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=False)
+
+
+# ---------------------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class Fingerprints:
+    """Per-signal columnar tables over a batch of accounts (row i = ``accounts[i]``)."""
+
+    accounts: list[Account]
+    tables: dict[str, Any]
+
+    @property
+    def ids(self) -> list[str]:
+        return [a.account_id for a in self.accounts]
+
+
+@dataclass
+class Match:
+    """One scored pair with its evidence (the object form of a row of :class:`PairTable`)."""
+
+    left: str
+    right: str
+    score: float
+    weights: dict[str, float]
+    evidence: list[Evidence]
+
+    def summary(self, max_items: int = 4) -> str:
+        """A short readable line: the strongest pieces of evidence first."""
+        items = sorted(self.evidence, key=lambda e: -e.weight)
+        parts = []
+        for e in items[:max_items]:
+            if e.signal == "photos":
+                what = f"photo {_short(e.left)} ~ {_short(e.right)}"
+            elif e.left == e.right:
+                what = f"{e.kind} {e.left!r}"
+            else:
+                what = f"{e.kind} {e.left!r} ~ {e.right!r}"
+            share = f", shared by {e.shared_by}" if e.shared_by > 2 else ""
+            parts.append(f"{what} ({e.weight:+.1f}{share})")
+        return "; ".join(parts) if parts else "no evidence"
+
+    def _repr_html_(self) -> str:
+        from .report import match_html
+
+        return match_html(self)
+
+
+def _short(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+class PairTable:
+    """Scored candidate pairs, columnar: aligned arrays of rows, features, weights, scores."""
+
+    def __init__(
+        self,
+        fingerprints: Fingerprints,
+        signals: Sequence[Signal],
+        scorer: Scorer,
+        left: np.ndarray,
+        right: np.ndarray,
+        features: dict[str, np.ndarray],
+    ) -> None:
+        self.fingerprints = fingerprints
+        self.signals = list(signals)
+        self.scorer = scorer
+        self.left = left
+        self.right = right
+        self.features = features
+        self.term_weights = scorer.term_weights(features)
+        self.score = scorer.predict_proba(features)
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    def signal_weights(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for t, w in self.term_weights.items():
+            s = TERM_SIGNAL[t]
+            out[s] = out[s] + w if s in out else w.copy()
+        return out
+
+    def select(self, mask: np.ndarray) -> PairTable:
+        sub = PairTable.__new__(PairTable)
+        sub.fingerprints = self.fingerprints
+        sub.signals = self.signals
+        sub.scorer = self.scorer
+        sub.left = self.left[mask]
+        sub.right = self.right[mask]
+        sub.features = {k: v[mask] for k, v in self.features.items()}
+        sub.term_weights = {k: v[mask] for k, v in self.term_weights.items()}
+        sub.score = self.score[mask]
+        return sub
+
+    def match(self, k: int) -> Match:
+        """The pair at position ``k`` with its evidence, weights filled in."""
+        i, j = int(self.left[k]), int(self.right[k])
+        accounts = self.fingerprints.accounts
+        term_w = {t: float(self.term_weights[t][k]) for t in TERMS}
+        sig_w: dict[str, float] = {}
+        for t, w in term_w.items():
+            sig_w[TERM_SIGNAL[t]] = sig_w.get(TERM_SIGNAL[t], 0.0) + w
+        evidence: list[Evidence] = []
+        for sig in self.signals:
+            items = sig.explain(self.fingerprints.tables[sig.name], i, j)
+            total = sig_w.get(sig.name, 0.0)
+            evidence.extend(_spread(items, total))
+        evidence.sort(key=lambda e: -e.weight)
+        return Match(
+            left=accounts[i].account_id,
+            right=accounts[j].account_id,
+            score=float(self.score[k]),
+            weights=sig_w,
+            evidence=evidence,
+        )
+
+    def to_frame(self, *, evidence: bool = False) -> pd.DataFrame:
+        """One row per pair: ids, score, per-signal weights (and a readable evidence summary)."""
+        import pandas as pd
+
+        ids = np.array(self.fingerprints.ids, dtype=object)
+        data: dict[str, Any] = {
+            "left_id": ids[self.left] if len(self.left) else np.array([], dtype=object),
+            "right_id": ids[self.right] if len(self.right) else np.array([], dtype=object),
+            "score": self.score,
+        }
+        for s, w in self.signal_weights().items():
+            data[f"w_{s}"] = w
+        df = pd.DataFrame(data)
+        if evidence:
+            df["evidence"] = [self.match(k).summary() for k in range(len(self))]
+        return df.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _spread(items: list[Evidence], total: float) -> list[Evidence]:
+    """Give a signal's weight to its evidence items, in proportion to similarity x rarity."""
+    from dataclasses import replace
+
+    if not items:
+        return []
+    raw = [max(e.similarity, 0.0) / max(1.0, math.log2(max(e.shared_by, 2))) for e in items]
+    s = sum(raw) or 1.0
+    return [replace(e, weight=total * r / s) for e, r in zip(items, raw)]
+
+
+@dataclass
+class LinkResult:
+    """Everything :meth:`Linker.link` found: scored pairs, the graph and the clusters."""
+
+    fingerprints: Fingerprints
+    pairs: PairTable
+    graph: nx.Graph
+    clusters: dict[str, int]
+    threshold: float
+
+    def clusters_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(
+            {"account_id": list(self.clusters), "cluster_id": list(self.clusters.values())}
+        )
+
+    def matches(self, *, min_score: float | None = None) -> list[Match]:
+        t = self.threshold if min_score is None else min_score
+        order = np.argsort(-self.pairs.score, kind="stable")
+        return [self.pairs.match(int(k)) for k in order if self.pairs.score[k] >= t]
+
+    def cluster_members(self) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for a, c in self.clusters.items():
+            out.setdefault(c, []).append(a)
+        return out
+
+
+@dataclass
+class Lead:
+    """A live account traced to a known violator, with the path and the evidence on it."""
+
+    account_id: str
+    violator_id: str
+    score: float
+    path: list[str]
+    pair_rows: list[int] = field(default_factory=list, repr=False)
+    pairs: PairTable | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def steps(self) -> list[Match]:
+        """The evidence of each edge along the path (computed on first use)."""
+        cached = self.__dict__.get("_steps")
+        if cached is None:
+            cached = [self.pairs.match(k) for k in self.pair_rows] if self.pairs is not None else []
+            self.__dict__["_steps"] = cached
+        return cached
+
+    @property
+    def direct(self) -> bool:
+        return len(self.path) == 2
+
+    def summary(self) -> str:
+        if self.direct and self.steps:
+            return self.steps[0].summary()
+        hops = []
+        for m in self.steps:
+            hops.append(f"[{m.left} -> {m.right}: {m.summary(max_items=2)}]")
+        return "via " + " -> ".join(self.path[1:-1]) + ": " + " ".join(hops)
+
+    def _repr_html_(self) -> str:
+        from .report import lead_html
+
+        return lead_html(self)
+
+
+@dataclass
+class TraceResult:
+    """Leads for every live account, best first."""
+
+    leads: list[Lead]
+    threshold: float
+    link: LinkResult
+
+    def to_frame(self, *, all_leads: bool = False) -> pd.DataFrame:
+        """``account_id, violator_id, score, evidence, hops`` — best leads first.
+
+        By default only leads at or above the threshold; ``all_leads=True`` keeps all.
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "account_id": ld.account_id,
+                "violator_id": ld.violator_id,
+                "score": round(ld.score, 6),
+                "evidence": ld.summary(),
+                "hops": len(ld.path) - 1,
+            }
+            for ld in self.leads
+            if all_leads or ld.score >= self.threshold
+        ]
+        df = pd.DataFrame(rows, columns=["account_id", "violator_id", "score", "evidence", "hops"])
+        return df.sort_values(["score", "account_id"], ascending=[False, True], kind="stable").reset_index(
+            drop=True
+        )
+
+    def top(self) -> dict[str, Lead]:
+        """The best lead per account (above the threshold)."""
+        best: dict[str, Lead] = {}
+        for ld in self.leads:
+            if ld.score >= self.threshold and (
+                ld.account_id not in best or ld.score > best[ld.account_id].score
+            ):
+                best[ld.account_id] = ld
+        return best
+
+    def _repr_html_(self) -> str:
+        from .report import trace_table_html
+
+        return trace_table_html(self)
+
+
+# ---------------------------------------------------------------------------------------
+# the linker
+
+
+class Linker:
+    """Fingerprint, link and trace seller accounts.
+
+    Args:
+        signals: the signal modules (default: names, contacts, photos, phrasing).
+        scorer: turns features into calibrated probabilities (default: shipped weights).
+        threshold: the probability at or above which pairs become graph edges and leads
+            are reported (default :data:`RECOMMENDED_THRESHOLD`).
+        max_block: blocking keys held by more accounts than this are dropped.
+        max_hops: how many graph edges a trace may follow from an account to a violator.
+        workers: worker threads for photo hashing and batch comparisons.
+        progress: show progress bars (None: only on an interactive terminal).
+        limits: input limits.
+    """
+
+    def __init__(
+        self,
+        signals: Sequence[Signal] | None = None,
+        scorer: Scorer | None = None,
+        *,
+        threshold: float = RECOMMENDED_THRESHOLD,
+        max_block: int = 200,
+        max_hops: int = 2,
+        workers: int = 1,
+        progress: bool | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold must be a probability strictly between 0 and 1, got {threshold}")
+        if max_hops < 1:
+            raise ValueError("max_hops must be at least 1")
+        self.signals = list(signals) if signals is not None else default_signals(limits=limits, workers=workers)
+        self.scorer = scorer if scorer is not None else Scorer()
+        self.threshold = threshold
+        self.max_block = max_block
+        self.max_hops = max_hops
+        self.workers = workers
+        self.progress = progress
+        self.limits = limits
+
+    # -- stages -----------------------------------------------------------------------
+    def fingerprint(self, accounts: Any) -> Fingerprints:
+        accs = load_accounts(accounts, limits=self.limits)
+        tables: dict[str, Any] = {}
+        for sig in _progress(self.signals, enabled=self.progress, desc="fingerprinting"):
+            log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
+            tables[sig.name] = sig.fingerprint(accs)
+        return Fingerprints(accs, tables)
+
+    def candidate_pairs(self, fps: Fingerprints) -> tuple[np.ndarray, np.ndarray]:
+        parts = []
+        for sig in self.signals:
+            rows, keys = sig.candidate_keys(fps.tables[sig.name])
+            parts.append(pairs_from_keys(rows, keys, max_block=self.max_block))
+            log.info("%s proposed %d candidate pairs", sig.name, len(parts[-1][0]))
+        return merge_pairs(parts)
+
+    def compare(self, fps: Fingerprints, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
+        features: dict[str, np.ndarray] = {}
+        for sig in self.signals:
+            feats = sig.compare(fps.tables[sig.name], left, right)
+            features.update(feats.values)
+        return features
+
+    def score_pairs(self, accounts: Any) -> PairTable:
+        fps = self.fingerprint(accounts)
+        left, right = self.candidate_pairs(fps)
+        log.info("%d candidate pairs over %d accounts", len(left), len(fps.accounts))
+        return PairTable(fps, self.signals, self.scorer, left, right, self.compare(fps, left, right))
+
+    # -- link -------------------------------------------------------------------------
+    def link(self, accounts: Any) -> LinkResult:
+        """Score candidate pairs, build the graph and cluster it."""
+        pairs = self.score_pairs(accounts)
+        graph = build_graph(pairs, self.threshold)
+        clusters = cluster_graph(graph, [a.account_id for a in pairs.fingerprints.accounts])
+        return LinkResult(pairs.fingerprints, pairs, graph, clusters, self.threshold)
+
+    # -- trace ------------------------------------------------------------------------
+    def trace(self, accounts: Any, watchlist: Any, *, threshold: float | None = None) -> TraceResult:
+        """Score every account against the watchlist, directly and through the graph.
+
+        Accounts and watchlist are fingerprinted together (so rarity counts both). A lead
+        through the graph multiplies the probabilities along its path, so it is never
+        stronger than its weakest link.
+        """
+        live = load_accounts(accounts, limits=self.limits)
+        banned = load_accounts(watchlist, limits=self.limits)
+        live_ids = {a.account_id for a in live}
+        banned_ids = {a.account_id for a in banned}
+        both = live_ids & banned_ids
+        if both:
+            # An account that is already on the watchlist is not a lead for itself.
+            live = [a for a in live if a.account_id not in banned_ids]
+            live_ids -= both
+        result = self.link([*banned, *live])
+        t = self.threshold if threshold is None else threshold
+        leads = trace_graph(result, live_ids, banned_ids, max_hops=self.max_hops, min_edge=min(t, self.threshold))
+        return TraceResult(leads, t, result)
+
+
+# ---------------------------------------------------------------------------------------
+# graph, clusters, trace
+
+
+def build_graph(pairs: PairTable, threshold: float) -> nx.Graph:
+    """Accounts as nodes; pairs scoring at or above ``threshold`` as edges.
+
+    Edge attributes: ``score``, ``weight`` (the log-odds), one ``w_<signal>`` per signal
+    and ``pair`` (the row in the pair table, for the full evidence).
+    """
+    g = nx.Graph()
+    ids = pairs.fingerprints.ids
+    g.add_nodes_from(ids)
+    keep = np.flatnonzero(pairs.score >= threshold)
+    sw = pairs.signal_weights()
+    logit = np.log(np.clip(pairs.score, 1e-12, 1 - 1e-12)) - np.log1p(-np.clip(pairs.score, 1e-12, 1 - 1e-12))
+    for k in keep.tolist():
+        attrs = {"score": float(pairs.score[k]), "weight": float(logit[k]), "pair": int(k)}
+        for s, w in sw.items():
+            attrs[f"w_{s}"] = float(w[k])
+        g.add_edge(ids[pairs.left[k]], ids[pairs.right[k]], **attrs)
+    g.graph["pairs"] = pairs
+    return g
+
+
+def cluster_graph(graph: nx.Graph, ids: Sequence[str], *, strong: float = 0.99) -> dict[str, int]:
+    """One actor per cluster, guarded against chaining through single links.
+
+    Edges are merged strongest first (union-find). Two groups that already have two or
+    more accounts each are merged only when the linking edge is very strong (``strong``)
+    or at least two edges join them: one stray link between two established groups does
+    not fuse them. Cluster ids are numbered by the order of the accounts.
+    """
+    parent = {a: a for a in ids}
+    size = {a: 1 for a in ids}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    edges = sorted(graph.edges(data="score"), key=lambda e: (-e[2], e[0], e[1]))
+    deferred: dict[tuple[str, str], int] = {}
+    for a, b, s in edges:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        if size[ra] >= 2 and size[rb] >= 2 and s < strong:
+            key = (min(ra, rb), max(ra, rb))
+            deferred[key] = deferred.get(key, 0) + 1
+            if deferred[key] < 2:
+                continue
+        if size[ra] < size[rb] or (size[ra] == size[rb] and rb < ra):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        size[ra] += size[rb]
+    numbering: dict[str, int] = {}
+    out: dict[str, int] = {}
+    for a in ids:
+        r = find(a)
+        out[a] = numbering.setdefault(r, len(numbering))
+    return out
+
+
+def trace_graph(
+    result: LinkResult,
+    live: set[str],
+    banned: set[str],
+    *,
+    max_hops: int,
+    min_edge: float,
+    min_direct: float = 0.01,
+) -> list[Lead]:
+    """Every live account's leads to violators, best first.
+
+    Direct leads come from every scored pair of a live and a banned account with a
+    probability of at least ``min_direct``. Leads through the graph follow edges of at
+    least ``min_edge`` for up to ``max_hops`` steps; a path scores the product of its
+    edges' probabilities, so it is never stronger than its weakest link. For each
+    (account, violator) the better of the two is kept.
+    """
+    g = result.graph
+    pairs = result.pairs
+    ids = pairs.fingerprints.ids
+    best: dict[tuple[str, str], tuple[float, list[str], list[int]]] = {}
+
+    # direct leads, from the pair table (includes pairs below the edge threshold)
+    is_live = np.array([i in live for i in ids], dtype=bool)
+    is_banned = np.array([i in banned for i in ids], dtype=bool)
+    if len(pairs):
+        lv = is_live[pairs.left] & is_banned[pairs.right]
+        rv = is_banned[pairs.left] & is_live[pairs.right]
+        for k in np.flatnonzero((lv | rv) & (pairs.score >= min_direct)).tolist():
+            a, b = ids[pairs.left[k]], ids[pairs.right[k]]
+            acc, vio = (a, b) if lv[k] else (b, a)
+            best[(acc, vio)] = (float(pairs.score[k]), [acc, vio], [k])
+
+    # leads through other accounts, along strong edges only
+    if max_hops >= 2:
+        for acc in sorted(live):
+            if acc not in g or g.degree(acc) == 0:
+                continue
+            reach: dict[str, tuple[float, list[str], list[int]]] = {acc: (1.0, [acc], [])}
+            frontier = [acc]
+            for _ in range(max_hops):
+                nxt: list[str] = []
+                for u in frontier:
+                    su, pu, ku = reach[u]
+                    for v, attrs in g[u].items():
+                        if attrs["score"] < min_edge or v in pu:
+                            continue
+                        s = su * attrs["score"]
+                        if v not in reach or s > reach[v][0]:
+                            reach[v] = (s, [*pu, v], [*ku, attrs["pair"]])
+                            if v not in banned:
+                                nxt.append(v)
+                frontier = nxt
+            for v, (s, path, ks) in reach.items():
+                if v in banned and len(path) > 2 and s > best.get((acc, v), (0.0,))[0]:
+                    best[(acc, v)] = (s, path, ks)
+
+    leads = [
+        Lead(account_id=acc, violator_id=vio, score=s, path=path, pair_rows=ks, pairs=pairs)
+        for (acc, vio), (s, path, ks) in best.items()
+    ]
+    leads.sort(key=lambda ld: (-ld.score, ld.account_id, ld.violator_id))
+    return leads

@@ -1,0 +1,260 @@
+"""From per-signal measurements to a calibrated probability with its evidence weights.
+
+Two steps:
+
+1. **Evidence terms.** Each signal's raw features become a few terms in ``[0, 1]``
+   (``evidence_terms``). Rarity is applied here: a contact value, photo or name shared
+   by many accounts is discounted towards 0 by :func:`rarity`, so a supplier photo on
+   40 accounts or a dropship agency's phone proves little. Correlated signals are not
+   summed as independent confirmations: a seller's phone, e-mail and bank account
+   move together, so the contact group contributes its strongest item fully and the
+   others only through a separate, smaller "more contacts" term.
+2. **Weights.** A logistic model over the terms: the log-odds is ``intercept +
+   sum(coef * term)``; each ``coef * term`` is that term's evidence weight (a natural-log
+   likelihood ratio), printed as the match-weight waterfall. :class:`Scorer` follows the
+   scikit-learn contract: ``fit(features, labels)`` learns the coefficients from labelled
+   pairs (numpy IRLS, L2-regularised, non-negative), the shipped defaults were fitted on
+   generated marketplaces (see ``benchmarks/calibrate.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Scorer", "TERMS", "TERM_SIGNAL", "rarity", "DEFAULT_COEF", "DEFAULT_INTERCEPT"]
+
+# term name -> signal it belongs to (order is the order of the coefficient vector)
+TERM_SIGNAL: dict[str, str] = {
+    "contact_best": "contacts",
+    "contact_more": "contacts",
+    "address": "contacts",
+    "photo_best": "photos",
+    "photo_more": "photos",
+    "name_match": "names",
+    "name_exact": "names",
+    "text_sim": "phrasing",
+    "text_sentences": "phrasing",
+    "style": "phrasing",
+}
+TERMS: tuple[str, ...] = tuple(TERM_SIGNAL)
+
+# Fitted by benchmarks/calibrate.py on generated marketplaces; see benchmarks/README.md.
+DEFAULT_COEF: dict[str, float] = {
+    "contact_best": 12.0,
+    "contact_more": 2.0,
+    "address": 1.0,
+    "photo_best": 9.0,
+    "photo_more": 3.0,
+    "name_match": 3.0,
+    "name_exact": 1.5,
+    "text_sim": 8.0,
+    "text_sentences": 3.0,
+    "style": 2.0,
+}
+DEFAULT_INTERCEPT = -9.0
+
+
+def rarity(df: np.ndarray, *, vanish_at: float) -> np.ndarray:
+    """1.0 for a value shared by two accounts, falling with log(df) to 0 at ``vanish_at``.
+
+    ``df`` 0 means nothing shared and gives 0.
+
+    >>> rarity(np.array([0, 2, 5, 40]), vanish_at=20).round(2).tolist()
+    [0.0, 1.0, 0.6, 0.0]
+    """
+    d = np.asarray(df, dtype=np.float64)
+    if vanish_at <= 2:
+        raise ValueError("vanish_at must be above 2")
+    r = 1.0 - np.log(np.maximum(d, 2.0) / 2.0) / np.log(vanish_at / 2.0)
+    return np.where(d > 0, np.clip(r, 0.0, 1.0), 0.0)
+
+
+def _get(features: Mapping[str, np.ndarray], name: str, n: int) -> np.ndarray:
+    v = features.get(name)
+    if v is None:
+        return np.zeros(n, dtype=np.float64)
+    return np.asarray(v, dtype=np.float64)
+
+
+def _n(features: Mapping[str, np.ndarray]) -> int:
+    for v in features.values():
+        return len(v)
+    return 0
+
+
+def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Shape raw signal features into terms in [0, 1] (see the module docstring)."""
+    n = _n(features)
+    f = lambda name: _get(features, name, n)  # noqa: E731
+
+    # Contacts: one strong item counts fully, further ones little (they move together).
+    contact = np.stack(
+        [
+            (f("phone_shared") > 0) * rarity(f("phone_min_df"), vanish_at=12),
+            (f("email_shared") > 0) * rarity(f("email_min_df"), vanish_at=8),
+            (f("bank_shared") > 0) * rarity(f("bank_min_df"), vanish_at=8),
+            (f("link_shared") > 0) * rarity(f("link_min_df"), vanish_at=8),
+        ]
+    ) if n else np.zeros((4, 0))
+    best = contact.max(axis=0) if n else np.zeros(0)
+    more = np.clip(contact.sum(axis=0) - best, 0.0, 2.0) / 2.0 if n else np.zeros(0)
+    address = (f("address_shared") > 0) * rarity(f("address_min_df"), vanish_at=6)
+
+    # Photos: the rarest matched photo, then more matched photos with diminishing returns.
+    matched = f("photo_matches") > 0
+    photo_best = matched * rarity(f("photo_min_df"), vanish_at=10)
+    rare = f("photo_rare_matches")
+    photo_more = np.clip(np.log2(np.maximum(rare, 1.0)) / 2.0, 0.0, 1.0)
+
+    # Names: a close name counts in proportion to how telling (rare) it is.
+    sim = f("name_sim")
+    info = np.clip(f("name_info") / 10.0, 0.0, 1.0)
+    name_match = np.clip((sim - 0.75) / 0.25, 0.0, 1.0) * info
+    name_exact = (f("name_exact") > 0) * rarity(f("name_df"), vanish_at=6)
+
+    # Phrasing: IDF-weighted overlap, rare shared sentences, and habits.
+    text_sim = np.clip(f("text_sim"), 0.0, 1.0)
+    text_sentences = np.clip(f("sentence_shared"), 0.0, 4.0) / 4.0
+    style = np.clip((f("style_sim") - 0.6) / 0.4, 0.0, 1.0)
+
+    return {
+        "contact_best": best,
+        "contact_more": more,
+        "address": address,
+        "photo_best": photo_best,
+        "photo_more": photo_more,
+        "name_match": name_match,
+        "name_exact": name_exact,
+        "text_sim": text_sim,
+        "text_sentences": text_sentences,
+        "style": style,
+    }
+
+
+def _design(terms: Mapping[str, np.ndarray]) -> np.ndarray:
+    return np.stack([np.asarray(terms[t], dtype=np.float64) for t in TERMS], axis=1)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+@dataclass
+class _Fit:
+    coef: np.ndarray
+    intercept: float
+
+
+def _irls(X: np.ndarray, y: np.ndarray, *, l2: float, free: np.ndarray, iters: int = 50) -> _Fit:
+    n, k = X.shape
+    A = np.hstack([np.ones((n, 1)), X[:, free]])
+    w = np.zeros(A.shape[1])
+    w[0] = np.log((y.mean() + 1e-9) / (1 - y.mean() + 1e-9))
+    reg = np.full(A.shape[1], l2)
+    reg[0] = 0.0
+    for _ in range(iters):
+        p = _sigmoid(A @ w)
+        grad = A.T @ (p - y) + reg * w
+        h = A.T @ (A * (p * (1 - p))[:, None]) + np.diag(reg + 1e-9)
+        step = np.linalg.solve(h, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    coef = np.zeros(k)
+    coef[free] = w[1:]
+    return _Fit(coef, float(w[0]))
+
+
+class Scorer:
+    """Evidence weights and calibrated probabilities for candidate pairs.
+
+    ``Scorer()`` uses the shipped coefficients. ``Scorer().fit(features, labels)`` learns
+    them from labelled pairs (features as returned by the signals' ``compare``).
+
+    >>> s = Scorer()
+    >>> feats = {"phone_shared": np.array([1.0, 0.0]), "phone_min_df": np.array([2.0, 0.0])}
+    >>> p = s.predict_proba(feats)
+    >>> bool(p[0] > 0.9 and p[1] < 0.01)
+    True
+    """
+
+    def __init__(
+        self,
+        coef: Mapping[str, float] | None = None,
+        intercept: float | None = None,
+        l2: float = 1.0,
+    ) -> None:
+        self.coef = coef
+        self.intercept = intercept
+        self.l2 = l2
+
+    # -- learned state ----------------------------------------------------------------
+    def _params(self) -> tuple[np.ndarray, float]:
+        if hasattr(self, "coef_"):
+            return self.coef_, self.intercept_
+        coef = dict(DEFAULT_COEF)
+        if self.coef is not None:
+            unknown = set(self.coef) - set(TERMS)
+            if unknown:
+                raise ValueError(f"unknown evidence terms {sorted(unknown)}; known: {list(TERMS)}")
+            coef.update(self.coef)
+        intercept = DEFAULT_INTERCEPT if self.intercept is None else float(self.intercept)
+        return np.array([coef[t] for t in TERMS], dtype=np.float64), intercept
+
+    def fit(self, features: Mapping[str, np.ndarray], labels: np.ndarray) -> Scorer:
+        """Learn non-negative coefficients by L2-regularised logistic regression."""
+        y = np.asarray(labels, dtype=np.float64)
+        X = _design(evidence_terms(features))
+        if X.shape[0] != len(y):
+            raise ValueError(f"{X.shape[0]} feature rows but {len(y)} labels")
+        if len(np.unique(y)) < 2:
+            raise ValueError("fit needs both matching and non-matching pairs")
+        free = X.std(axis=0) > 0
+        for _ in range(X.shape[1]):
+            fit = _irls(X, y, l2=self.l2, free=free)
+            neg = free & (fit.coef < 0)
+            if not neg.any():
+                break
+            free &= ~neg
+        self.coef_ = fit.coef
+        self.intercept_ = fit.intercept
+        return self
+
+    # -- prediction ---------------------------------------------------------------------
+    def term_weights(self, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Per term, the evidence weight (natural-log likelihood ratio) for each pair."""
+        coef, _ = self._params()
+        terms = evidence_terms(features)
+        return {t: coef[i] * terms[t] for i, t in enumerate(TERMS)}
+
+    def signal_weights(self, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Per signal (names, contacts, photos, phrasing), the summed evidence weight."""
+        out: dict[str, np.ndarray] = {}
+        for t, w in self.term_weights(features).items():
+            s = TERM_SIGNAL[t]
+            out[s] = out[s] + w if s in out else w.copy()
+        return out
+
+    def log_odds(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        _, intercept = self._params()
+        total = intercept + sum(self.term_weights(features).values())
+        return np.asarray(total, dtype=np.float64)
+
+    def predict_proba(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Calibrated probability that each pair belongs to one actor."""
+        return _sigmoid(self.log_odds(features))
+
+    def to_dict(self) -> dict[str, object]:
+        coef, intercept = self._params()
+        return {"coef": {t: float(c) for t, c in zip(TERMS, coef)}, "intercept": intercept}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Scorer:
+        coef = d.get("coef")
+        if not isinstance(coef, Mapping):
+            raise ValueError("scorer settings need a 'coef' mapping")
+        intercept = d.get("intercept")
+        return cls(coef={str(k): float(v) for k, v in coef.items()}, intercept=float(intercept))  # type: ignore[arg-type]

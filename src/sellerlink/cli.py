@@ -1,0 +1,271 @@
+"""The ``sellerlink`` command line.
+
+Exit codes (other tools rely on them):
+    0  success
+    1  an unexpected internal error (a bug: please report it with the traceback from -v)
+    2  usage error (bad arguments)
+    3  input error (a file is missing, unreadable, or a record is malformed with --strict)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+
+log = logging.getLogger("sellerlink")
+
+MAIN_HELP = """\
+Trace renamed seller accounts back to known violators.
+
+Typical use:
+  sellerlink trace accounts.jsonl --watchlist banned.jsonl -o leads.csv
+  sellerlink link accounts.jsonl -o clusters.csv
+  sellerlink report accounts.jsonl --watchlist banned.jsonl -o report.html
+
+Account files are JSON Lines (one account object per line) or CSV (list fields
+separated by '|'). Photo paths in them are resolved against the file's folder.
+Run 'sellerlink COMMAND --help' for each command's options.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit code 2 with a hint, like argparse but explicit
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nTry '{self.prog} --help'.\n")
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"a probability strictly between 0 and 1, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker threads (default 1)")
+    p.add_argument(
+        "--strict", action="store_true", help="stop at the first malformed record instead of skipping it"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or warnings")
+    p.add_argument("-v", "--verbose", action="store_true", help="log each stage to stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .linker import RECOMMENDED_THRESHOLD
+
+    parser = _Parser(
+        prog="sellerlink", description=MAIN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"sellerlink {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "trace",
+        help="score accounts against a watchlist of known violators",
+        description="For each account, the known violators it most likely belongs to, best first, "
+        "with a short summary of the evidence. Writes CSV columns: "
+        "account_id, violator_id, score, evidence, hops.",
+    )
+    p.add_argument("accounts", metavar="ACCOUNTS", help="accounts to check (.jsonl or .csv)")
+    p.add_argument("--watchlist", required=True, metavar="WATCHLIST", help="known violators (.jsonl or .csv)")
+    p.add_argument("-o", "--output", metavar="CSV", help="write leads here (default: standard output)")
+    p.add_argument(
+        "--threshold",
+        type=_threshold,
+        default=RECOMMENDED_THRESHOLD,
+        metavar="T",
+        help=f"report leads scoring at least T (default {RECOMMENDED_THRESHOLD}, the recommended threshold)",
+    )
+    p.add_argument("--all", action="store_true", help="report every lead found, whatever its score")
+    _common(p)
+
+    p = sub.add_parser(
+        "link",
+        help="group accounts that belong to one actor",
+        description="Link accounts into clusters, one per actor. Writes CSV columns: account_id, cluster_id.",
+    )
+    p.add_argument("accounts", metavar="ACCOUNTS", help="accounts (.jsonl or .csv)")
+    p.add_argument("-o", "--output", metavar="CSV", help="write clusters here (default: standard output)")
+    p.add_argument("--pairs", metavar="CSV", help="also write the scored pairs with their evidence here")
+    p.add_argument("--graphml", metavar="FILE", help="also write the similarity graph as GraphML")
+    p.add_argument(
+        "--threshold", type=_threshold, default=RECOMMENDED_THRESHOLD, metavar="T", help="edge threshold"
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "report",
+        help="write a self-contained HTML evidence report",
+        description="Run a trace (with --watchlist) or a link, and write one HTML file with the leads, "
+        "the evidence and the photos side by side. Opens offline.",
+    )
+    p.add_argument("accounts", metavar="ACCOUNTS")
+    p.add_argument("--watchlist", metavar="WATCHLIST", help="known violators; without it, a link report")
+    p.add_argument("-o", "--output", required=True, metavar="HTML")
+    p.add_argument("--threshold", type=_threshold, default=RECOMMENDED_THRESHOLD, metavar="T")
+    p.add_argument("--max-leads", type=_positive_int, default=500, metavar="N")
+    _common(p)
+
+    p = sub.add_parser(
+        "synth",
+        help="generate a synthetic evasion marketplace with ground truth",
+        description="Write watchlist.jsonl, accounts.jsonl, photos/ and truth.json into OUT_DIR.",
+        add_help=False,
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _configure(args: argparse.Namespace) -> None:
+    level = logging.INFO if getattr(args, "verbose", False) else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if getattr(args, "quiet", False):
+        warnings.simplefilter("ignore")
+    else:
+        warnings.simplefilter("default")
+
+        def _show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+            print(f"warning: {message}", file=sys.stderr)
+
+        warnings.showwarning = _show
+
+
+def _check_file(path: str, what: str) -> None:
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{what} file not found: {path}")
+    if p.suffix.lower() not in (".jsonl", ".ndjson", ".json", ".csv", ".tsv"):
+        raise ValueError(f"{what} file must be .jsonl or .csv, got {path}")
+
+
+def _load(path: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .records import load_accounts
+
+    return load_accounts(path, strict=args.strict)
+
+
+def _linker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .linker import Linker
+
+    progress = False if args.quiet else None
+    return Linker(threshold=args.threshold, workers=args.workers, progress=progress)
+
+
+def _write_csv(df, output: str | None) -> None:  # type: ignore[no-untyped-def]
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(output, index=False)
+    else:
+        df.to_csv(sys.stdout, index=False)
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    _check_file(args.accounts, "accounts")
+    _check_file(args.watchlist, "watchlist")
+    accounts = _load(args.accounts, args)
+    watchlist = _load(args.watchlist, args)
+    result = _linker(args).trace(accounts, watchlist, threshold=args.threshold)
+    df = result.to_frame(all_leads=args.all)
+    _write_csv(df[["account_id", "violator_id", "score", "evidence", "hops"]], args.output)
+    flagged = df["account_id"].nunique() if len(df) else 0
+    log.info("%d of %d accounts have a lead at or above %.2f", flagged, len(accounts), args.threshold)
+    if args.output and not args.quiet:
+        print(
+            f"{len(df)} leads for {flagged} of {len(accounts)} accounts written to {args.output}",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    _check_file(args.accounts, "accounts")
+    accounts = _load(args.accounts, args)
+    result = _linker(args).link(accounts)
+    _write_csv(result.clusters_frame(), args.output)
+    if args.pairs:
+        pairs = result.pairs.select(result.pairs.score >= args.threshold).to_frame(evidence=True)
+        _write_csv(pairs, args.pairs)
+    if args.graphml:
+        from .export import to_graphml
+
+        to_graphml(result.graph, args.graphml)
+    if args.output and not args.quiet:
+        n = len(set(result.clusters.values()))
+        print(f"{len(accounts)} accounts in {n} clusters written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    _check_file(args.accounts, "accounts")
+    accounts = _load(args.accounts, args)
+    linker = _linker(args)
+    if args.watchlist:
+        _check_file(args.watchlist, "watchlist")
+        result = linker.trace(accounts, _load(args.watchlist, args), threshold=args.threshold)
+    else:
+        result = linker.link(accounts)
+    write_report(result, args.output, max_leads=args.max_leads)
+    if not args.quiet:
+        print(f"report written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    if args.command == "synth":
+        from .synth import main as synth_main
+
+        return int(synth_main(args.rest) or 0)
+    _configure(args)
+    from .records import RecordError
+
+    handlers = {"trace": cmd_trace, "link": cmd_link, "report": cmd_report}
+    try:
+        return handlers[args.command](args)
+    except (FileNotFoundError, IsADirectoryError, PermissionError, RecordError, ValueError) as exc:
+        print(f"sellerlink {args.command}: error: {exc}", file=sys.stderr)
+        if isinstance(exc, RecordError):
+            print("Fix the record, or drop --strict to skip malformed records with a warning.", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - the last resort: say it is a bug
+        if args.verbose:
+            raise
+        log.exception("internal error")
+        print("sellerlink: internal error; rerun with -v for the traceback and report it", file=sys.stderr)
+        return EXIT_BUG
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""Pipeline tests with a transparent stand-in signal, so graph, cluster and trace logic is
+checked independently of the real signals."""
+
+import numpy as np
+import pytest
+
+from sellerlink.blocking import pairs_from_keys
+from sellerlink.linker import Linker, cluster_graph
+from sellerlink.scoring import Scorer
+from sellerlink.signals.base import Evidence, PairFeatures, stable_hash64_many
+
+
+class TagSignal:
+    """Accounts 'share a phone' when they carry the same tag in ``extra['tags']``."""
+
+    name = "contacts"
+    feature_names = ("phone_shared", "phone_min_df")
+
+    def fingerprint(self, accounts):
+        rows, tags = [], []
+        for i, a in enumerate(accounts):
+            for t in a.extra.get("tags", []):
+                rows.append(i)
+                tags.append(t)
+        df = {t: len({r for r, u in zip(rows, tags) if u == t}) for t in set(tags)}
+        return {"rows": np.array(rows, dtype=np.int64), "tags": tags, "df": df, "n": len(accounts)}
+
+    def candidate_keys(self, table):
+        return table["rows"], stable_hash64_many(table["tags"], "tag")
+
+    def _tagsets(self, table):
+        sets = [set() for _ in range(table["n"])]
+        for r, t in zip(table["rows"].tolist(), table["tags"]):
+            sets[r].add(t)
+        return sets
+
+    def compare(self, table, left, right):
+        sets = self._tagsets(table)
+        shared = [sets[i] & sets[j] for i, j in zip(left.tolist(), right.tolist())]
+        return PairFeatures(
+            {
+                "phone_shared": np.array([len(s) for s in shared], dtype=float),
+                "phone_min_df": np.array([min((table["df"][t] for t in s), default=0) for s in shared], float),
+            }
+        )
+
+    def explain(self, table, i, j):
+        sets = self._tagsets(table)
+        return [Evidence("contacts", "phone", t, t, key=t, shared_by=table["df"][t]) for t in sets[i] & sets[j]]
+
+
+def acc(aid, *tags):
+    return {"account_id": aid, "tags": list(tags)}
+
+
+def linker(**kw):
+    return Linker(signals=[TagSignal()], **kw)
+
+
+def test_trace_direct_and_through_the_graph():
+    watch = [acc("banned", "bank1")]
+    live = [acc("new1", "bank1", "phone2"), acc("new2", "phone2"), acc("innocent", "zzz")]
+    res = linker().trace(live, watch)
+    top = res.top()
+    assert top["new1"].violator_id == "banned" and top["new1"].direct
+    # new2 shares nothing with the banned account but is strongly linked to new1, which does
+    assert top["new2"].violator_id == "banned"
+    assert top["new2"].path == ["new2", "new1", "banned"]
+    assert top["new2"].score < top["new1"].score
+    assert "innocent" not in top
+    df = res.to_frame()
+    assert list(df.columns) == ["account_id", "violator_id", "score", "evidence", "hops"]
+    assert df["score"].is_monotonic_decreasing
+    assert "bank1" in df.loc[df.account_id == "new1", "evidence"].iloc[0]
+
+
+def test_common_value_does_not_make_a_lead():
+    watch = [acc("banned", "agency")]
+    live = [acc(f"seller{i}", "agency") for i in range(30)]
+    res = linker().trace(live, watch)
+    assert res.top() == {}
+
+
+def test_watchlist_account_is_not_its_own_lead():
+    watch = [acc("banned", "x")]
+    res = linker().trace([acc("banned", "x"), acc("new", "x")], watch)
+    assert set(res.to_frame()["account_id"]) == {"new"}
+
+
+def test_link_is_independent_of_input_order():
+    recs = [acc("a", "1"), acc("b", "1", "2"), acc("c", "2"), acc("d", "3"), acc("e", "3"), acc("f")]
+    r1 = linker().link(recs)
+    r2 = linker().link(list(reversed(recs)))
+
+    def groups(res):
+        out = {}
+        for a, c in res.clusters.items():
+            out.setdefault(c, set()).add(a)
+        return sorted(map(sorted, out.values()))
+
+    assert groups(r1) == groups(r2) == [["a", "b", "c"], ["d", "e"], ["f"]]
+    s1 = dict(zip(zip(*[r1.pairs.to_frame()[c] for c in ("left_id", "right_id")]), r1.pairs.to_frame()["score"]))
+    s2 = {tuple(sorted(k)): v for k, v in
+          zip(zip(*[r2.pairs.to_frame()[c] for c in ("left_id", "right_id")]), r2.pairs.to_frame()["score"])}
+    assert {tuple(sorted(k)): v for k, v in s1.items()} == pytest.approx(s2)
+
+
+def test_single_weak_link_does_not_chain_two_groups():
+    import networkx as nx
+
+    g = nx.Graph()
+    for a, b in [("a1", "a2"), ("a2", "a3"), ("a1", "a3"), ("b1", "b2"), ("b2", "b3"), ("b1", "b3")]:
+        g.add_edge(a, b, score=0.999)
+    g.add_edge("a3", "b1", score=0.6)  # one stray link
+    ids = sorted(g.nodes)
+    c = cluster_graph(g, ids)
+    assert c["a1"] == c["a2"] == c["a3"]
+    assert c["b1"] == c["b2"] == c["b3"]
+    assert c["a1"] != c["b1"]
+    g.add_edge("a2", "b2", score=0.6)  # a second, independent link does join them
+    c = cluster_graph(g, ids)
+    assert c["a1"] == c["b1"]
+
+
+def test_bad_threshold_is_rejected():
+    with pytest.raises(ValueError, match="threshold"):
+        Linker(signals=[TagSignal()], threshold=1.5)

@@ -2,6 +2,20 @@
 
 ``clean_text`` is the common first step: NFKC, drop control / zero-width / bidi
 override characters, strip combining marks, casefold, collapse white space.
+
+On top of it, for names and other short identifiers:
+
+- :func:`skeleton` maps look-alike letters (Cyrillic, Greek, Armenian, small capitals,
+  Latin variants such as ``ı`` or ``ø``, negative-circled letters) to Latin, in the
+  spirit of Unicode TR39 "confusables", then applies :func:`clean_text`. Full-width
+  and mathematical alphanumerics are handled by NFKC inside ``clean_text``.
+- :func:`strip_emoji` replaces emoji and decorative symbols (``✨🔥★♡``) by spaces.
+- :func:`fold_leet` turns leetspeak inside words back into letters (``thr1ft`` ->
+  ``thrift``) while keeping numbers appended to a word (``budi88``) intact.
+
+Example:
+    >>> fold_leet(strip_emoji(skeleton("✨ВUDI Тhr1ft✨")))
+    'budi thrift'
 """
 
 from __future__ import annotations
@@ -9,7 +23,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["clean_text", "strip_marks", "INVISIBLE"]
+__all__ = [
+    "clean_text",
+    "strip_marks",
+    "INVISIBLE",
+    "skeleton",
+    "strip_emoji",
+    "fold_leet",
+    "CONFUSABLES",
+    "LEET",
+]
 
 # Zero-width and bidi controls, BOM, soft hyphen, variation selectors, NUL and C0/C1 controls
 INVISIBLE = re.compile(
@@ -43,3 +66,180 @@ def clean_text(text: str, *, casefold: bool = True, marks: bool = True) -> str:
     if casefold:
         text = text.casefold()
     return _SPACE.sub(" ", text).strip()
+
+
+# ---------------------------------------------------------------------------------------
+# confusables skeleton
+
+# Space-separated pairs "look-alike, Latin". Upper and lower case are both listed because
+# the map is applied before casefolding (Cyrillic "В" looks like "B" but casefolds to "в").
+_CONFUSABLE_PAIRS = (
+    # Cyrillic
+    "Аa Вb Сc Еe Нh Іi Јj Кk Мm Оo Рp Ѕs Тt Хx Уy Үy Ьb Ӏi Ԍg Ԛq Ԝw Һh "
+    "аa вb сc еe һh іi јj кk мm оo рp ѕs тt хx уy үy ьb ӏi ԁd ԛq ԝw гr пn ԍg ѵv ѡw "
+    # Greek
+    "Αa Βb Εe Ζz Ηh Ιi Κk Μm Νn Οo Ρp Τt Υy Χx Ϝf "
+    "αa βb γy εe ηn ιi κk νv οo ρp σo τt υu χx ωw ϳj "
+    # Armenian
+    "օo սu ցg հh ոn զq աw Օo Սu "
+    # Latin small capitals and variants that NFKD leaves alone
+    "ᴀa ʙb ᴄc ᴅd ᴇe ꜰf ɢg ʜh ɪi ᴊj ᴋk ʟl ᴍm ɴn ᴏo ᴘp ʀr ꜱs ᴛt ᴜu ᴠv ᴡw ʏy ᴢz "
+    "ıi ȷj øo Øo đd Đd ħh Ħh łl Łl ŧt Ŧt ƀb ɨi ɑa ɡg ʋv ɩi Ɩi ǝe ɛe "
+    # Cherokee capitals drawn like Latin capitals
+    "Ꭺa Ᏼb Ꮯc Ꭼe Ꮋh Ꭻj Ꮶk Ꮮl Ꮇm Ꮲp Ꮪs Ꭲt Ꮩv Ꮃw Ꮓz"
+)
+
+_PRE_NFKC = {
+    # negative circled / negative squared Latin capitals: no NFKC decomposition
+    **{0x1F150 + k: chr(ord("a") + k) for k in range(26)},
+    **{0x1F170 + k: chr(ord("a") + k) for k in range(26)},
+    # NFKC would turn these into letters ("Budi™" -> "buditm"); they are decoration
+    ord("™"): " ",
+    ord("℠"): " ",
+    ord("℡"): " ",
+}
+
+
+def _build_confusables() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for pair in _CONFUSABLE_PAIRS.split():
+        table[ord(pair[0])] = pair[1:]
+    table.update({0x00DF: "ss", 0x00E6: "ae", 0x00C6: "ae", 0x0153: "oe", 0x0152: "oe"})
+    return table
+
+
+CONFUSABLES: dict[int, str] = _build_confusables()
+"""``str.translate`` table: look-alike code point -> Latin letter(s)."""
+
+
+def skeleton(text: str) -> str:
+    """Look-alikes to Latin, then :func:`clean_text` (NFKC, invisibles, marks, casefold).
+
+    Covers Cyrillic, Greek, Armenian and Cherokee letters drawn like Latin ones, small
+    capitals, full-width and mathematical alphanumerics (through NFKC), circled and
+    negative-circled letters. Characters with no Latin look-alike are kept.
+
+    >>> skeleton("Вudі Тhrift")  # Cyrillic В, і, Т
+    'budi thrift'
+    >>> skeleton("𝐓𝐡𝐫𝐢𝐟𝐭 ＢＵＤＩ ᴊᴀʏᴀ")
+    'thrift budi jaya'
+    """
+    if not text:
+        return ""
+    text = _SURROGATE.sub("", text).translate(_PRE_NFKC)
+    text = clean_text(text, casefold=False)
+    text = text.translate(CONFUSABLES)
+    # second pass: casefold, and clean what the translation produced (e.g. marks on ø)
+    return clean_text(text)
+
+
+# ---------------------------------------------------------------------------------------
+# emoji and decorative symbols
+
+_DECOR_CATEGORIES = frozenset(("So", "Sk", "Me", "Co", "Cn", "Cs"))
+_DECOR_KEEP = frozenset("^`")  # ASCII modifier symbols: punctuation, not decoration
+
+
+def strip_emoji(text: str) -> str:
+    """Replace emoji and decorative symbols by spaces (white space collapsed).
+
+    Removes characters of Unicode category So (other symbols: emoji, ★, ♡, ©, flags'
+    regional indicators), Sk (skin-tone modifiers), Me (keycap enclosing marks), Co
+    (private use), Cn (unassigned: emoji newer than this Python's tables) and lone
+    surrogates, plus zero-width joiners and variation selectors. Letters, digits,
+    punctuation and currency signs are kept.
+
+    >>> strip_emoji("✨budi.thrift✨ 👩🏽‍💻")
+    'budi.thrift'
+    """
+    if not text:
+        return ""
+    text = INVISIBLE.sub("", text)
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif unicodedata.category(ch) in _DECOR_CATEGORIES and ch not in _DECOR_KEEP:
+            out.append(" ")
+        else:
+            out.append(ch)
+    return _SPACE.sub(" ", "".join(out)).strip()
+
+
+# ---------------------------------------------------------------------------------------
+# leetspeak
+
+LEET: dict[str, str] = {
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "$": "s",
+    "@": "a",
+    "!": "i",
+    "€": "e",
+}
+"""Digits and symbols read as letters when they sit inside a word."""
+
+_LEET_WORD = re.compile("[0-9A-Za-z$@!€]+")
+_LEET_RUN = re.compile("[A-Za-z]+|[^A-Za-z]+")
+_IL = str.maketrans({"l": "i", "L": "I"})
+
+
+def _fold_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word.isalpha() or not any(c.isalpha() for c in word):
+        return word  # nothing to fold, or a pure number / symbol run
+    runs = _LEET_RUN.findall(word)
+    last = len(runs) - 1
+    out = list(runs)
+    internal_fold = False
+    # internal runs: letters on both sides -> leet if every character is a leet sign
+    for k in range(1, last):
+        run = runs[k]
+        if not run[0].isalpha() and all(c in LEET for c in run):
+            out[k] = "".join(LEET[c] for c in run)
+            internal_fold = True
+    # edge runs: a number appended to a word stays a number ("budi88"), unless the
+    # word is visibly leet already ("j4k4rt4") and the edge is one leet sign.
+    for k in (0, last):
+        run = runs[k]
+        if run[0].isalpha() or k in (0, last) and len(runs) == 1:
+            continue
+        if run == "@" and k == 0:
+            out[k] = ""  # "@budi": a handle marker
+        elif run == "$":
+            out[k] = "s"
+        elif internal_fold and len(run) == 1 and run in LEET and run.isdigit():
+            out[k] = LEET[run]
+    return "".join(out)
+
+
+def fold_leet(text: str, *, merge_il: bool = True) -> str:
+    """Read leetspeak inside words as letters: ``th1ft`` -> ``thift``, ``b4ju`` -> ``baju``.
+
+    Only digits and signs (``0 1 3 4 5 7 $ @ ! €``) with ASCII letters on both sides
+    are folded, so numbers appended to a name stay numbers: ``budi88`` is unchanged and
+    ``budi.id2`` keeps its ``2``. When a word already contains a folded sign, a single
+    leet digit at its edge is folded too (``j4k4rt4`` -> ``jakarta``). A leading ``$``
+    or a trailing ``$`` is an ``s``; a leading ``@`` (a handle marker) is dropped.
+
+    ``1`` may stand for ``i`` or ``l``, and ``I`` / ``l`` are drawn alike in most sans
+    fonts (Unicode TR39 treats ``1 I l |`` as one skeleton). With ``merge_il=True``
+    (the default) every ``l`` becomes ``i`` as well, so ``ba1i``, ``bali`` and
+    ``baIi`` all fold to ``baii``. The output is a matching key, not for display.
+    Case is kept otherwise, so ``fold_leet`` commutes with lower-casing on ASCII text.
+
+    >>> fold_leet("thr1ft_budi88 b4ju")
+    'thrift_budi88 baju'
+    >>> fold_leet("ba1i"), fold_leet("bali"), fold_leet("bali", merge_il=False)
+    ('baii', 'baii', 'bali')
+    """
+    if not text:
+        return ""
+    text = _LEET_WORD.sub(_fold_word, text)
+    if merge_il:
+        text = text.translate(_IL)
+    return text

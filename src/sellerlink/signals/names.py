@@ -1,0 +1,664 @@
+"""The names signal: display names and usernames that survive a rename.
+
+A banned seller comes back as "thr1ft_budi" after "Thrift Budi Official", or as
+"Вudі Тhrift" with Cyrillic letters, or "✨budi.thrift✨", or "BUDI THRIFT JKT". All of
+these normalise to the same name, ``"budi"``:
+
+1. :func:`~sellerlink._text.skeleton` — NFKC (full-width, mathematical letters),
+   look-alike letters to Latin, marks stripped, casefolded;
+2. :func:`~sellerlink._text.strip_emoji` — emoji and decorative symbols become spaces;
+3. :func:`~sellerlink._text.fold_leet` — ``thr1ft`` -> ``thrift``; ``l`` and ``i`` merged;
+4. split into letter runs and digit runs (``_ . -`` and spaces separate words);
+5. glued filler split off: ``tokobudi`` -> ``toko budi``, ``budishop`` -> ``budi shop``;
+6. filler dropped: shop words (toko, olshop, store, official, id...), product words
+   (thrift, preloved, second, bekas...), Indonesian city names and abbreviations
+   (jakarta, jkt, bdg, jogja...), numbers (``budi88``) and single letters. If nothing
+   would be left, product words are kept ("Thrift Store Jakarta" -> ``thrift``); if still
+   nothing, every non-number token; then every token. A name never normalises to ""
+   unless it has no letter or digit at all.
+
+Generic names reduce to generic tokens that many accounts share; the signal reports how
+many (document frequency), and the scorer discounts them.
+
+Example:
+    >>> normalize_name("Thrift Budi Official"), normalize_name("thr1ft_budi88")
+    ('budi', 'budi')
+    >>> name_key("Sari Budi Jaya") == name_key("jaya.budi.sari")
+    True
+    >>> round(name_similarity("BUDI THRIFT JKT", "✨budi.thrift✨"), 2)
+    1.0
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from .._text import fold_leet, skeleton, strip_emoji
+from ..records import Account
+from .base import Evidence, PairFeatures, stable_hash64
+
+__all__ = [
+    "normalize_name",
+    "name_tokens",
+    "name_key",
+    "name_similarity",
+    "name_similarity_batch",
+    "NamesSignal",
+    "NamesTable",
+    "SHOP_WORDS",
+    "PRODUCT_WORDS",
+    "CITY_WORDS",
+    "FILLER_WORDS",
+]
+
+
+def _fold_words(words: str) -> frozenset[str]:
+    # Filler lists are written plainly and passed through the same folding as names
+    # (so "olshop" is stored as "oishop": fold_leet merges l and i).
+    return frozenset(fold_leet(w) for w in words.split())
+
+
+SHOP_WORDS: frozenset[str] = _fold_words(
+    """
+    toko olshop onlineshop online shop shopp shope store stor official officialstore ofc
+    id indo indonesia real original ori asli grosir grosiran distro butik boutique
+    collection collections koleksi outlet supplier suplier reseller dropship dropshipper
+    agen kios lapak warung gudang mart market the by and n x dan
+    """
+)
+"""Shop words: dropped from names (folded spelling, see :func:`~sellerlink._text.fold_leet`)."""
+
+PRODUCT_WORDS: frozenset[str] = _fold_words(
+    """
+    thrift thrifting thrifted thriftshop thriftstore second seken secondhand preloved
+    prelove bekas impor import branded brand vintage used baju pakaian fashion apparel
+    clothing clothes wear kaos outfit bal karungan ball
+    """
+)
+"""Product words: dropped unless the name has nothing else ("Thrift Store Jakarta")."""
+
+CITY_WORDS: frozenset[str] = _fold_words(
+    """
+    jakarta jkt jakut jaksel jakbar jaktim jakpus jabodetabek bandung bdg surabaya sby
+    medan mdn yogyakarta yogya jogja jogjakarta yk jog diy semarang smg bekasi bks
+    tangerang tng tgr tangsel depok dpk bogor bgr malang mlg makassar mks bali denpasar
+    dps solo surakarta palembang plg batam btm pekanbaru pku padang pdg balikpapan bpp
+    pontianak ptk manado mdo banjarmasin bjm cirebon crb tasikmalaya tasik serang
+    cikarang karawang sidoarjo sda lampung aceh jatim jabar jateng sumut kota kab
+    """
+)
+"""Indonesian cities, regions and their usual abbreviations."""
+
+FILLER_WORDS: frozenset[str] = SHOP_WORDS | PRODUCT_WORDS | CITY_WORDS
+
+# Filler glued to a name without a separator ("tokobudi", "budishop", "budijkt").
+# Only long or unmistakable affixes, so "idaman" or "realita" are not cut.
+_GLUE_PREFIXES = tuple(
+    sorted(_fold_words("toko olshop official thrift preloved grosir"), key=len, reverse=True)
+)
+_GLUE_SUFFIXES = tuple(
+    sorted(
+        {w for w in SHOP_WORDS | PRODUCT_WORDS if len(w) >= 4 and w not in _fold_words("real asli indo mart")}
+        | {w for w in CITY_WORDS if len(w) >= 3 and w not in _fold_words("kota kab bal")},
+        key=len,
+        reverse=True,
+    )
+)
+_MIN_REST = 3  # an affix is split off only if at least this many letters remain
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+
+
+def _split_glued(token: str) -> list[str]:
+    """Split filler glued to the start or end of a token (at most twice each side)."""
+    head: list[str] = []
+    tail: list[str] = []
+    for _ in range(2):
+        for p in _GLUE_PREFIXES:
+            if token.startswith(p) and len(token) - len(p) >= _MIN_REST:
+                head.append(p)
+                token = token[len(p) :]
+                break
+        else:
+            break
+    for _ in range(2):
+        for s in _GLUE_SUFFIXES:
+            if token.endswith(s) and len(token) - len(s) >= _MIN_REST:
+                tail.append(s)
+                token = token[: -len(s)]
+                break
+        else:
+            break
+    return [*head, token, *reversed(tail)]
+
+
+def _raw_tokens(text: str) -> list[str]:
+    folded = fold_leet(strip_emoji(skeleton(text)))
+    out: list[str] = []
+    for tok in _TOKEN.findall(folded):
+        if tok.isdigit() or tok in FILLER_WORDS or len(tok) < _MIN_REST + 2:
+            out.append(tok)
+        else:
+            out.extend(_split_glued(tok))
+    return out
+
+
+def _drop_filler(tokens: list[str]) -> list[str]:
+    core = [t for t in tokens if t not in FILLER_WORDS and not t.isdigit() and len(t) > 1]
+    if core:
+        return core
+    core = [t for t in tokens if t in PRODUCT_WORDS]
+    if core:
+        return core
+    core = [t for t in tokens if not t.isdigit()]
+    return core if core else tokens
+
+
+def name_tokens(text: str) -> list[str]:
+    """The tokens of the normalised name, in their original order (repeats kept).
+
+    >>> name_tokens("Toko ✨Sari_Ayu✨ 88 Bandung")
+    ['sari', 'ayu']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"name must be a str, got {type(text).__name__}")
+    return _drop_filler(_raw_tokens(text))
+
+
+def normalize_name(text: str) -> str:
+    """The folded, skeletonised, filler-free name: tokens joined by single spaces.
+
+    >>> normalize_name("𝐓𝐨𝐤𝐨 Вudі Jaya ✨ Official JKT")
+    'budi jaya'
+    """
+    return " ".join(name_tokens(text))
+
+
+def _key_of(tokens: Iterable[str]) -> str:
+    return "".join(sorted(tokens))
+
+
+def name_key(text: str) -> str:
+    """Order-insensitive key: the normalised tokens sorted and joined without spaces.
+
+    >>> name_key("Thrift Budi Jaya") == name_key("JAYA_BUDI") == "budijaya"
+    True
+    """
+    return _key_of(name_tokens(text))
+
+
+# ---------------------------------------------------------------------------------------
+# similarity
+
+
+def _score(key_a: str, key_b: str, flat_a: str, flat_b: str) -> float:
+    """max(ratio of sorted keys, ratio of ordered space-free forms) in 0..1; 0 if empty."""
+    if not key_a or not key_b:
+        return 0.0
+    return max(fuzz.ratio(key_a, key_b), fuzz.ratio(flat_a, flat_b)) / 100.0
+
+
+def name_similarity(a: str, b: str) -> float:
+    """Similarity 0..1 of two raw names after :func:`normalize_name`.
+
+    The larger of ``fuzz.ratio`` on the order-insensitive keys (word order does not
+    matter) and on the space-free names in their own order (glued words:
+    "budisari" ~ "Budi Sari" even when sorting would move the words). An empty name
+    scores 0 against anything.
+
+    >>> name_similarity("Thrift Budi", "Budi Thrift"), name_similarity("", "")
+    (1.0, 0.0)
+    """
+    ta, tb = name_tokens(a), name_tokens(b)
+    return _score(_key_of(ta), _key_of(tb), "".join(ta), "".join(tb))
+
+
+def _cp_ratio(a: Sequence[str], b: Sequence[str], workers: int) -> np.ndarray:
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.float64)
+    return process.cpdist(list(a), list(b), scorer=fuzz.ratio, dtype=np.float64, workers=workers)
+
+
+def _batch_score(
+    key_a: np.ndarray, key_b: np.ndarray, flat_a: np.ndarray, flat_b: np.ndarray, workers: int
+) -> np.ndarray:
+    s = np.maximum(_cp_ratio(key_a, key_b, workers), _cp_ratio(flat_a, flat_b, workers)) / 100.0
+    empty = (np.asarray(key_a, dtype=object) == "") | (np.asarray(key_b, dtype=object) == "")
+    s[empty] = 0.0
+    return s
+
+
+def _check_workers(workers: int) -> int:
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers == 0 or workers < -1:
+        raise ValueError(f"workers must be a positive int or -1 (all cores), got {workers!r}")
+    return workers
+
+
+def _normalise_many(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(space-joined normalised, sorted key, ordered flat) object arrays; cached per string."""
+    cache: dict[str, tuple[str, str, str]] = {}
+    n = len(names)
+    norm = np.empty(n, dtype=object)
+    key = np.empty(n, dtype=object)
+    flat = np.empty(n, dtype=object)
+    for i, s in enumerate(names):
+        hit = cache.get(s)
+        if hit is None:
+            toks = name_tokens(s)
+            hit = (" ".join(toks), _key_of(toks), "".join(toks))
+            cache[s] = hit
+        norm[i], key[i], flat[i] = hit
+    return norm, key, flat
+
+
+def name_similarity_batch(a: Sequence[str], b: Sequence[str], workers: int = 1) -> np.ndarray:
+    """:func:`name_similarity` over aligned pairs ``(a[k], b[k])``, as float64.
+
+    Normalises each distinct string once, then runs rapidfuzz ``process.cpdist``
+    (C++, ``workers`` threads; -1 = all cores).
+
+    >>> name_similarity_batch(["Budi Thrift", "Budi"], ["thr1ft_budi", "Sari"]).round(2).tolist()
+    [1.0, 0.25]
+    """
+    _check_workers(workers)
+    if len(a) != len(b):
+        raise ValueError(f"a and b must have the same length, got {len(a)} and {len(b)}")
+    for side in (a, b):
+        for s in side:
+            if not isinstance(s, str):
+                raise TypeError(f"names must be str, got {type(s).__name__}")
+    _, ka, fa = _normalise_many(a)
+    _, kb, fb = _normalise_many(b)
+    return _batch_score(ka, kb, fa, fb, workers)
+
+
+# ---------------------------------------------------------------------------------------
+# the signal
+
+
+@dataclass(frozen=True)
+class NamesTable:
+    """Columnar names fingerprint; row ``i`` is ``accounts[i]``.
+
+    Attributes:
+        account_id: object array of account ids.
+        display_name, username: the raw names (object arrays of str, "" if missing).
+        display_norm, username_norm: :func:`normalize_name` of each.
+        display_key, username_key: :func:`name_key` of each (order-insensitive).
+        display_flat, username_flat: the normalised tokens joined without spaces, in order.
+        display_key_id, username_key_id: int64 index into ``key_vocab`` (-1 if empty).
+            Display names and usernames share one key space.
+        key_vocab: object array of distinct keys; ``key_df[k]`` = number of rows whose
+            display name or username (or both: the row counts once) has key ``k``.
+        display_key_df, username_key_df: ``key_df`` looked up per row (0 if empty).
+        token_vocab, token_df: distinct tokens and how many rows hold each one (in either
+            name; a row counts once).
+        token_ptr, token_ids: CSR lists: row ``i`` holds the sorted distinct token ids
+            ``token_ids[token_ptr[i]:token_ptr[i + 1]]`` (display and username together).
+    """
+
+    account_id: np.ndarray
+    display_name: np.ndarray
+    username: np.ndarray
+    display_norm: np.ndarray
+    username_norm: np.ndarray
+    display_key: np.ndarray
+    username_key: np.ndarray
+    display_flat: np.ndarray
+    username_flat: np.ndarray
+    display_key_id: np.ndarray
+    username_key_id: np.ndarray
+    key_vocab: np.ndarray
+    key_df: np.ndarray
+    display_key_df: np.ndarray
+    username_key_df: np.ndarray
+    token_vocab: np.ndarray
+    token_df: np.ndarray
+    token_ptr: np.ndarray
+    token_ids: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.account_id)
+
+    def row_tokens(self, i: int) -> list[str]:
+        """The distinct tokens of row ``i`` (display name and username), sorted by id."""
+        ids = self.token_ids[self.token_ptr[i] : self.token_ptr[i + 1]]
+        return [str(self.token_vocab[t]) for t in ids]
+
+
+_FIELDS = ("display", "username")
+_KINDS = {"display": "display_name", "username": "username"}
+
+
+class NamesSignal:
+    """Display names and usernames, normalised against renames (see the module docstring).
+
+    Args:
+        min_token_len: tokens at least this long become blocking keys.
+        max_gram_keys: at most this many character 4-grams of each account's names
+            become blocking keys (the ones with the smallest hash: a bottom-k sample, so
+            similar names tend to draw the same grams).
+        workers: threads for rapidfuzz in :meth:`compare` (-1 = all cores).
+
+    Features from :meth:`compare` (float64, aligned with the pairs):
+
+    - ``name_sim``: best :func:`name_similarity` over {display, username} x {display,
+      username} of the two accounts; 0 when either account has no name.
+    - ``name_exact``: 1.0 if any cross combination has equal order-insensitive keys.
+    - ``name_df``: for an exact match, the number of accounts holding the matched key
+      (the rarest one if several combinations match); otherwise the number of accounts
+      holding the rarest shared token; 0 if no token is shared.
+    - ``name_info``: ``sum(log(N / df_t))`` over the distinct tokens ``t`` the two accounts
+      share (either name of each side), with ``N`` the number of rows in the table and
+      ``df_t`` the rows holding ``t``; natural log. 0 when nothing is shared. Rare shared
+      tokens count a lot, generic ones ("thrift" on every other account) almost nothing.
+
+    Example:
+        >>> from sellerlink.records import Account
+        >>> accs = [Account("a", display_name="Thrift Budi Official", username="budi88"),
+        ...         Account("b", display_name="Вudі Тhrift", username="thr1ft_budi"),
+        ...         Account("c", display_name="Sari Preloved")]
+        >>> sig = NamesSignal()
+        >>> table = sig.fingerprint(accs)
+        >>> f = sig.compare(table, np.array([0, 0]), np.array([1, 2]))
+        >>> f["name_exact"].tolist(), f["name_sim"].round(2).tolist()
+        ([1.0, 0.0], [1.0, 0.25])
+    """
+
+    name = "names"
+    feature_names = ("name_sim", "name_exact", "name_df", "name_info")
+
+    def __init__(self, *, min_token_len: int = 3, max_gram_keys: int = 8, workers: int = 1) -> None:
+        self.min_token_len = min_token_len
+        self.max_gram_keys = max_gram_keys
+        self.workers = workers
+
+    def _check_params(self) -> None:
+        if not isinstance(self.min_token_len, int) or self.min_token_len < 1:
+            raise ValueError(f"min_token_len must be a positive int, got {self.min_token_len!r}")
+        if not isinstance(self.max_gram_keys, int) or self.max_gram_keys < 0:
+            raise ValueError(f"max_gram_keys must be an int >= 0, got {self.max_gram_keys!r}")
+        _check_workers(self.workers)
+
+    # -- fingerprint ----------------------------------------------------------------------
+    def fingerprint(self, accounts: Sequence[Account]) -> NamesTable:
+        """Normalise every account's names and count how many accounts share each key/token."""
+        self._check_params()
+        n = len(accounts)
+        ids = np.empty(n, dtype=object)
+        disp = np.empty(n, dtype=object)
+        user = np.empty(n, dtype=object)
+        for i, acc in enumerate(accounts):
+            if not isinstance(acc, Account):
+                raise TypeError(f"accounts[{i}] is {type(acc).__name__}, expected Account")
+            ids[i] = acc.account_id
+            disp[i] = acc.display_name or ""
+            user[i] = acc.username or ""
+        d_norm, d_key, d_flat = _normalise_many(disp)
+        u_norm, u_key, u_flat = _normalise_many(user)
+
+        # keys: one vocabulary for both fields
+        key_index: dict[str, int] = {}
+        d_kid = np.full(n, -1, dtype=np.int64)
+        u_kid = np.full(n, -1, dtype=np.int64)
+        for arr, out in ((d_key, d_kid), (u_key, u_kid)):
+            for i, k in enumerate(arr):
+                if k:
+                    out[i] = key_index.setdefault(k, len(key_index))
+        n_keys = len(key_index)
+        key_vocab = np.empty(n_keys, dtype=object)
+        for k, v in key_index.items():
+            key_vocab[v] = k
+        key_df = np.zeros(n_keys, dtype=np.int64)
+        np.add.at(key_df, d_kid[d_kid >= 0], 1)
+        both = (u_kid >= 0) & (u_kid != d_kid)  # a row with the same key twice counts once
+        np.add.at(key_df, u_kid[both], 1)
+        d_df = np.where(d_kid >= 0, key_df[np.maximum(d_kid, 0)] if n_keys else 0, 0)
+        u_df = np.where(u_kid >= 0, key_df[np.maximum(u_kid, 0)] if n_keys else 0, 0)
+
+        # tokens: per row the distinct union of both names' tokens, CSR
+        tok_index: dict[str, int] = {}
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        flat_ids: list[int] = []
+        for i in range(n):
+            row = {tok_index.setdefault(t, len(tok_index)) for t in (d_norm[i] + " " + u_norm[i]).split()}
+            flat_ids.extend(sorted(row))
+            ptr[i + 1] = len(flat_ids)
+        token_ids = np.asarray(flat_ids, dtype=np.int64)
+        token_vocab = np.empty(len(tok_index), dtype=object)
+        for t, v in tok_index.items():
+            token_vocab[v] = t
+        token_df = np.bincount(token_ids, minlength=len(tok_index)).astype(np.int64)
+
+        return NamesTable(
+            account_id=ids,
+            display_name=disp,
+            username=user,
+            display_norm=d_norm,
+            username_norm=u_norm,
+            display_key=d_key,
+            username_key=u_key,
+            display_flat=d_flat,
+            username_flat=u_flat,
+            display_key_id=d_kid,
+            username_key_id=u_kid,
+            key_vocab=key_vocab,
+            key_df=key_df,
+            display_key_df=d_df.astype(np.int64),
+            username_key_df=u_df.astype(np.int64),
+            token_vocab=token_vocab,
+            token_df=token_df,
+            token_ptr=ptr,
+            token_ids=token_ids,
+        )
+
+    # -- blocking -------------------------------------------------------------------------
+    def candidate_keys(self, table: NamesTable) -> tuple[np.ndarray, np.ndarray]:
+        """Blocking keys ``(rows, uint64 keys)``; at most ``2 + tokens + max_gram_keys`` a row.
+
+        - the order-insensitive key of the display name and of the username, in one key
+          space (a display name can meet a username);
+        - each distinct token of at least ``min_token_len`` characters;
+        - a bottom-k sample of the character 4-grams of both names' space-free forms
+          (catches typos and glued words that share no whole token).
+        """
+        self._check_params()
+        _check_table(table)
+        cache: dict[tuple[str, str], int] = {}
+
+        def h(salt: str, text: str) -> int:
+            v = cache.get((salt, text))
+            if v is None:
+                v = stable_hash64(text, salt)
+                cache[(salt, text)] = v
+            return v
+
+        rows: list[int] = []
+        keys: list[int] = []
+        k_gram = self.max_gram_keys
+        for i in range(len(table)):
+            row_keys: set[int] = set()
+            for key in (table.display_key[i], table.username_key[i]):
+                if key:
+                    row_keys.add(h("names:key", key))
+            for t in table.row_tokens(i):
+                if len(t) >= self.min_token_len:
+                    row_keys.add(h("names:tok", t))
+            if k_gram:
+                grams: set[int] = set()
+                for flat in (table.display_flat[i], table.username_flat[i]):
+                    if len(flat) >= 4:
+                        grams.update(h("names:4g", flat[p : p + 4]) for p in range(len(flat) - 3))
+                row_keys.update(sorted(grams)[:k_gram])
+            rows.extend([i] * len(row_keys))
+            keys.extend(row_keys)
+        return np.asarray(rows, dtype=np.int64), np.asarray(keys, dtype=np.uint64)
+
+    # -- comparison -----------------------------------------------------------------------
+    def compare(self, table: NamesTable, left: np.ndarray, right: np.ndarray) -> PairFeatures:
+        """Features for aligned candidate pairs ``(left[k], right[k])``; see the class docstring."""
+        self._check_params()
+        _check_table(table)
+        left, right = _check_pairs(left, right, len(table))
+        p = len(left)
+        sim = np.zeros(p, dtype=np.float64)
+        exact = np.zeros(p, dtype=bool)
+        exact_df = np.full(p, np.iinfo(np.int64).max, dtype=np.int64)
+        for lf in _FIELDS:
+            lkey, lflat, lkid = _cols(table, lf)
+            for rf in _FIELDS:
+                rkey, rflat, rkid = _cols(table, rf)
+                s = _batch_score(lkey[left], rkey[right], lflat[left], rflat[right], self.workers)
+                np.maximum(sim, s, out=sim)
+                kl, kr = lkid[left], rkid[right]
+                eq = (kl >= 0) & (kl == kr)
+                if eq.any():
+                    exact |= eq
+                    exact_df[eq] = np.minimum(exact_df[eq], table.key_df[kl[eq]])
+
+        info, tok_df = _shared_tokens(table, left, right)
+        name_df = np.where(exact, exact_df, tok_df).astype(np.float64)
+        return PairFeatures(
+            {
+                "name_sim": sim,
+                "name_exact": exact.astype(np.float64),
+                "name_df": name_df,
+                "name_info": info,
+            }
+        )
+
+    # -- explanation ----------------------------------------------------------------------
+    def explain(self, table: NamesTable, i: int, j: int) -> list[Evidence]:
+        """For each name of account ``i``, its best match among account ``j``'s names.
+
+        An item is returned when the similarity is at least 0.5 or a token is shared.
+        ``key`` is the shared order-insensitive key for an exact match, else "";
+        ``shared_by`` is that key's frequency (exact) or the rarest shared token's.
+        ``extra`` holds both keys, the right-hand field and the shared tokens.
+        """
+        _check_table(table)
+        n = len(table)
+        for v in (i, j):
+            if not isinstance(v, (int, np.integer)) or not 0 <= v < n:
+                raise ValueError(f"row {v!r} out of range for a table of {n} rows")
+        tok_index = {str(t): k for k, t in enumerate(table.token_vocab)}
+        out: list[Evidence] = []
+        for lf in _FIELDS:
+            lraw = str(table.display_name[i] if lf == "display" else table.username[i])
+            lnorm = str(getattr(table, f"{lf}_norm")[i])
+            if not lnorm:
+                continue
+            best: tuple[float, str] | None = None
+            for rf in _FIELDS:
+                rnorm = str(getattr(table, f"{rf}_norm")[j])
+                if not rnorm:
+                    continue
+                s = _score(
+                    str(getattr(table, f"{lf}_key")[i]),
+                    str(getattr(table, f"{rf}_key")[j]),
+                    lnorm.replace(" ", ""),
+                    rnorm.replace(" ", ""),
+                )
+                if best is None or s > best[0]:
+                    best = (s, rf)
+            if best is None:
+                continue
+            s, rf = best
+            rnorm = str(getattr(table, f"{rf}_norm")[j])
+            lkey = str(getattr(table, f"{lf}_key")[i])
+            rkey = str(getattr(table, f"{rf}_key")[j])
+            shared = sorted(set(lnorm.split()) & set(rnorm.split()))
+            if s < 0.5 and not shared:
+                continue
+            if lkey == rkey:
+                key, shared_by = lkey, int(getattr(table, f"{lf}_key_df")[i])
+            else:
+                key = ""
+                shared_by = min((int(table.token_df[tok_index[t]]) for t in shared), default=0)
+            rraw = str(table.display_name[j] if rf == "display" else table.username[j])
+            out.append(
+                Evidence(
+                    signal=self.name,
+                    kind=_KINDS[lf],
+                    left=lraw,
+                    right=rraw,
+                    key=key,
+                    similarity=float(s),
+                    shared_by=shared_by,
+                    extra={
+                        "right_kind": _KINDS[rf],
+                        "left_key": lkey,
+                        "right_key": rkey,
+                        "shared_tokens": shared,
+                    },
+                )
+            )
+        return out
+
+
+def _cols(table: NamesTable, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if field == "display":
+        return table.display_key, table.display_flat, table.display_key_id
+    return table.username_key, table.username_flat, table.username_key_id
+
+
+def _check_table(table: object) -> None:
+    if not isinstance(table, NamesTable):
+        raise TypeError(f"expected a NamesTable from NamesSignal.fingerprint, got {type(table).__name__}")
+
+
+def _check_pairs(left: np.ndarray, right: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    left = np.asarray(left)
+    right = np.asarray(right)
+    if left.ndim != 1 or right.ndim != 1 or left.shape != right.shape:
+        raise ValueError(f"left and right must be 1-D arrays of equal length, got {left.shape} and {right.shape}")
+    for arr in (left, right):
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"row numbers must be integers, got dtype {arr.dtype}")
+        if arr.size and (arr.min() < 0 or arr.max() >= n):
+            raise ValueError(f"row numbers must be in [0, {n}), got [{arr.min()}, {arr.max()}]")
+    return left.astype(np.intp, copy=False), right.astype(np.intp, copy=False)
+
+
+def _shared_tokens(table: NamesTable, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: sum of log(N/df) over shared tokens, and the df of the rarest one (0: none).
+
+    Vectorised: every (pair, token of the left row) is looked up as the code
+    ``right_row * V + token`` in the sorted array of all ``row * V + token`` codes.
+    """
+    p = len(left)
+    n = len(table)
+    info = np.zeros(p, dtype=np.float64)
+    min_df = np.zeros(p, dtype=np.int64)
+    v = len(table.token_vocab)
+    if p == 0 or v == 0:
+        return info, min_df
+    ptr, ids = table.token_ptr, table.token_ids
+    counts = ptr[left + 1] - ptr[left]
+    total = int(counts.sum())
+    if total == 0:
+        return info, min_df
+    pair = np.repeat(np.arange(p), counts)
+    starts = np.repeat(ptr[left] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    tok = ids[starts + np.arange(total)]
+    row_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+    codes = row_of * v + ids  # sorted: rows ascending, token ids sorted within a row
+    query = right[pair].astype(np.int64) * v + tok
+    pos = np.minimum(np.searchsorted(codes, query), len(codes) - 1)
+    found = codes[pos] == query
+    if not found.any():
+        return info, min_df
+    fp, ft = pair[found], tok[found]
+    df = table.token_df[ft]
+    info = np.bincount(fp, weights=np.log(n / df), minlength=p)
+    big = np.iinfo(np.int64).max
+    md = np.full(p, big, dtype=np.int64)
+    np.minimum.at(md, fp, df)
+    min_df = np.where(md == big, 0, md)
+    return info, min_df

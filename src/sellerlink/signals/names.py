@@ -76,7 +76,7 @@ SHOP_WORDS: frozenset[str] = _fold_words(
 
 PRODUCT_WORDS: frozenset[str] = _fold_words(
     """
-    thrift thrifting thrifted thriftshop thriftstore second seken secondhand preloved
+    thrift thrifting thrifted second seken secondhand preloved
     prelove bekas impor import branded brand vintage used baju pakaian fashion apparel
     clothing clothes wear kaos outfit bal karungan ball
     """
@@ -341,6 +341,8 @@ class NamesSignal:
 
     Args:
         min_token_len: tokens at least this long become blocking keys.
+        max_token_keys: at most this many tokens of an account become keys (the
+            longest; ties alphabetical), so a long name cannot flood the index.
         max_gram_keys: at most this many character 4-grams of each account's names
             become blocking keys (the ones with the smallest hash: a bottom-k sample, so
             similar names tend to draw the same grams).
@@ -374,14 +376,19 @@ class NamesSignal:
     name = "names"
     feature_names = ("name_sim", "name_exact", "name_df", "name_info")
 
-    def __init__(self, *, min_token_len: int = 3, max_gram_keys: int = 8, workers: int = 1) -> None:
+    def __init__(
+        self, *, min_token_len: int = 3, max_token_keys: int = 6, max_gram_keys: int = 8, workers: int = 1
+    ) -> None:
         self.min_token_len = min_token_len
+        self.max_token_keys = max_token_keys
         self.max_gram_keys = max_gram_keys
         self.workers = workers
 
     def _check_params(self) -> None:
         if not isinstance(self.min_token_len, int) or self.min_token_len < 1:
             raise ValueError(f"min_token_len must be a positive int, got {self.min_token_len!r}")
+        if not isinstance(self.max_token_keys, int) or self.max_token_keys < 0:
+            raise ValueError(f"max_token_keys must be an int >= 0, got {self.max_token_keys!r}")
         if not isinstance(self.max_gram_keys, int) or self.max_gram_keys < 0:
             raise ValueError(f"max_gram_keys must be an int >= 0, got {self.max_gram_keys!r}")
         _check_workers(self.workers)
@@ -460,11 +467,12 @@ class NamesSignal:
 
     # -- blocking -------------------------------------------------------------------------
     def candidate_keys(self, table: NamesTable) -> tuple[np.ndarray, np.ndarray]:
-        """Blocking keys ``(rows, uint64 keys)``; at most ``2 + tokens + max_gram_keys`` a row.
+        """Blocking keys ``(rows, uint64 keys)``; at most ``2 + max_token_keys + max_gram_keys`` a row.
 
         - the order-insensitive key of the display name and of the username, in one key
           space (a display name can meet a username);
-        - each distinct token of at least ``min_token_len`` characters;
+        - the ``max_token_keys`` longest distinct tokens of at least ``min_token_len``
+          characters;
         - a bottom-k sample of the character 4-grams of both names' space-free forms
           (catches typos and glued words that share no whole token).
         """
@@ -487,9 +495,10 @@ class NamesSignal:
             for key in (table.display_key[i], table.username_key[i]):
                 if key:
                     row_keys.add(h("names:key", key))
-            for t in table.row_tokens(i):
-                if len(t) >= self.min_token_len:
-                    row_keys.add(h("names:tok", t))
+            toks = [t for t in table.row_tokens(i) if len(t) >= self.min_token_len]
+            toks.sort(key=lambda t: (-len(t), t))
+            for t in toks[: self.max_token_keys]:
+                row_keys.add(h("names:tok", t))
             if k_gram:
                 grams: set[int] = set()
                 for flat in (table.display_flat[i], table.username_flat[i]):

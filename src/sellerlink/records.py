@@ -1,30 +1,55 @@
 """The account record: validation and loading from JSON Lines, CSV, DataFrames and dicts.
 
 One account per record. Every field but ``account_id`` is optional; unknown fields are
-kept in ``Account.extra`` and otherwise ignored. A malformed record raises
-:class:`RecordError` naming its source, line (or row) and field; with ``strict=False``
-(the default for whole files) the bad record is reported as a :class:`RecordWarning`
-and the valid records are still returned.
+kept in ``Account.extra`` and otherwise ignored.
+
+Two kinds of problem are told apart, and every report names its source, line (or row)
+and field (:class:`RecordError` carries them as attributes, and so does the
+:class:`~sellerlink.RecordWarning` issued for it):
+
+- **The record is unusable**: the line is not JSON, the CSV row has the wrong number of
+  columns, the record is not an object, ``account_id`` is missing, empty, of the wrong
+  type, too long or repeated. The record is skipped with a ``RecordWarning`` and the
+  other records are still loaded.
+- **A field is unusable** (a dict where a list of phones belongs, a number where a
+  listing belongs) or was cut (text over :attr:`Limits.max_text_length`, too many
+  photos, invalid UTF-8 replaced, NUL characters removed). The account is kept without
+  that value, with a ``RecordWarning``.
+
+With ``strict=True`` both kinds raise :class:`RecordError` at the first problem.
+The loaders accept text as found in the wild: a UTF-8 BOM, CRLF line endings, numbers
+where strings belong (``"phones": [6281234567890]``), a bare string where a list belongs
+(``"phones": "0812...|0813..."``, the CSV convention), numbers with thousands of digits.
 
 Example:
     >>> acc = Account.from_dict({"account_id": "a1", "display_name": "Toko Budi",
     ...                          "phones": ["0812-3456-7890"]})
     >>> acc.account_id, acc.phones
     ('a1', ('0812-3456-7890',))
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     accs = load_accounts([{"account_id": "a"}, {"bio": "no id"}, {"account_id": "c"}])
+    >>> [a.account_id for a in accs], str(caught[0].message)
+    (['a', 'c'], "skipped record: record 2, field 'account_id': missing account_id")
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 import json
+import logging
 import math
+import numbers
 import os
+import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .config import DEFAULT_LIMITS, Limits, RecordWarning
 
@@ -34,18 +59,39 @@ __all__ = [
     "RecordError",
     "load_accounts",
     "iter_accounts",
+    "dumps_jsonl",
     "LIST_FIELDS",
     "TEXT_FIELDS",
 ]
+
+log = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("platform", "created_at", "display_name", "username", "bio")
 LIST_FIELDS = ("photos", "phones", "emails", "links", "bank_accounts", "addresses")
 KNOWN_FIELDS = frozenset(("account_id", "listings", *TEXT_FIELDS, *LIST_FIELDS))
 CSV_LIST_SEPARATOR = "|"
 
+#: At most this many problems per load are issued as individual warnings; the rest go to
+#: the log (level INFO) and one summary warning, so a file of a million bad lines cannot
+#: flood the caller or grow the warnings registry without bound.
+MAX_WARNINGS_PER_LOAD = 100
+#: Integer literals longer than this many digits are kept as their digit string (Python
+#: refuses to convert more than 4300 digits to ``int``; a phone never has that many).
+_MAX_INT_DIGITS = 1_000
+#: Unknown fields nested deeper than this are dropped (they could not be written back out).
+_MAX_EXTRA_DEPTH = 32
+
 
 class RecordError(ValueError):
-    """A record that cannot be used. ``source``, ``line`` and ``field`` say where."""
+    """A record that cannot be used. ``source``, ``line`` and ``field`` say where.
+
+    ``reason`` is the message without the location.
+
+    Example:
+        >>> e = RecordError("missing account_id", source="a.jsonl", line=7, field="account_id")
+        >>> str(e), e.line
+        ("a.jsonl, line 7, field 'account_id': missing account_id", 7)
+    """
 
     def __init__(
         self, message: str, *, source: str | None = None, line: int | None = None, field: str | None = None
@@ -55,14 +101,35 @@ class RecordError(ValueError):
         self.field = field
         self.reason = message
         where = []
-        if source:
+        if _is_file_source(source):
             where.append(str(source))
-        if line is not None:
-            where.append(f"line {line}")
+            if line is not None:
+                where.append(f"line {line}")
+        elif line is not None:
+            where.append(f"{_unit(source)} {line}")
         if field:
             where.append(f"field {field!r}")
         prefix = ", ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+    def __reduce__(self) -> Any:  # keep the attributes across copy / multiprocessing
+        return (_rebuild_error, (self.reason, self.source, self.line, self.field))
+
+
+def _rebuild_error(reason: str, source: str | None, line: int | None, fld: str | None) -> RecordError:
+    return RecordError(reason, source=source, line=line, field=fld)
+
+
+_NON_FILE_SOURCES = ("record", "DataFrame")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _is_file_source(source: str | None) -> bool:
+    return bool(source) and source not in _NON_FILE_SOURCES
+
+
+def _unit(source: str | None) -> str:
+    return "DataFrame row" if source == "DataFrame" else "record"
 
 
 @dataclass(frozen=True)
@@ -138,13 +205,87 @@ class Account:
         limits: Limits = DEFAULT_LIMITS,
         source: str | None = None,
         line: int | None = None,
+        strict: bool = False,
     ) -> Account:
-        """Validate one record. Raises :class:`RecordError` naming the field at fault.
+        """Validate one record.
 
-        Relative photo paths are resolved against ``base_dir`` when it is given.
-        Over-long text is truncated to ``limits.max_text_length`` with a warning.
+        Raises :class:`RecordError` (naming the field) when the record cannot be used at
+        all: not a mapping, or a missing / invalid ``account_id``. A bad or over-long
+        field is dropped or cut with a :class:`~sellerlink.RecordWarning`
+        (``strict=True``: a ``RecordError``). Relative photo paths are resolved against
+        ``base_dir`` when it is given.
+
+        >>> Account.from_dict({"account_id": 42, "bio": "halo"}).account_id
+        '42'
         """
-        return _parse_record(record, base_dir=base_dir, limits=limits, source=source, line=line)
+        report = _Reporter(source, line, strict, _warn_now)
+        return _parse_record(record, base_dir=base_dir, limits=limits, report=report)
+
+
+# ---------------------------------------------------------------------------------------
+# problem reporting
+
+
+def _warn_now(problem: RecordError) -> None:
+    warnings.warn(
+        RecordWarning(str(problem), source=problem.source, line=problem.line, field=problem.field), stacklevel=4
+    )
+
+
+class _Reporter:
+    """Where one record's field-level problems go: raised (strict) or handed to ``sink``."""
+
+    __slots__ = ("source", "line", "strict", "sink")
+
+    def __init__(
+        self, source: str | None, line: int | None, strict: bool, sink: Callable[[RecordError], None]
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.strict = strict
+        self.sink = sink
+
+    def error(self, message: str, fld: str | None = None) -> RecordError:
+        """A record-level problem, for the caller to raise."""
+        return RecordError(message, source=self.source, line=self.line, field=fld)
+
+    def warn(self, message: str, fld: str | None) -> None:
+        """A field-level problem: raise when strict, else report it and go on."""
+        problem = RecordError(message, source=self.source, line=self.line, field=fld)
+        if self.strict:
+            raise problem
+        self.sink(problem)
+
+
+class _WarningBudget:
+    """Issue the first ``limit`` problems of one load as warnings, log the rest."""
+
+    def __init__(self, limit: int = MAX_WARNINGS_PER_LOAD) -> None:
+        self.limit = limit
+        self.count = 0
+
+    def __call__(self, problem: RecordError, prefix: str = "") -> None:
+        self.count += 1
+        text = f"{prefix}{problem}"
+        if self.count <= self.limit:
+            warnings.warn(
+                RecordWarning(text, source=problem.source, line=problem.line, field=problem.field), stacklevel=4
+            )
+        else:
+            log.info("%s", text)
+
+    def skipped(self, problem: RecordError) -> None:
+        self(problem, "skipped record: ")
+
+    def finish(self) -> None:
+        if self.count > self.limit:
+            warnings.warn(
+                RecordWarning(
+                    f"{self.count - self.limit} more record problems not shown as warnings "
+                    f"(logged at INFO level by {__name__!r})"
+                ),
+                stacklevel=3,
+            )
 
 
 # ---------------------------------------------------------------------------------------
@@ -156,72 +297,120 @@ def _is_missing(value: Any) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return False
+    # pandas.NA / pandas.NaT without importing pandas
+    return type(value).__name__ in ("NAType", "NaTType")
 
 
-def _text(value: Any, name: str, limits: Limits, where: dict[str, Any]) -> str:
-    if _is_missing(value):
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise RecordError(f"expected a string, got {type(value).__name__}", field=name, **where)
-    s = value if isinstance(value, str) else str(value)
+def _scalar_text(value: Any) -> str | None:
+    """A scalar as text, or None when it is not a scalar that can stand for text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is True or value is False:
+        return None
+    if isinstance(value, numbers.Integral):
+        v = int(value)
+        return str(v) if v.bit_length() <= 3_000 else None  # str() refuses > 4300 digits
+    if isinstance(value, numbers.Real):
+        f = float(value)
+        if not math.isfinite(f):
+            return None
+        # 6281234567890.0 (a phone column read as float by pandas) -> "6281234567890"
+        return str(int(f)) if f.is_integer() and abs(f) < 1e18 else repr(f)
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "surrogateescape")
+    return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, numbers.Real) and not math.isfinite(float(value)):
+        return f"the number {value!r}"
+    if isinstance(value, numbers.Integral):
+        return f"an integer of {int(value).bit_length() * 30103 // 100000 + 1} digits"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+def _clean(s: str, name: str, limits: Limits, report: _Reporter) -> str:
+    """Cut to the text limit, remove NUL, replace lone surrogates; report what changed."""
+    if len(s) > limits.max_text_length:
+        report.warn(
+            f"text of {len(s):,} characters cut to {limits.max_text_length:,} (Limits.max_text_length)", name
+        )
+        s = s[: limits.max_text_length]
     if "\x00" in s:
+        report.warn(f"{s.count(chr(0))} NUL characters removed", name)
         s = s.replace("\x00", "")
-    # Lone surrogates cannot be encoded anywhere downstream (SQLite, CSV, HTML): replace them.
+    # Invalid UTF-8 bytes (kept as surrogate escapes while reading) and lone surrogates
+    # cannot be encoded downstream (SQLite, CSV, HTML): replace each by U+FFFD.
     try:
         s.encode("utf-8")
     except UnicodeEncodeError:
-        s = s.encode("utf-8", "replace").decode("utf-8")
-    if len(s) > limits.max_text_length:
-        warnings.warn(
-            str(
-                RecordError(
-                    f"text of {len(s):,} characters cut to {limits.max_text_length:,} (Limits.max_text_length)",
-                    field=name,
-                    **where,
-                )
-            ),
-            RecordWarning,
-            stacklevel=4,
-        )
-        s = s[: limits.max_text_length]
+        report.warn("invalid UTF-8 or lone surrogate characters replaced by U+FFFD", name)
+        s = _SURROGATE.sub("\ufffd", s)
     return s
 
 
-def _str_list(value: Any, name: str, limits: Limits, where: dict[str, Any]) -> tuple[str, ...]:
+def _text(value: Any, name: str, limits: Limits, report: _Reporter) -> str:
+    if _is_missing(value):
+        return ""
+    s = _scalar_text(value)
+    if s is None:
+        report.warn(f"expected a string, got {_kind(value)}; field ignored", name)
+        return ""
+    return _clean(s, name, limits, report)
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    """A list-like value as a list (sets sorted, for a stable order), else None."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if type(value).__name__ == "ndarray" and hasattr(value, "tolist"):  # numpy, without importing it
+        out = value.tolist()
+        return out if isinstance(out, list) else [out]
+    return None
+
+
+def _str_list(value: Any, name: str, limits: Limits, report: _Reporter) -> tuple[str, ...]:
     if _is_missing(value):
         return ()
-    if isinstance(value, str):
-        # A bare string where a list belongs: accept it as a one-item list (CSV cells, sloppy JSON).
-        items: list[Any] = [p for p in value.split(CSV_LIST_SEPARATOR)] if value else []
-    elif isinstance(value, (list, tuple)):
-        items = list(value)
-    else:
-        raise RecordError(f"expected a list of strings, got {type(value).__name__}", field=name, **where)
+    items = _as_list(value)
+    if items is None:
+        s = _scalar_text(value)
+        if s is None:
+            report.warn(f"expected a list of strings, got {_kind(value)}; field ignored", name)
+            return ()
+        # A bare string where a list belongs: "|"-separated items (CSV cells, sloppy JSON).
+        if len(s) > limits.max_record_bytes:
+            s = s[: limits.max_record_bytes]
+        items = s.split(CSV_LIST_SEPARATOR) if s else []
     out: list[str] = []
+    extra = 0
     for i, item in enumerate(items):
         if _is_missing(item):
             continue
-        if isinstance(item, bool) or not isinstance(item, (str, int)):
-            raise RecordError(
-                f"expected a string at position {i}, got {type(item).__name__}", field=f"{name}[{i}]", **where
-            )
-        s = _text(item, f"{name}[{i}]", limits, where).strip()
+        if len(out) >= limits.max_list_items:
+            extra += 1  # counted, not cleaned: a million phones cost one pass
+            continue
+        s = _scalar_text(item)
+        if s is None:
+            report.warn(f"expected a string, got {_kind(item)}; item ignored", f"{name}[{i}]")
+            continue
+        s = _clean(s, f"{name}[{i}]", limits, report).strip()
         if s:
             out.append(s)
-    if len(out) > limits.max_list_items:
-        warnings.warn(
-            str(
-                RecordError(
-                    f"{len(out)} items, only the first {limits.max_list_items} kept (Limits.max_list_items)",
-                    field=name,
-                    **where,
-                )
-            ),
-            RecordWarning,
-            stacklevel=4,
+    if extra:
+        report.warn(
+            f"{len(out) + extra} items, only the first {limits.max_list_items} kept (Limits.max_list_items)", name
         )
-        out = out[: limits.max_list_items]
     return tuple(out)
 
 
@@ -232,75 +421,111 @@ def _resolve(paths: tuple[str, ...], base_dir: str | os.PathLike[str] | None) ->
     return tuple(p if os.path.isabs(p) else str(base / p) for p in paths)
 
 
+def _depth_ok(value: Any, limit: int) -> bool:
+    """True when ``value`` nests lists / objects at most ``limit`` deep (iterative: no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, Mapping):
+            children: Iterable[Any] = v.values()
+        elif isinstance(v, (list, tuple)):
+            children = v
+        else:
+            continue
+        if d >= limit:
+            return False
+        stack.extend((c, d + 1) for c in children)
+    return True
+
+
+def _account_id(record: Mapping[str, Any], limits: Limits, report: _Reporter) -> str:
+    raw = record.get("account_id")
+    if _is_missing(raw):
+        raise report.error("missing account_id", "account_id")
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)  # ids read as float by pandas when the column has gaps: 17.0 -> "17"
+    if isinstance(raw, bool) or not isinstance(raw, (str, numbers.Integral)):
+        raise report.error(f"account_id must be a string, got {_kind(raw)}", "account_id")
+    s = _scalar_text(raw)
+    if s is None:
+        raise report.error(f"account_id must be a string, got {_kind(raw)}", "account_id")
+    if len(s) > limits.max_id_length:
+        raise report.error(
+            f"account_id of {len(s):,} characters is longer than Limits.max_id_length ({limits.max_id_length:,})",
+            "account_id",
+        )
+    s = _clean(s, "account_id", limits, report).strip()
+    if not s:
+        raise report.error("missing account_id (empty after removing white space and NUL)", "account_id")
+    return s
+
+
+def _listings(raw: Any, limits: Limits, report: _Reporter, base_dir: Any) -> list[Listing]:
+    if isinstance(raw, str):
+        if not raw.strip():
+            return []
+        # CSV cells carry listings as a JSON array.
+        try:
+            raw = _json_loads(raw)
+        except (ValueError, RecursionError) as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            report.warn(f"listings is not a JSON array ({msg}); field ignored", "listings")
+            return []
+    if _is_missing(raw):
+        return []
+    items = _as_list(raw)
+    if items is None:
+        report.warn(f"expected a list of listings, got {_kind(raw)}; field ignored", "listings")
+        return []
+    if len(items) > limits.max_listings_per_account:
+        report.warn(
+            f"{len(items)} listings, only the first {limits.max_listings_per_account} kept "
+            "(Limits.max_listings_per_account)",
+            "listings",
+        )
+        items = items[: limits.max_listings_per_account]
+    out: list[Listing] = []
+    for i, item in enumerate(items):
+        fname = f"listings[{i}]"
+        if _is_missing(item):
+            continue
+        if isinstance(item, str):
+            item = {"title": item}
+        if not isinstance(item, Mapping):
+            report.warn(f"expected a listing object, got {_kind(item)}; listing ignored", fname)
+            continue
+        out.append(
+            Listing(
+                title=_text(item.get("title"), f"{fname}.title", limits, report),
+                description=_text(item.get("description"), f"{fname}.description", limits, report),
+                photos=_resolve(_str_list(item.get("photos"), f"{fname}.photos", limits, report), base_dir),
+            )
+        )
+    return out
+
+
 def _parse_record(
-    record: Mapping[str, Any],
+    record: Any,
     *,
     base_dir: str | os.PathLike[str] | None,
     limits: Limits,
-    source: str | None,
-    line: int | None,
+    report: _Reporter,
 ) -> Account:
-    where: dict[str, Any] = {"source": source, "line": line}
     if not isinstance(record, Mapping):
-        raise RecordError(f"expected an object, got {type(record).__name__}", **where)
-    raw_id = record.get("account_id")
-    if _is_missing(raw_id) or (isinstance(raw_id, str) and not raw_id.strip()):
-        raise RecordError("missing account_id", field="account_id", **where)
-    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
-        raise RecordError(
-            f"account_id must be a string, got {type(raw_id).__name__}", field="account_id", **where
-        )
-    account_id = _text(raw_id, "account_id", limits, where).strip()
-
-    texts = {name: _text(record.get(name), name, limits, where) for name in TEXT_FIELDS}
-    lists = {name: _str_list(record.get(name), name, limits, where) for name in LIST_FIELDS}
-
-    raw_listings = record.get("listings")
-    listings: list[Listing] = []
-    if isinstance(raw_listings, str) and raw_listings.strip():
-        # CSV cells carry listings as a JSON array.
-        try:
-            raw_listings = json.loads(raw_listings)
-        except json.JSONDecodeError as exc:
-            raise RecordError(f"listings is not a JSON array: {exc.msg}", field="listings", **where) from None
-    elif isinstance(raw_listings, str):
-        raw_listings = None
-    if not _is_missing(raw_listings):
-        if not isinstance(raw_listings, (list, tuple)):
-            raise RecordError(
-                f"expected a list of listings, got {type(raw_listings).__name__}", field="listings", **where
-            )
-        if len(raw_listings) > limits.max_listings_per_account:
-            warnings.warn(
-                str(
-                    RecordError(
-                        f"{len(raw_listings)} listings, only the first {limits.max_listings_per_account} kept",
-                        field="listings",
-                        **where,
-                    )
-                ),
-                RecordWarning,
-                stacklevel=3,
-            )
-            raw_listings = raw_listings[: limits.max_listings_per_account]
-        for i, item in enumerate(raw_listings):
-            fname = f"listings[{i}]"
-            if isinstance(item, str):
-                item = {"title": item}
-            if not isinstance(item, Mapping):
-                raise RecordError(f"expected an object, got {type(item).__name__}", field=fname, **where)
-            listings.append(
-                Listing(
-                    title=_text(item.get("title"), f"{fname}.title", limits, where),
-                    description=_text(item.get("description"), f"{fname}.description", limits, where),
-                    photos=_resolve(_str_list(item.get("photos"), f"{fname}.photos", limits, where), base_dir),
-                )
-            )
+        raise report.error(f"expected an object, got {_kind(record)}")
+    account_id = _account_id(record, limits, report)
+    texts = {name: _text(record.get(name), name, limits, report) for name in TEXT_FIELDS}
+    lists = {name: _str_list(record.get(name), name, limits, report) for name in LIST_FIELDS}
+    listings = _listings(record.get("listings"), limits, report, base_dir)
 
     # Photos per account are capped in order: profile photos first.
     photos = _resolve(lists.pop("photos"), base_dir)
     total = len(photos) + sum(len(x.photos) for x in listings)
     if total > limits.max_photos_per_account:
+        report.warn(
+            f"{total} photos, only the first {limits.max_photos_per_account} used (Limits.max_photos_per_account)",
+            "photos",
+        )
         budget = limits.max_photos_per_account
         photos = photos[:budget]
         budget -= len(photos)
@@ -310,20 +535,18 @@ def _parse_record(
             budget -= len(keep)
             capped.append(Listing(x.title, x.description, keep))
         listings = capped
-        warnings.warn(
-            str(
-                RecordError(
-                    f"{total} photos, only the first {limits.max_photos_per_account} used "
-                    "(Limits.max_photos_per_account)",
-                    field="photos",
-                    **where,
-                )
-            ),
-            RecordWarning,
-            stacklevel=3,
-        )
 
-    extra = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
+    extra: dict[str, Any] = {}
+    for k, v in record.items():
+        if k in KNOWN_FIELDS:
+            continue
+        if not isinstance(k, str):
+            report.warn(f"field name of type {type(k).__name__} ignored", repr(k)[:50])
+            continue
+        if not _depth_ok(v, _MAX_EXTRA_DEPTH):
+            report.warn(f"unknown field nested more than {_MAX_EXTRA_DEPTH} levels deep; ignored", k[:200])
+            continue
+        extra[k] = v
     return Account(
         account_id=account_id,
         listings=tuple(listings),
@@ -335,57 +558,137 @@ def _parse_record(
 
 
 # ---------------------------------------------------------------------------------------
-# loading
+# reading
 
 
-def _iter_jsonl(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+def _parse_int(digits: str) -> int | str:
+    # Keep absurdly long integer literals as text instead of failing the whole line.
+    return int(digits) if len(digits) <= _MAX_INT_DIGITS else digits
+
+
+def _json_loads(text: str) -> Any:
+    return json.loads(text, parse_int=_parse_int)
+
+
+_Parsed = Iterator[tuple[int, Any, "str | None"]]
+
+
+def _read_line(fh: IO[bytes], limit: int) -> tuple[bytes, bool]:
+    """One line of at most ``limit`` bytes; longer lines are consumed and flagged, never held."""
+    raw = fh.readline(limit + 1)
+    if len(raw) <= limit or raw.endswith(b"\n"):
+        return raw, False
+    while True:  # skip the rest of the over-long line in bounded chunks
+        chunk = fh.readline(1 << 20)
+        if not chunk or chunk.endswith(b"\n"):
+            return b"", True
+
+
+def _iter_jsonl_stream(fh: IO[bytes], limits: Limits) -> _Parsed:
+    lineno = 0
+    while True:
+        raw, too_long = _read_line(fh, limits.max_record_bytes)
+        if not raw and not too_long:
+            return
+        lineno += 1
+        if too_long:
+            yield lineno, None, (
+                f"line longer than Limits.max_record_bytes ({limits.max_record_bytes:,} bytes); not read"
+            )
+            continue
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # UTF-8 byte order mark
+        if not raw.strip():
+            continue
+        # Invalid bytes survive as surrogate escapes and are reported per field.
+        text = raw.decode("utf-8", "surrogateescape")
+        try:
+            yield lineno, _json_loads(text), None
+        except json.JSONDecodeError as exc:
+            yield lineno, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
+        except RecursionError:
+            yield lineno, None, "invalid JSON (nested too deeply)"
+        except ValueError as exc:  # e.g. numbers Python refuses to convert
+            yield lineno, None, f"invalid JSON ({exc})"
+
+
+def _iter_jsonl(path: Path, limits: Limits) -> _Parsed:
     with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield lineno, None, f"not valid UTF-8 at byte {exc.start}"
-                continue
-            try:
-                yield lineno, json.loads(text), None
-            except json.JSONDecodeError as exc:
-                yield lineno, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
-            except RecursionError:
-                yield lineno, None, "invalid JSON (nested too deeply)"
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head.startswith(b"[") and path.suffix.lower() == ".json":
+            raise RecordError(
+                "a JSON array file is not supported: write one account object per line (JSON Lines)",
+                source=str(path),
+                line=1,
+            )
+        fh.seek(0)
+        yield from _iter_jsonl_stream(fh, limits)
 
 
-def _iter_csv(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    csv.field_size_limit(64 * 1024 * 1024)
-    with open(path, newline="", encoding="utf-8", errors="replace") as fh:
-        reader = csv.reader(fh)
+def _iter_csv(path: Path, limits: Limits, delimiter: str) -> _Parsed:
+    # The csv module's field limit is process-wide; only ever raise it.
+    if csv.field_size_limit() < limits.max_record_bytes:
+        csv.field_size_limit(limits.max_record_bytes)
+    source = str(path)
+    # utf-8-sig drops a BOM; invalid bytes survive as surrogate escapes, reported per field.
+    with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
             return
-        header = [h.strip().lstrip("\ufeff") for h in header]
+        except csv.Error as exc:
+            raise RecordError(f"unreadable CSV header ({exc})", source=source, line=1) from None
+        header = [h.strip() for h in header]
         if "account_id" not in header:
             raise RecordError(
-                "CSV header has no account_id column (columns: " + ", ".join(header[:20]) + ")",
-                source=str(path),
+                "CSV header has no account_id column (columns: " + ", ".join(header[:20])[:500] + ")",
+                source=source,
                 line=1,
                 field="account_id",
             )
-        for row in reader:
-            lineno = reader.line_num
+        dupes = sorted({h for h in header if h and header.count(h) > 1})
+        if "account_id" in dupes:
+            raise RecordError("CSV header has two account_id columns", source=source, line=1, field="account_id")
+        first_col = {h: header.index(h) for h in header if h}
+        if dupes:
+            warnings.warn(
+                RecordWarning(
+                    f"{source}, line 1: repeated CSV columns {dupes}; the first of each is used",
+                    source=source,
+                    line=1,
+                    field=dupes[0],
+                ),
+                stacklevel=3,
+            )
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, None, f"unreadable CSV row ({exc})"
+                if reader.line_num < start:  # the reader cannot move on
+                    return
+                continue
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
-                yield lineno, None, f"row has {len(row)} columns, header has {len(header)}"
+                yield start, None, f"row has {len(row)} columns, header has {len(header)}"
                 continue
-            rec = {h: (v if v != "" else None) for h, v in zip(header, row)}
-            yield lineno, rec, None
+            longest = max(len(cell) for cell in row)
+            if longest > limits.max_record_bytes:
+                yield start, None, (
+                    f"a field of {longest:,} characters is longer than Limits.max_record_bytes "
+                    f"({limits.max_record_bytes:,})"
+                )
+                continue
+            rec = {h: (row[i] if row[i] != "" else None) for h, i in first_col.items()}
+            yield start, rec, None
 
 
-def _records_from(
-    source: Any,
-) -> tuple[Iterator[tuple[int, Any, str | None]], str | None, Path | None]:
+def _records_from(source: Any, limits: Limits) -> tuple[_Parsed, str | None, Path | None]:
     """Return (iterator of (line, record, parse_error)), a source name and a base dir."""
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -395,15 +698,23 @@ def _records_from(
             raise IsADirectoryError(f"expected a .jsonl or .csv file, got a folder: {path}")
         suffix = path.suffix.lower()
         if suffix in (".csv", ".tsv"):
-            return _iter_csv(path), str(path), path.parent
+            return _iter_csv(path, limits, "\t" if suffix == ".tsv" else ","), str(path), path.parent
         if suffix in (".jsonl", ".ndjson", ".json"):
-            return _iter_jsonl(path), str(path), path.parent
+            return _iter_jsonl(path, limits), str(path), path.parent
         raise ValueError(f"unknown accounts file type {suffix!r} for {path}: use .jsonl or .csv")
+    if isinstance(source, (bytes, bytearray)):
+        return _iter_jsonl_stream(io.BytesIO(bytes(source)), limits), "bytes", None
+    if hasattr(source, "read"):  # an open file: JSON Lines
+        name = str(getattr(source, "name", "stream"))
+        buf = getattr(source, "buffer", source)  # text file -> its bytes
+        if isinstance(buf, io.TextIOBase):
+            buf = io.BytesIO(buf.read().encode("utf-8", "surrogateescape"))
+        return _iter_jsonl_stream(buf, limits), name, None
     if hasattr(source, "to_dict") and hasattr(source, "columns"):  # a pandas DataFrame
         recs = source.to_dict(orient="records")
-        return ((i + 1, r, None) for i, r in enumerate(recs)), "DataFrame row", None
+        return ((i + 1, r, None) for i, r in enumerate(recs)), "DataFrame", None
     if isinstance(source, Mapping):
-        return iter([(1, source, None)]), None, None
+        return iter([(1, source, None)]), "record", None
     if isinstance(source, Iterable):
         return ((i + 1, r, None) for i, r in enumerate(source)), "record", None
     raise TypeError(f"cannot read accounts from {type(source).__name__}")
@@ -416,34 +727,49 @@ def iter_accounts(
     limits: Limits = DEFAULT_LIMITS,
     base_dir: str | os.PathLike[str] | None = None,
 ) -> Iterator[Account]:
-    """Yield validated accounts from a path (.jsonl / .csv), a DataFrame, or dicts.
+    """Yield validated accounts from a path (.jsonl / .csv / .tsv), an open JSON Lines
+    file, a DataFrame, dicts or :class:`Account` objects.
 
-    With ``strict=False`` a bad record is reported as a :class:`RecordWarning` and
-    skipped; with ``strict=True`` it raises :class:`RecordError`. A repeated
-    ``account_id`` is treated as a bad record (the first one wins).
+    With ``strict=False`` an unusable record is skipped and a bad field dropped, each
+    with a :class:`~sellerlink.RecordWarning`; with ``strict=True`` the first problem
+    raises :class:`RecordError`. A repeated ``account_id`` is an unusable record (the
+    first one wins). Line numbers count every physical line of a file, from 1; rows of
+    a DataFrame and items of a list count from 1 as well.
+
+    >>> [a.account_id for a in iter_accounts([{"account_id": "x"}, {"account_id": 7}])]
+    ['x', '7']
     """
-    it, name, file_dir = _records_from(source)
+    it, name, file_dir = _records_from(source, limits)
     base = base_dir if base_dir is not None else file_dir
     seen: dict[str, int] = {}
+    budget = _WarningBudget()
     for lineno, rec, err in it:
+        report = _Reporter(name, lineno, strict, budget)
         try:
             if err is not None:
-                raise RecordError(err, source=name, line=lineno)
-            acc = _parse_record(rec, base_dir=base, limits=limits, source=name, line=lineno)
+                raise report.error(err)
+            if isinstance(rec, Account):
+                acc = rec
+            else:
+                acc = _parse_record(rec, base_dir=base, limits=limits, report=report)
             if acc.account_id in seen:
-                raise RecordError(
-                    f"duplicate account_id {acc.account_id!r} (first seen on line {seen[acc.account_id]})",
-                    source=name,
-                    line=lineno,
-                    field="account_id",
+                raise report.error(
+                    f"duplicate account_id {acc.account_id[:100]!r} (first seen at {_unit_of(name)} "
+                    f"{seen[acc.account_id]})",
+                    "account_id",
                 )
             seen[acc.account_id] = lineno
         except RecordError as exc:
             if strict:
                 raise
-            warnings.warn(f"skipped record: {exc}", RecordWarning, stacklevel=2)
+            budget.skipped(exc)
             continue
         yield acc
+    budget.finish()
+
+
+def _unit_of(name: str | None) -> str:
+    return "line" if _is_file_source(name) else _unit(name)
 
 
 def load_accounts(
@@ -453,16 +779,25 @@ def load_accounts(
     limits: Limits = DEFAULT_LIMITS,
     base_dir: str | os.PathLike[str] | None = None,
 ) -> list[Account]:
-    """Load and validate accounts into a list. See :func:`iter_accounts`."""
+    """Load and validate accounts into a list. See :func:`iter_accounts`.
+
+    >>> len(load_accounts([{"account_id": "a", "bio": "x" * 50}]))
+    1
+    """
     if isinstance(source, Account):
         return [source]
     if isinstance(source, (list, tuple)) and source and all(isinstance(a, Account) for a in source):
-        return list(source)
+        if len({a.account_id for a in source}) == len(source):
+            return list(source)
     return list(iter_accounts(source, strict=strict, limits=limits, base_dir=base_dir))
 
 
 def dumps_jsonl(accounts: Iterable[Account]) -> str:
-    """Accounts as JSON Lines text (for writing examples and tests)."""
+    """Accounts as JSON Lines text (for writing examples and tests).
+
+    >>> dumps_jsonl([Account("a")]).startswith('{"account_id": "a"')
+    True
+    """
     buf = io.StringIO()
     for a in accounts:
         buf.write(json.dumps(a.to_dict(), ensure_ascii=False))

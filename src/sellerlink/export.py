@@ -269,7 +269,7 @@ def draw_cluster(
     try:
         from matplotlib.figure import Figure
         from matplotlib.offsetbox import AnnotationBbox, OffsetImage
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    except ImportError as exc:
         raise ImportError("draw_cluster needs matplotlib: pip install sellerlink[plot]") from exc
     from .report import _thumb_image
 

@@ -46,6 +46,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def strip_marks(text: str) -> str:
     """Remove combining marks after NFKD (``é`` -> ``e``)."""
+    if text.isascii():
+        return text  # NFKD leaves ASCII alone and ASCII has no marks
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -58,8 +60,9 @@ def clean_text(text: str, *, casefold: bool = True, marks: bool = True) -> str:
     """
     if not text:
         return ""
-    text = _SURROGATE.sub("", text)
-    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = _SURROGATE.sub("", text)
+        text = unicodedata.normalize("NFKC", text)
     text = INVISIBLE.sub("", text)
     if marks:
         text = strip_marks(text)
@@ -126,6 +129,8 @@ def skeleton(text: str) -> str:
     """
     if not text:
         return ""
+    if text.isascii():
+        return clean_text(text)  # no look-alikes in ASCII
     text = _SURROGATE.sub("", text).translate(_PRE_NFKC)
     text = clean_text(text, casefold=False)
     text = text.translate(CONFUSABLES)
@@ -155,6 +160,8 @@ def strip_emoji(text: str) -> str:
     if not text:
         return ""
     text = INVISIBLE.sub("", text)
+    if text.isascii():
+        return _SPACE.sub(" ", text).strip()
     out = []
     for ch in text:
         if ch.isascii():

@@ -99,18 +99,22 @@ FILLER_WORDS: frozenset[str] = SHOP_WORDS | PRODUCT_WORDS | CITY_WORDS
 
 # Filler glued to a name without a separator ("tokobudi", "budishop", "budijkt").
 # Only long or unmistakable affixes, so "idaman" or "realita" are not cut.
-_GLUE_PREFIXES = tuple(
-    sorted(_fold_words("toko olshop official thrift preloved grosir"), key=len, reverse=True)
-)
-_GLUE_SUFFIXES = tuple(
-    sorted(
-        {w for w in SHOP_WORDS | PRODUCT_WORDS if len(w) >= 4 and w not in _fold_words("real asli indo mart")}
-        | {w for w in CITY_WORDS if len(w) >= 3 and w not in _fold_words("kota kab bal")},
-        key=len,
-        reverse=True,
-    )
+_GLUE_PREFIXES = _fold_words("toko olshop official thrift preloved grosir")
+_GLUE_SUFFIXES = frozenset(
+    {w for w in SHOP_WORDS | PRODUCT_WORDS if len(w) >= 4 and w not in _fold_words("real asli indo mart")}
+    | {w for w in CITY_WORDS if len(w) >= 3 and w not in _fold_words("kota kab bal")}
 )
 _MIN_REST = 3  # an affix is split off only if at least this many letters remain
+
+
+def _by_length(words: frozenset[str]) -> tuple[tuple[int, frozenset[str]], ...]:
+    """(length, words of that length), longest first: the longest affix wins."""
+    lengths = sorted({len(w) for w in words}, reverse=True)
+    return tuple((n, frozenset(w for w in words if len(w) == n)) for n in lengths)
+
+
+_PREFIX_GROUPS = _by_length(_GLUE_PREFIXES)
+_SUFFIX_GROUPS = _by_length(_GLUE_SUFFIXES)
 
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 
@@ -120,18 +124,18 @@ def _split_glued(token: str) -> list[str]:
     head: list[str] = []
     tail: list[str] = []
     for _ in range(2):
-        for p in _GLUE_PREFIXES:
-            if token.startswith(p) and len(token) - len(p) >= _MIN_REST:
-                head.append(p)
-                token = token[len(p) :]
+        for n, group in _PREFIX_GROUPS:
+            if len(token) - n >= _MIN_REST and token[:n] in group:
+                head.append(token[:n])
+                token = token[n:]
                 break
         else:
             break
     for _ in range(2):
-        for s in _GLUE_SUFFIXES:
-            if token.endswith(s) and len(token) - len(s) >= _MIN_REST:
-                tail.append(s)
-                token = token[: -len(s)]
+        for n, group in _SUFFIX_GROUPS:
+            if len(token) - n >= _MIN_REST and token[-n:] in group:
+                tail.append(token[-n:])
+                token = token[:-n]
                 break
         else:
             break
@@ -219,19 +223,82 @@ def name_similarity(a: str, b: str) -> float:
     return _score(_key_of(ta), _key_of(tb), "".join(ta), "".join(tb))
 
 
-def _cp_ratio(a: Sequence[str], b: Sequence[str], workers: int) -> np.ndarray:
+def _cp_ratio(a: np.ndarray, b: np.ndarray, workers: int) -> np.ndarray:
     if len(a) == 0:
         return np.zeros(0, dtype=np.float64)
-    return process.cpdist(list(a), list(b), scorer=fuzz.ratio, dtype=np.float64, workers=workers)
+    return process.cpdist(a.tolist(), b.tolist(), scorer=fuzz.ratio, dtype=np.float64, workers=workers)
 
 
-def _batch_score(
-    key_a: np.ndarray, key_b: np.ndarray, flat_a: np.ndarray, flat_b: np.ndarray, workers: int
+def _score_ids(
+    a: np.ndarray, b: np.ndarray, keys: np.ndarray, flats: np.ndarray, flat_is_key: np.ndarray, workers: int
 ) -> np.ndarray:
-    s = np.maximum(_cp_ratio(key_a, key_b, workers), _cp_ratio(flat_a, flat_b, workers)) / 100.0
-    empty = (np.asarray(key_a, dtype=object) == "") | (np.asarray(key_b, dtype=object) == "")
-    s[empty] = 0.0
-    return s
+    """:func:`_score` for aligned id pairs into a vocabulary of normalised names (-1 = empty).
+
+    Equal ids score 1 without computing; each distinct unordered id pair is scored once
+    (``fuzz.ratio`` is symmetric); the ordered-form ratio is only computed where it can
+    differ from the key ratio.
+    """
+    out = np.zeros(len(a), dtype=np.float64)
+    valid = (a >= 0) & (b >= 0)
+    out[valid & (a == b)] = 1.0
+    todo = np.flatnonzero(valid & (a != b))
+    if todo.size == 0:
+        return out
+    m = np.int64(len(keys))
+    lo = np.minimum(a[todo], b[todo]).astype(np.int64)
+    hi = np.maximum(a[todo], b[todo]).astype(np.int64)
+    uniq, inv = np.unique(lo * m + hi, return_inverse=True)
+    ul, uh = uniq // m, uniq % m
+    s = _cp_ratio(keys[ul], keys[uh], workers)
+    need = np.flatnonzero(~(flat_is_key[ul] & flat_is_key[uh]))
+    if need.size:
+        s[need] = np.maximum(s[need], _cp_ratio(flats[ul[need]], flats[uh[need]], workers))
+    out[todo] = s[inv.ravel()] / 100.0
+    return out
+
+
+class _Vocab:
+    """Distinct normalised names seen so far: ids, keys, space-free forms; cached per raw string."""
+
+    def __init__(self) -> None:
+        self._by_raw: dict[str, int] = {}
+        self._by_norm: dict[str, int] = {}
+        self.norms: list[str] = []
+        self.keys: list[str] = []
+        self.flats: list[str] = []
+
+    def add(self, raw: str) -> int:
+        """The id of ``raw``'s normalised name; -1 if it normalises to nothing."""
+        nid = self._by_raw.get(raw)
+        if nid is None:
+            toks = name_tokens(raw)
+            if not toks:
+                nid = -1
+            else:
+                norm = " ".join(toks)
+                nid = self._by_norm.get(norm)
+                if nid is None:
+                    nid = len(self.norms)
+                    self._by_norm[norm] = nid
+                    self.norms.append(norm)
+                    self.keys.append(_key_of(toks))
+                    self.flats.append("".join(toks))
+            self._by_raw[raw] = nid
+        return nid
+
+    def add_many(self, names: Sequence[str]) -> np.ndarray:
+        return np.fromiter((self.add(x) for x in names), dtype=np.int64, count=len(names))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(norms, keys, flats) as object arrays, and flat == key as a bool array."""
+        norms, keys, flats = (_obj_array(x) for x in (self.norms, self.keys, self.flats))
+        return norms, keys, flats, np.array([k == f for k, f in zip(self.keys, self.flats)], dtype=bool)
+
+
+def _obj_array(values: Sequence[str]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _check_workers(workers: int) -> int:
@@ -240,28 +307,11 @@ def _check_workers(workers: int) -> int:
     return workers
 
 
-def _normalise_many(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(space-joined normalised, sorted key, ordered flat) object arrays; cached per string."""
-    cache: dict[str, tuple[str, str, str]] = {}
-    n = len(names)
-    norm = np.empty(n, dtype=object)
-    key = np.empty(n, dtype=object)
-    flat = np.empty(n, dtype=object)
-    for i, s in enumerate(names):
-        hit = cache.get(s)
-        if hit is None:
-            toks = name_tokens(s)
-            hit = (" ".join(toks), _key_of(toks), "".join(toks))
-            cache[s] = hit
-        norm[i], key[i], flat[i] = hit
-    return norm, key, flat
-
-
 def name_similarity_batch(a: Sequence[str], b: Sequence[str], workers: int = 1) -> np.ndarray:
     """:func:`name_similarity` over aligned pairs ``(a[k], b[k])``, as float64.
 
-    Normalises each distinct string once, then runs rapidfuzz ``process.cpdist``
-    (C++, ``workers`` threads; -1 = all cores).
+    Normalises each distinct string once, scores each distinct pair of normalised names
+    once, with rapidfuzz ``process.cpdist`` (C++, ``workers`` threads; -1 = all cores).
 
     >>> name_similarity_batch(["Budi Thrift", "Budi"], ["thr1ft_budi", "Sari"]).round(2).tolist()
     [1.0, 0.25]
@@ -273,9 +323,10 @@ def name_similarity_batch(a: Sequence[str], b: Sequence[str], workers: int = 1) 
         for s in side:
             if not isinstance(s, str):
                 raise TypeError(f"names must be str, got {type(s).__name__}")
-    _, ka, fa = _normalise_many(a)
-    _, kb, fb = _normalise_many(b)
-    return _batch_score(ka, kb, fa, fb, workers)
+    vocab = _Vocab()
+    ia, ib = vocab.add_many(a), vocab.add_many(b)
+    _, keys, flats, flat_is_key = vocab.arrays()
+    return _score_ids(ia, ib, keys, flats, flat_is_key, workers)
 
 
 # ---------------------------------------------------------------------------------------
@@ -301,6 +352,10 @@ class NamesTable:
             name; a row counts once).
         token_ptr, token_ids: CSR lists: row ``i`` holds the sorted distinct token ids
             ``token_ids[token_ptr[i]:token_ptr[i + 1]]`` (display and username together).
+        display_norm_id, username_norm_id: int64 index into ``norm_vocab``, the distinct
+            normalised names of both fields (-1 if empty); ``norm_key``, ``norm_flat``
+            and ``norm_flat_is_key`` describe each, so :meth:`NamesSignal.compare` scores
+            each distinct pair of names once.
     """
 
     account_id: np.ndarray
@@ -322,6 +377,12 @@ class NamesTable:
     token_df: np.ndarray
     token_ptr: np.ndarray
     token_ids: np.ndarray
+    display_norm_id: np.ndarray
+    username_norm_id: np.ndarray
+    norm_vocab: np.ndarray
+    norm_key: np.ndarray
+    norm_flat: np.ndarray
+    norm_flat_is_key: np.ndarray
 
     def __len__(self) -> int:
         return len(self.account_id)
@@ -407,8 +468,16 @@ class NamesSignal:
             ids[i] = acc.account_id
             disp[i] = acc.display_name or ""
             user[i] = acc.username or ""
-        d_norm, d_key, d_flat = _normalise_many(disp)
-        u_norm, u_key, u_flat = _normalise_many(user)
+        vocab = _Vocab()
+        d_nid, u_nid = vocab.add_many(disp), vocab.add_many(user)
+        norm_vocab, norm_key, norm_flat, norm_flat_is_key = vocab.arrays()
+        empty = _obj_array([""])
+
+        def per_row(values: np.ndarray, nid: np.ndarray) -> np.ndarray:
+            return np.concatenate([values, empty])[nid]  # nid -1 picks the trailing ""
+
+        d_norm, d_key, d_flat = (per_row(v, d_nid) for v in (norm_vocab, norm_key, norm_flat))
+        u_norm, u_key, u_flat = (per_row(v, u_nid) for v in (norm_vocab, norm_key, norm_flat))
 
         # keys: one vocabulary for both fields
         key_index: dict[str, int] = {}
@@ -463,6 +532,12 @@ class NamesSignal:
             token_df=token_df,
             token_ptr=ptr,
             token_ids=token_ids,
+            display_norm_id=d_nid,
+            username_norm_id=u_nid,
+            norm_vocab=norm_vocab,
+            norm_key=norm_key,
+            norm_flat=norm_flat,
+            norm_flat_is_key=norm_flat_is_key,
         )
 
     # -- blocking -------------------------------------------------------------------------
@@ -516,15 +591,17 @@ class NamesSignal:
         _check_table(table)
         left, right = _check_pairs(left, right, len(table))
         p = len(left)
-        sim = np.zeros(p, dtype=np.float64)
+        # the four combinations display/username x display/username, stacked
+        d_nid, u_nid = table.display_norm_id, table.username_norm_id
+        a = np.concatenate([d_nid[left], d_nid[left], u_nid[left], u_nid[left]])
+        b = np.concatenate([d_nid[right], u_nid[right], d_nid[right], u_nid[right]])
+        scores = _score_ids(a, b, table.norm_key, table.norm_flat, table.norm_flat_is_key, self.workers)
+        sim = scores.reshape(4, p).max(axis=0) if p else np.zeros(0, dtype=np.float64)
+
         exact = np.zeros(p, dtype=bool)
         exact_df = np.full(p, np.iinfo(np.int64).max, dtype=np.int64)
-        for lf in _FIELDS:
-            lkey, lflat, lkid = _cols(table, lf)
-            for rf in _FIELDS:
-                rkey, rflat, rkid = _cols(table, rf)
-                s = _batch_score(lkey[left], rkey[right], lflat[left], rflat[right], self.workers)
-                np.maximum(sim, s, out=sim)
+        for lkid in (table.display_key_id, table.username_key_id):
+            for rkid in (table.display_key_id, table.username_key_id):
                 kl, kr = lkid[left], rkid[right]
                 eq = (kl >= 0) & (kl == kr)
                 if eq.any():
@@ -609,12 +686,6 @@ class NamesSignal:
                 )
             )
         return out
-
-
-def _cols(table: NamesTable, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if field == "display":
-        return table.display_key, table.display_flat, table.display_key_id
-    return table.username_key, table.username_flat, table.username_key_id
 
 
 def _check_table(table: object) -> None:

@@ -240,8 +240,11 @@ def test_different_banks_or_numbers_differ_and_ewallets_are_phones() -> None:
 def test_banks_found_in_free_text() -> None:
     text = "Pembayaran: transfer ke BCA 1234567890 a.n. Budi, atau mandiri: 123.00.0456789.0. Harga Rp 150.000"
     assert extract_banks(text) == ["BCA:1234567890", "MANDIRI:1230004567890"]
-    # a bank number is not also a phone
+    # a bank number is not also a phone, and a phone right after it is not part of it
     assert extract_phones("transfer BCA 0812345678") == []
+    text = "transfer BCA 1234567890 0812 3456 7890"
+    assert extract_banks(text) == ["BCA:1234567890"]
+    assert extract_phones(text) == [E164]
     assert extract_banks("jago banget bajunya, dana 50000 cukup") == []
 
 

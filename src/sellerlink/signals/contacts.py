@@ -50,6 +50,7 @@ import numpy as np
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from .._text import INVISIBLE
 from ..records import Account
 from .base import Evidence, PairFeatures, stable_hash64
 
@@ -159,6 +160,8 @@ _SPACE_LIKE = frozenset(("Zs", "Zl", "Zp"))
 @functools.lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     """One character: casefold, NFKD, drop marks/controls/invisibles, any digit to ASCII."""
+    if INVISIBLE.match(ch):
+        return ""
     if unicodedata.category(ch) in _SPACE_LIKE:
         return " "
     out = []
@@ -406,6 +409,8 @@ def _wa_phone(digits_text: str, region: str) -> str | None:
 
 
 def _find_wa(t: _Tracked, region: str) -> list[tuple[str, int, int]]:
+    if "wa.me" not in t.text and "whatsapp" not in t.text:
+        return []
     out = []
     for m in _WA_RE.finditer(t.text):
         e164 = _wa_phone(m.group(1), region)
@@ -635,26 +640,47 @@ def _alias_code(alias_text: str) -> str | None:
     )
 
 
-def _bank_key(code: str, number_text: str, region: str) -> str | None:
-    digits = re.sub(r"\D", "", number_text)
+# Usual account-number lengths: when digit groups run on past this ("BCA 1234567890
+# 0812 3456"), the number is cut at the group boundary that gives this length.
+_BANK_DIGITS = {"BCA": 10, "BNI": 10, "BSI": 10, "PERMATA": 10, "MANDIRI": 13, "BRI": 15, "JAGO": 12, "SEABANK": 12}
+
+
+def _bank_key(code: str, number_text: str, region: str) -> tuple[str, int] | None:
+    """(``CODE:digits`` key, characters of ``number_text`` used) or ``None``."""
     if code in _EWALLETS:
         phone = normalize_phone(number_text, region)
-        return f"{code}:{phone}" if phone else None
+        return (f"{code}:{phone}", len(number_text)) if phone else None
+    groups = list(re.finditer(r"\d+", number_text))
+    digits = "".join(g.group() for g in groups)
+    used = len(number_text)
+    want = _BANK_DIGITS.get(code)
+    if want and len(digits) > want and len(groups) > 1:
+        acc = ""
+        for g in groups:
+            acc += g.group()
+            if len(acc) == want:
+                digits, used = acc, g.end()
+                break
+            if len(acc) > want:
+                break
     if not 6 <= len(digits) <= 20:
         return None
-    return f"{code}:{digits}"
+    return f"{code}:{digits}", used
 
 
 def _banks_in(t: _Tracked, region: str) -> list[tuple[str, int, int, int, int]]:
     """(key, start, end, digits_start, digits_end) for each bank/e-wallet mention."""
+    if not _DIGIT_RUN_RE.search(t.text):
+        return []
     out = []
     for m in _BANK_RE.finditer(t.text):
         code = _alias_code(m.group(1))
         if code is None:
             continue
-        key = _bank_key(code, m.group(2), region)
-        if key:
-            out.append((key, m.start(), m.end(), m.start(2), m.end(2)))
+        found = _bank_key(code, m.group(2), region)
+        if found:
+            key, used = found
+            out.append((key, m.start(), m.start(2) + used, m.start(2), m.start(2) + used))
     return out
 
 
@@ -684,7 +710,8 @@ def normalize_bank(text: str, region: str = "ID") -> str | None:
     number = max(runs, key=lambda m: sum(c.isdigit() for c in m.group())).group()
     alias = _ALIAS_ONLY_RE.search(t.text)
     code = _alias_code(alias.group(1)) if alias else None
-    return _bank_key(code or "?", number, region)
+    found = _bank_key(code or "?", number, region)
+    return found[0] if found else None
 
 
 def extract_banks(text: str, region: str = "ID") -> list[str]:
@@ -1020,7 +1047,9 @@ class ContactsTable:
         unique_key, unique_kind, df (number of distinct accounts holding the key),
         blockable (False for addresses too vague to block on).
 
-    Per-row distinct keys, CSR style: ``row_keys[row_ptr[r]:row_ptr[r+1]]`` (sorted).
+    Per-row distinct keys, CSR style: ``row_keys[row_ptr[r]:row_ptr[r+1]]`` (sorted);
+    ``row_key_codes`` = ``row * len(unique_key) + key_id`` for the same entries, sorted,
+    for batch membership tests. ``row`` is non-decreasing.
     """
 
     account_ids: tuple[str, ...]
@@ -1036,6 +1065,7 @@ class ContactsTable:
     blockable: np.ndarray
     row_ptr: np.ndarray
     row_keys: np.ndarray
+    row_key_codes: np.ndarray
 
     def __len__(self) -> int:
         return len(self.account_ids)
@@ -1210,7 +1240,7 @@ class ContactsSignal:
         min_df = np.zeros(n_pairs * n_kinds, dtype=np.float64)
         if n_pairs and len(table.row_keys):
             n_keys = np.int64(len(table.unique_key))
-            codes = np.repeat(np.arange(table.n_rows, dtype=np.int64), np.diff(table.row_ptr)) * n_keys + table.row_keys
+            codes = table.row_key_codes
             deg = np.diff(table.row_ptr)
             # walk the keys of the side with fewer keys, look them up on the other side
             swap = deg[left] > deg[right]
@@ -1262,8 +1292,10 @@ class ContactsSignal:
         if not common:
             return []
         first: dict[tuple[int, int], int] = {}
-        for occ in np.flatnonzero((table.row == i) | (table.row == j)).tolist():
-            first.setdefault((int(table.row[occ]), int(table.key_id[occ])), occ)
+        for r in (i, j):
+            lo, hi = np.searchsorted(table.row, [r, r + 1])
+            for occ in range(int(lo), int(hi)):
+                first.setdefault((r, int(table.key_id[occ])), occ)
         out = []
         for k in common:
             li, rj = first[(i, k)], first[(j, k)]
@@ -1326,6 +1358,7 @@ def _build_table(
         blockable=blockable,
         row_ptr=row_ptr,
         row_keys=rk_key.astype(np.int64),
+        row_key_codes=codes.astype(np.int64) if len(row) else np.zeros(0, dtype=np.int64),
     )
 
 

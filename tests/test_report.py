@@ -272,3 +272,31 @@ def test_lead_without_pairs_renders(tmp_path):
     ld = Lead("a", "b", 0.7, ["a", "b"])
     out = lead_html(ld)
     assert "no pair evidence" in out and ">a<" in out
+
+
+def test_evidence_notes_and_orientation_follow_the_signals_extras():
+    from sellerlink.report import _oriented
+
+    ev = [
+        Evidence("names", "username", "budi.thrift", "Budi Thrift", key="buditrift", similarity=0.9,
+                 extra={"right_kind": "display_name", "left_key": "a", "right_key": "b"}),
+        Evidence("contacts", "phone", "0812-3456-7890", "wa.me/6281234567890", key="+6281234567890",
+                 extra={"left_source": "phones", "right_source": "bio"}),
+        Evidence("phrasing", "sentence", "jual baju bekas", "jual baju preloved", key="02fbd27cbeef572f"),
+        Evidence("phrasing", "style", "uses '!!'", "uses '!!'", key="x", extra={"description": "both use '!!'"}),
+    ]
+    m = Match("L", "R", 0.9, {"names": 1.0, "contacts": 1.0, "phrasing": 1.0}, ev)
+    out = match_html(m)
+    assert "names · username ~ display_name" in out
+    assert "right found in bio" in out and "left found in" not in out
+    assert "02fbd27cbeef572f" not in out  # a sentence hash tells a person nothing
+    assert "both use &#x27;!!&#x27;" in out
+    flipped = _oriented(m, "R")
+    assert (flipped.left, flipped.right) == ("R", "L")
+    name_ev, phone_ev = flipped.evidence[0], flipped.evidence[1]
+    assert (name_ev.kind, name_ev.extra["right_kind"]) == ("display_name", "username")
+    assert (name_ev.left, name_ev.right) == ("Budi Thrift", "budi.thrift")
+    assert name_ev.extra["left_key"] == "b" and name_ev.extra["right_key"] == "a"
+    assert phone_ev.extra["left_source"] == "bio"
+    assert "left found in bio" in match_html(flipped)
+    assert _oriented(m, "L") is m

@@ -47,6 +47,7 @@ from .config import DEFAULT_LIMITS, Limits
 if TYPE_CHECKING:
     from .linker import Lead, LinkResult, Match, TraceResult
     from .records import Account
+    from .signals.base import Evidence
 
 __all__ = [
     "match_html",
@@ -354,6 +355,36 @@ def _sig_dot(signal: str) -> str:
     return f'<span class="slk-sig" style="background:{colour}"></span>'
 
 
+_LIST_FIELDS = {"phones", "emails", "bank_accounts", "links", "addresses", "phone", "email", "bank", "link", "address"}
+
+
+def _evidence_label(e: Evidence) -> str:
+    right_kind = e.extra.get("right_kind") if isinstance(e.extra, Mapping) else None
+    kind = f"{e.kind} ~ {right_kind}" if isinstance(right_kind, str) and right_kind and right_kind != e.kind else e.kind
+    return f"{e.signal} · {kind}"
+
+
+def _evidence_notes(e: Evidence) -> list[str]:
+    """Short escaped notes: what both values reduce to, where a value was found, rarity."""
+    extra = e.extra if isinstance(e.extra, Mapping) else {}
+    notes = []
+    desc = extra.get("description")
+    if isinstance(desc, str) and desc:
+        notes.append(_esc(_clip(desc, 160)))
+    elif e.key and e.key not in (e.left, e.right) and e.signal != "phrasing":
+        # phrasing keys are sentence hashes: nothing a person can check
+        notes.append(f"both → {_esc(_clip(e.key, 60))}")
+    for side in ("left", "right"):
+        src = extra.get(f"{side}_source")
+        if isinstance(src, str) and src and src not in _LIST_FIELDS:
+            notes.append(f"{side} found in {_esc(src)}")
+    if e.similarity < 1.0:
+        notes.append(f"similarity {e.similarity:.2f}")
+    if e.shared_by > 2:
+        notes.append(f"shared by {e.shared_by} accounts")
+    return notes
+
+
 def _waterfall_rows(match: Match) -> list[tuple[str, str, str, str, float, str]]:
     """Rows ``(kind, signal, left_html, right_html, weight, note)`` plus the prior first."""
     rows: list[tuple[str, str, str, str, float, str]] = []
@@ -369,14 +400,7 @@ def _waterfall_rows(match: Match) -> list[tuple[str, str, str, str, float, str]]
             lh, rh = _esc(_short(e.left)), _esc(_short(e.right))
         else:
             lh, rh = diff_html(e.left, e.right, words=words)
-        notes = []
-        if e.key and e.key not in (e.left, e.right):
-            notes.append(f"both → {_esc(_clip(e.key, 60))}")
-        if e.similarity < 1.0:
-            notes.append(f"similarity {e.similarity:.2f}")
-        if e.shared_by > 2:
-            notes.append(f"shared by {e.shared_by} accounts")
-        rows.append((f"{e.signal} · {e.kind}", e.signal, lh, rh, float(e.weight), ", ".join(notes)))
+        rows.append((_evidence_label(e), e.signal, lh, rh, float(e.weight), ", ".join(_evidence_notes(e))))
     for s, w in match.weights.items():
         rest = float(w) - explained.get(s, 0.0)
         if abs(rest) >= 0.05:
@@ -524,12 +548,28 @@ def _oriented(match: Match, left_id: str) -> Match:
         return match
     from dataclasses import replace
 
-    return replace(
-        match,
-        left=match.right,
-        right=match.left,
-        evidence=[replace(e, left=e.right, right=e.left) for e in match.evidence],
-    )
+    return replace(match, left=match.right, right=match.left, evidence=[_swapped(e) for e in match.evidence])
+
+
+def _swapped(e: Evidence) -> Evidence:
+    """The evidence seen from the other side: values and ``left_*``/``right_*`` extras swap."""
+    from dataclasses import replace
+
+    extra = dict(e.extra) if isinstance(e.extra, Mapping) else {}
+    kind = e.kind
+    swapped: dict[str, Any] = {}
+    for k, v in extra.items():
+        if k.startswith("left_"):
+            swapped["right_" + k[5:]] = v
+        elif k.startswith("right_"):
+            swapped["left_" + k[6:]] = v
+        else:
+            swapped[k] = v
+    right_kind = extra.get("right_kind")
+    if isinstance(right_kind, str) and right_kind:
+        kind, swapped["right_kind"] = right_kind, e.kind
+        swapped.pop("left_kind", None)
+    return replace(e, kind=kind, left=e.right, right=e.left, extra=swapped)
 
 
 def _lead_body(lead: Lead, accounts: Mapping[str, Account], max_photos: int) -> str:
@@ -690,7 +730,7 @@ def _trace_report(result: TraceResult, max_leads: int, max_photos: int) -> tuple
     )
     if not leads:
         table += '<p class="slk-note">No account reached the threshold.</p>'
-    return table, '<h2>Evidence</h2>' + "".join(sections) if sections else ""
+    return table, ("<h2>Evidence</h2>" + "".join(sections)) if sections else ""
 
 
 def _link_report(result: LinkResult, max_leads: int, max_photos: int) -> tuple[str, str]:

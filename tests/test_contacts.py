@@ -277,6 +277,8 @@ def test_link_and_handle_variants_are_equal() -> None:
 def test_links_found_in_free_text() -> None:
     text = "cek katalog di tokopedia.com/budithrift/kemeja ya, ig @budi.thrift. email budi@gmail.com"
     assert extract_links(text) == ["tokopedia:budithrift", "instagram:budi.thrift"]
+    text = "Tokopedia: tokopedia.com/thriftjkt | Shopee: https://shopee.co.id/thriftjkt?smtt=0.0.9 | tiktok @thriftjkt_"
+    assert extract_links(text) == ["tokopedia:thriftjkt", "shopee:thriftjkt", "tiktok:thriftjkt_"]
 
 
 def test_address_light_normalisation() -> None:

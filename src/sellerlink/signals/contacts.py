@@ -789,11 +789,12 @@ _RESERVED_PATHS = frozenset(
         "c", "channel", "user", "pages", "groups", "profile.php", "home", "about", "official-store", "find",
     )
 )
+_NOT_HANDLES = frozenset(("http", "https", "www", "gmail", "yahoo", "com", "co", "id"))
 _SHOPEE_ITEM = re.compile(r"-i\.(\d+)\.\d+$")
 
 
 def _clean_handle(handle: str) -> str:
-    return handle.strip().lstrip("@").strip("._/").casefold()
+    return handle.strip().lstrip("@").strip("./").casefold()
 
 
 def _link_from_url(url: str) -> str | None:
@@ -863,7 +864,7 @@ def _links_in(t: _Tracked) -> list[tuple[str, int, int]]:
                 taken.append(m.span())
     if "@" in text or ":" in text:
         for m in _HANDLE_RE.finditer(text):
-            if any(s <= m.start() < e for s, e in taken):
+            if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             if m.group(2):
                 platform, handle = _PLATFORM_WORDS[re.sub(r"\s", " ", m.group(1))], m.group(2)
@@ -874,7 +875,7 @@ def _links_in(t: _Tracked) -> list[tuple[str, int, int]]:
                 platform = _PLATFORM_WORDS[re.sub(r"\s", " ", word)] if word else "handle"
                 handle = m.group(5)
             handle = _clean_handle(handle)
-            if len(handle) >= 2 and not handle.isdigit():
+            if len(handle) >= 2 and not handle.isdigit() and handle not in _NOT_HANDLES:
                 out.append((f"{platform}:{handle}", m.start(), m.end()))
     return out
 

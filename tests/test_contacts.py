@@ -231,7 +231,9 @@ def test_different_banks_or_numbers_differ_and_ewallets_are_phones() -> None:
     for wallet, code in [("DANA", "DANA"), ("ovo", "OVO"), ("GoPay", "GOPAY"), ("go-pay", "GOPAY")]:
         assert normalize_bank(f"{wallet} 0812-3456-7890") == f"{code}:{E164}"
     sig = ContactsSignal()
-    table = sig.fingerprint([Account("a", bank_accounts=("DANA 0812 3456 7890",)), Account("b", phones=("081234567890",))])
+    table = sig.fingerprint(
+        [Account("a", bank_accounts=("DANA 0812 3456 7890",)), Account("b", phones=("081234567890",))]
+    )
     f = sig.compare(table, np.array([0]), np.array([1]))
     assert f["phone_shared"][0] == 1.0
     assert f["bank_shared"][0] == 0.0
@@ -498,7 +500,13 @@ def _reference_compare(table: ContactsTable, left: np.ndarray, right: np.ndarray
 
 _PHONE_POOL = ["0812-3456-7890", "+62 857 1111 2222", "wa.me/6281398765432", "0813 1111 2222"]
 _EMAIL_POOL = ["budi@gmail.com", "B.udi+x@gmail.com", "sari@yahoo.co.id", "toko@outlook.com"]
-_BANK_POOL = ["BCA 1234567890", "bca: 123-456-7890", "BNI 1234567890", "Mandiri 123.00.0456789.0", "DANA 0813 1111 2222"]
+_BANK_POOL = [
+    "BCA 1234567890",
+    "bca: 123-456-7890",
+    "BNI 1234567890",
+    "Mandiri 123.00.0456789.0",
+    "DANA 0813 1111 2222",
+]
 _LINK_POOL = ["instagram.com/budi", "@budi ig", "tiktok.com/@sari", "shopee.co.id/shop/99"]
 _ADDR_POOL = ["Jl. Merdeka No. 5", "jalan merdeka nomor 5", "Jl. Sudirman 10", "Bandung"]
 _BIO_POOL = [

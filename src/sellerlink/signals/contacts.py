@@ -534,11 +534,14 @@ def _deobfuscate(t: _Tracked) -> _Tracked:
     if "at" in text or "et" in text or "@" in text:
         t = t.sub(_OBF_AT, lambda m: "@")
         t = t.sub(_OBF_DOT, lambda m: ".")
-        t = t.sub(
-            _OBF_PLAIN,
-            lambda m: f"{m.group(1)}@{m.group(2)}.{re.sub(r'[^a-z.]|dot', lambda x: '.' if x.group() == 'dot' else '', m.group(3))}",
-        )
+        t = t.sub(_OBF_PLAIN, _plain_email)
     return t
+
+
+def _plain_email(m: re.Match[str]) -> str:
+    """``budi at gmail dot com`` -> ``budi@gmail.com``."""
+    tld = re.sub(r"\s*dot\s*", ".", m.group(3)).replace(" ", "")
+    return f"{m.group(1)}@{m.group(2)}.{tld}"
 
 
 def _emails_in(t: _Tracked) -> list[tuple[str, int, int]]:
@@ -1135,85 +1138,59 @@ class ContactsSignal:
         """Find and normalise every contact value of each account (row i = accounts[i])."""
         _region_info(self.region)
         region = self.region.upper()
-        rows: list[int] = []
-        kinds: list[int] = []
-        keys: list[str] = []
-        raws: list[str] = []
-        sources: list[str] = []
-        cache: dict[str, list[tuple[tuple[int, str], int, int]]] = {}
-
+        out = _Collector(region)
         for r, acc in enumerate(accounts):
             if not isinstance(acc, Account):
                 raise TypeError(f"accounts[{r}] is a {type(acc).__name__}, expected sellerlink.Account")
-            seen: set[tuple[int, str, str]] = set()
-
-            def add(kind: int, key: str, raw: str, source: str, r: int = r, seen: set = seen) -> None:  # type: ignore[type-arg]
-                mark = (kind, key, source)
-                if mark in seen:
-                    return
-                seen.add(mark)
-                rows.append(r)
-                kinds.append(kind)
-                keys.append(key)
-                raws.append(raw)
-                sources.append(source)
-
-            def free(text: str, source: str) -> None:
-                found = cache.get(text)
-                if found is None:
-                    found = _scan_free_text(text, region)
-                    if len(cache) < 200_000:
-                        cache[text] = found
-                for (kind, key), s, e in found:
-                    add(kind, key, text[s:e].strip() or text, source)
-
+            out.start_row(r)
             for item in acc.phones:
                 key = normalize_phone(item, region)
                 if key:
-                    add(PHONE, key, item, "phones")
-                else:
-                    for key, s, e in _phones_in(_fold(item), region, strict=False):
-                        add(PHONE, key, item, "phones")
+                    out.add(PHONE, key, item, "phones")
+                else:  # several numbers in one field
+                    for key, _, _ in _phones_in(_fold(item), region, strict=False):
+                        out.add(PHONE, key, item, "phones")
             for item in acc.emails:
                 key = normalize_email(item)
                 if key:
-                    add(EMAIL, key, item, "emails")
+                    out.add(EMAIL, key, item, "emails")
             for item in acc.links:
                 phone = _find_wa(_fold(item), region)
                 if phone:
-                    add(PHONE, phone[0][0], item, "links")
+                    out.add(PHONE, phone[0][0], item, "links")
                     continue
                 key = normalize_link(item)
                 if key:
-                    add(LINK, key, item, "links")
+                    out.add(LINK, key, item, "links")
                 else:
-                    free(item, "links")
+                    out.free(item, "links")
             for item in acc.bank_accounts:
                 key = normalize_bank(item, region)
                 if key:
-                    add(BANK, key, item, "bank_accounts")
+                    out.add(BANK, key, item, "bank_accounts")
                     code, _, number = key.partition(":")
                     if code in _EWALLETS:
-                        add(PHONE, number, item, "bank_accounts")
+                        out.add(PHONE, number, item, "bank_accounts")
             for item in acc.addresses:
                 key = normalize_address(item)
                 if key:
-                    add(ADDRESS, key, item, "addresses")
-                free(item, "addresses")
+                    out.add(ADDRESS, key, item, "addresses")
+                out.free(item, "addresses")
             if acc.username:
+                # the account's own shop link, so that "my old shop: shopee.co.id/x" elsewhere matches it
                 platform = next((p for p in _PLATFORM_NAMES if p in acc.platform.casefold()), None)
                 handle = _clean_handle(_fold_str(acc.username))
                 if platform and handle:
-                    add(LINK, f"{platform}:{handle}", acc.username, "username")
+                    out.add(LINK, f"{platform}:{handle}", acc.username, "username")
             for text, source in ((acc.display_name, "display_name"), (acc.username, "username"), (acc.bio, "bio")):
                 if text:
-                    free(text, source)
+                    out.free(text, source)
             for lst in acc.listings:
                 for text in (lst.title, lst.description):
                     if text:
-                        free(text, "listings")
+                        out.free(text, "listings")
 
-        return _build_table(tuple(a.account_id for a in accounts), rows, kinds, keys, raws, sources)
+        return _build_table(tuple(a.account_id for a in accounts), out.rows, out.kinds, out.keys, out.raws, out.sources)
 
     # -- candidate keys ----------------------------------------------------------------
     def candidate_keys(self, table: ContactsTable) -> tuple[np.ndarray, np.ndarray]:
@@ -1313,6 +1290,46 @@ class ContactsSignal:
                 )
             )
         return out
+
+
+class _Collector:
+    """Accumulates occurrences; drops repeats of a (kind, key, field) within one account."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.rows: list[int] = []
+        self.kinds: list[int] = []
+        self.keys: list[str] = []
+        self.raws: list[str] = []
+        self.sources: list[str] = []
+        self._row = -1
+        self._seen: set[tuple[int, str, str]] = set()
+        # free text repeats across listings and accounts (boilerplate): scan it once
+        self._cache: dict[str, list[tuple[tuple[int, str], int, int]]] = {}
+
+    def start_row(self, row: int) -> None:
+        self._row = row
+        self._seen = set()
+
+    def add(self, kind: int, key: str, raw: str, source: str) -> None:
+        mark = (kind, key, source)
+        if mark in self._seen:
+            return
+        self._seen.add(mark)
+        self.rows.append(self._row)
+        self.kinds.append(kind)
+        self.keys.append(key)
+        self.raws.append(raw)
+        self.sources.append(source)
+
+    def free(self, text: str, source: str) -> None:
+        found = self._cache.get(text)
+        if found is None:
+            found = _scan_free_text(text, self.region)
+            if len(self._cache) < 100_000:
+                self._cache[text] = found
+        for (kind, key), s, e in found:
+            self.add(kind, key, text[s:e].strip() or text, source)
 
 
 def _build_table(

@@ -326,10 +326,10 @@ def _scalar_text(value: Any) -> str | None:
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, numbers.Real) and not math.isfinite(float(value)):
-        return f"the number {value!r}"
     if isinstance(value, numbers.Integral):
-        return f"an integer of {int(value).bit_length() * 30103 // 100000 + 1} digits"
+        return f"an integer of about {int(value).bit_length() * 30103 // 100000 + 1} digits"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"the number {value!r}"
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, (list, tuple)):

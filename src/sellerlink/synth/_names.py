@@ -1,0 +1,201 @@
+"""Shop names, usernames and the renames a comeback uses (leet, homoglyphs, fillers, order)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+
+from . import _vocab as V
+
+__all__ = ["ShopName", "make_shop_name", "rename", "username_for", "RENAME_TACTICS"]
+
+RENAME_TACTICS = ("name_leet", "name_homoglyph", "name_filler", "name_reorder", "name_new")
+
+
+@dataclass(frozen=True)
+class ShopName:
+    """A shop name as parts, so a rename can move, drop or add them.
+
+    ``core`` are the identifying words (personal name, shop words, city); ``pre`` and
+    ``post`` are filler words; ``number`` and ``emoji`` are decorations. ``joiner`` is
+    " " for most names, "" or "." or "_" for Instagram-like names; ``case`` is one of
+    "title", "upper", "lower", "asis".
+    """
+
+    core: tuple[str, ...]
+    pre: tuple[str, ...] = ()
+    post: tuple[str, ...] = ()
+    number: str = ""
+    emoji: str = ""
+    joiner: str = " "
+    case: str = "asis"
+
+    def render(self) -> str:
+        words = [*self.pre, *self.core, *self.post]
+        if self.number:
+            if self.joiner == " ":
+                words.append(self.number)
+            else:
+                words[-1] += self.number
+        text = self.joiner.join(words)
+        if self.case == "upper":
+            text = text.upper()
+        elif self.case == "lower":
+            text = text.lower()
+        elif self.case == "title":
+            text = " ".join(w[:1].upper() + w[1:] for w in text.split(" "))
+        if self.emoji:
+            text = f"{self.emoji} {text} {self.emoji}" if len(self.emoji) < 3 else f"{text} {self.emoji}"
+        return text
+
+
+def make_shop_name(
+    rng: random.Random,
+    *,
+    first: str,
+    surname: str | None,
+    city: tuple[str, tuple[str, ...], str, str],
+    use_surname: bool = False,
+) -> ShopName:
+    """A shop name in one of a dozen Indonesian marketplace styles."""
+    style = rng.randrange(12)
+    abbr = rng.choice(city[1])
+    person = surname if (use_surname and surname) else first
+    if use_surname and surname and style in (2, 5, 8):
+        style = rng.choice((0, 6, 9))
+    if style == 0:
+        name = ShopName((person,), post=(rng.choice(V.FILLERS_POST),))
+    elif style == 1:
+        name = ShopName((person, rng.choice(V.SHOP_WORDS)), post=(rng.choice(V.FILLERS_POST),))
+    elif style == 2:
+        name = ShopName((rng.choice(V.SHOP_WORDS), rng.choice(V.SHOP_WORDS), city[0]))
+    elif style == 3:
+        name = ShopName((person.lower(),), post=(rng.choice(("thrift", "preloved", "store", "shop", "id")),),
+                        number=rng.choice(V.NAME_NUMBERS), joiner=rng.choice((".", "_", "")), case="lower")
+    elif style == 4:
+        name = ShopName((rng.choice(V.SHOP_WORDS), rng.choice(("Preloved", "Thrift", "Second", "Bal"))),
+                        post=(abbr,), joiner="")
+    elif style == 5:
+        name = ShopName((rng.choice(V.ENGLISH_WORDS), rng.choice(V.ENGLISH_WORDS)),
+                        post=(rng.choice(("ID", "Co", "Store", "Supply", "Project")),))
+    elif style == 6:
+        name = ShopName((person, rng.choice(V.SHOP_WORDS)), pre=(rng.choice(V.FILLERS_PRE),))
+    elif style == 7:
+        name = ShopName((person, rng.choice(V.ENGLISH_WORDS)), post=(abbr,), emoji=rng.choice(V.EMOJI))
+    elif style == 8:
+        name = ShopName((rng.choice(V.SHOP_WORDS), first), post=(rng.choice(V.FILLERS_POST), abbr))
+    elif style == 9:
+        name = ShopName((person, rng.choice(("Thrift", "Preloved", "Second", "Vintage"))), post=(abbr,),
+                        case=rng.choice(("asis", "upper")))
+    elif style == 10:
+        name = ShopName((f"{first}{rng.choice(('', 's', 'ku', 'nya'))}", rng.choice(V.ENGLISH_WORDS)),
+                        post=(rng.choice(V.FILLERS_POST),), number=rng.choice(("", "", *V.NAME_NUMBERS)))
+    else:
+        name = ShopName((rng.choice(V.SHOP_WORDS), person), pre=(rng.choice(("Thrift", "Preloved", "Distro")),),
+                        post=(city[0],))
+    if rng.random() < 0.12 and not name.emoji:
+        name = replace(name, emoji=rng.choice(V.EMOJI))
+    return name
+
+
+def _leet(text: str, rng: random.Random) -> str:
+    out = []
+    for ch in text:
+        low = ch.lower()
+        if low in V.LEET and rng.random() < 0.55:
+            out.append(V.LEET[low])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _homoglyph(text: str, rng: random.Random) -> str:
+    out = []
+    done = 0
+    for ch in text:
+        if ch in V.HOMOGLYPHS and rng.random() < 0.5:
+            out.append(V.HOMOGLYPHS[ch])
+            done += 1
+        else:
+            out.append(ch)
+    if not done:  # guarantee at least one swap when any letter allows it
+        for i, ch in enumerate(out):
+            if ch in V.HOMOGLYPHS:
+                out[i] = V.HOMOGLYPHS[ch]
+                break
+    # sometimes a zero-width joiner or space as well
+    if rng.random() < 0.3 and len(out) > 3:
+        pos = rng.randrange(1, len(out) - 1)
+        out.insert(pos, rng.choice(("\u200b", "\u200c", "\u00ad")))
+    return "".join(out)
+
+
+def rename(
+    old: ShopName,
+    tactics: list[str],
+    rng: random.Random,
+    *,
+    fresh: ShopName,
+    generic: str | None = None,
+) -> tuple[ShopName, str | None]:
+    """Apply rename tactics to ``old``. Returns the new name and, for "name_new" with a
+    generic name, that literal display name (which bypasses :meth:`ShopName.render`).
+
+    ``fresh`` is an entirely different name used by "name_new".
+    """
+    if "name_new" in tactics:
+        if generic is not None:
+            return fresh, generic
+        return fresh, None
+    name = old
+    if "name_filler" in tactics:
+        pre, post = list(name.pre), list(name.post)
+        action = rng.randrange(3)
+        if action == 0 and (pre or post):  # drop a filler
+            if post:
+                post.pop(rng.randrange(len(post)))
+            else:
+                pre.pop()
+        if action in (1, 2) or not (name.pre or name.post):  # add or replace fillers
+            choice = rng.choice(V.FILLERS_POST)
+            if post and action == 2:
+                post[rng.randrange(len(post))] = choice
+            else:
+                post.append(choice)
+            if rng.random() < 0.3:
+                pre = [rng.choice(V.FILLERS_PRE)]
+        if rng.random() < 0.3:
+            name = replace(name, emoji=rng.choice(V.EMOJI) if not name.emoji else "")
+        if rng.random() < 0.3:
+            name = replace(name, number=rng.choice(V.NAME_NUMBERS) if not name.number else "")
+        name = replace(name, pre=tuple(pre), post=tuple(post))
+    if "name_reorder" in tactics:
+        words = [*name.core, *name.post]
+        if len(words) >= 2:
+            i = rng.randrange(len(words) - 1)
+            words[i], words[i + 1] = words[i + 1], words[i]
+            if words == [*name.core, *name.post]:
+                words.reverse()
+        core = tuple(words[: len(name.core)])
+        post = tuple(words[len(name.core):])
+        name = replace(name, core=core, post=post)
+        if rng.random() < 0.4:
+            name = replace(name, joiner=rng.choice((" ", "", "_", ".")), case=rng.choice(("asis", "lower", "upper")))
+    if "name_leet" in tactics:
+        name = replace(name, core=tuple(_leet(w, rng) for w in name.core))
+    if "name_homoglyph" in tactics:
+        name = replace(name, core=tuple(_homoglyph(w, rng) for w in name.core))
+    return name, None
+
+
+def username_for(display: str, rng: random.Random) -> str:
+    """An Instagram/marketplace-like handle derived from a display name."""
+    cleaned = "".join(ch for ch in display.lower() if ch.isascii() and (ch.isalnum() or ch in " ._"))
+    words = [w for w in cleaned.replace(".", " ").replace("_", " ").split() if w]
+    if not words:
+        words = ["toko"]
+    sep = rng.choice(("", "", ".", "_"))
+    handle = sep.join(words)[:24]
+    if rng.random() < 0.35:
+        handle += rng.choice(("", ".id", "_id", "official", "store", *V.NAME_NUMBERS))
+    return handle.strip("._") or "toko"

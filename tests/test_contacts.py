@@ -622,3 +622,19 @@ def test_module_doctests() -> None:
     result = doctest.testmod(contacts, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10
     assert result.failed == 0
+
+
+_PHONE_PIECES = st.sampled_from(
+    PHONE_WAYS + PHONE_SENTENCES + ["Rp 150.000", ", ", "harga 85rb ", "bca 1234567890 ", "\u200b", "🙏"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.lists(st.one_of(_PHONE_PIECES, _FUZZ_TEXT), max_size=6).map(" ".join))
+def test_raw_span_of_a_phone_in_free_text_reads_back_as_the_same_phone(text: str) -> None:
+    # the raw value shown to an investigator is the exact span the phone was read from
+    table = ContactsSignal().fingerprint([Account("a", bio=text)])
+    for kind, key, raw in zip(table.kind.tolist(), table.key.tolist(), table.raw.tolist()):
+        if KINDS[kind] == "phone":
+            assert raw in text
+            assert normalize_phone(raw) == key

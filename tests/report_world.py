@@ -163,18 +163,34 @@ def make_world(tmp: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     shutil.copy(shirt, tmp / "new1_shirt_reupload.jpg")
     shutil.copy(jacket, tmp / "mid_jacket.png")
     watchlist = [
-        {"account_id": "old1", "display_name": "Budi Thrift Bekas Impor", "phones": ["0812-3456-7890"],
-         "photos": [shirt]},
-        {"account_id": "old2", "display_name": "Karungan Sari", "phones": ["0813-0000-1111"],
-         "photos": [jacket]},
+        {
+            "account_id": "old1",
+            "display_name": "Budi Thrift Bekas Impor",
+            "phones": ["0812-3456-7890"],
+            "photos": [shirt],
+        },
+        {"account_id": "old2", "display_name": "Karungan Sari", "phones": ["0813-0000-1111"], "photos": [jacket]},
     ]
     accounts = [
-        {"account_id": "new1", "display_name": "Budi Thrift Preloved", "phones": ["+62 812 3456 7890"],
-         "photos": [str(tmp / "new1_shirt_reupload.jpg")], "username": "budi_pre"},
-        {"account_id": "mid", "display_name": "Karungan Sari ID", "phones": ["0857-2222-3333"],
-         "photos": [str(tmp / "mid_jacket.png")]},
-        {"account_id": "new2", "display_name": HOSTILE_NAME, "phones": ["62857 2222 3333"],
-         "photos": [str(tmp / "missing.jpg")]},
+        {
+            "account_id": "new1",
+            "display_name": "Budi Thrift Preloved",
+            "phones": ["+62 812 3456 7890"],
+            "photos": [str(tmp / "new1_shirt_reupload.jpg")],
+            "username": "budi_pre",
+        },
+        {
+            "account_id": "mid",
+            "display_name": "Karungan Sari ID",
+            "phones": ["0857-2222-3333"],
+            "photos": [str(tmp / "mid_jacket.png")],
+        },
+        {
+            "account_id": "new2",
+            "display_name": HOSTILE_NAME,
+            "phones": ["62857 2222 3333"],
+            "photos": [str(tmp / "missing.jpg")],
+        },
         {"account_id": "stranger", "display_name": "Toko Lain", "phones": ["0899-1111-2222"]},
     ]
     return accounts, watchlist
@@ -196,8 +212,11 @@ def make_big_world(tmp: Path, n: int = 12) -> tuple[list[dict[str, Any]], list[d
     for k in range(n):
         phone = f"0812-{k:04d}-{7000 + k:04d}"
         old = {"account_id": f"old{k:02d}", "display_name": f"Toko Bekas {k} Jaya", "phones": [phone]}
-        new = {"account_id": f"new{k:02d}", "display_name": f"Preloved {k} Jaya" if k % 3 else f"Toko Bekas {k} Jaya",
-               "phones": ["+62 " + phone[1:].replace("-", " ")]}
+        new = {
+            "account_id": f"new{k:02d}",
+            "display_name": f"Preloved {k} Jaya" if k % 3 else f"Toko Bekas {k} Jaya",
+            "phones": ["+62 " + phone[1:].replace("-", " ")],
+        }
         if k % 2 == 0:
             p = _photo(tmp / f"old{k:02d}.jpg", 100 + k)
             shutil.copy(p, tmp / f"new{k:02d}.jpg")

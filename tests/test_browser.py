@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from report_world import make_big_world, toy_linker, trace_world
+from report_world import make_big_world, toy_linker
 
 from sellerlink.report import write_report
 
@@ -112,7 +112,7 @@ def test_report_renders_images_and_sorts_in_chromium(report, tmp_path):
     text = report.read_text(encoding="utf-8")
     page.write_text(text.replace("</body>", CHECK_JS + "</body>"), encoding="utf-8")
     proc = _run_chromium(["--virtual-time-budget=5000", "--dump-dom", page.as_uri()], tmp_path)
-    m = re.search(r'<pre id="slk-test-result">(.*?)</pre>', proc.stdout, re.S)
+    m = re.search(r'<pre id="slk-test-result">(.*?)</pre>', proc.stdout, re.DOTALL)
     assert m, f"no result from chromium (rc={proc.returncode}): {proc.stderr[-2000:]}"
     import html as _html
 

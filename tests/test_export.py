@@ -18,7 +18,9 @@ def world(tmp_path_factory):
 def _check_round_trip(g: nx.Graph, world) -> None:
     assert set(g.nodes) == {"old1", "old2", "new1", "mid", "new2", "stranger"}
     assert {frozenset(e) for e in g.edges} == {
-        frozenset(("old1", "new1")), frozenset(("old2", "mid")), frozenset(("mid", "new2"))
+        frozenset(("old1", "new1")),
+        frozenset(("old2", "mid")),
+        frozenset(("mid", "new2")),
     }
     e = g.edges["old1", "new1"]
     src = world.link.graph.edges["old1", "new1"]

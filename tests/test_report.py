@@ -59,7 +59,7 @@ def test_word_diff_marks_whole_words():
 
 
 def test_invisible_characters_are_shown_not_hidden():
-    a, b = diff_html("Budi\u202eStore", "Budi Store")
+    a, _ = diff_html("Budi\u202eStore", "Budi Store")
     assert "U+202E" in a and "\u202e" not in a
 
 
@@ -114,9 +114,17 @@ def test_bad_photos_give_none_never_raise(tmp_path):
     Image.new("RGB", (50, 50)).save(tmp_path / "ok.jpg")
     trunc = (tmp_path / "ok.jpg").read_bytes()[:60]
     (tmp_path / "trunc.jpg").write_bytes(trunc)
-    for bad in ("/no/such.jpg", str(tmp_path / "text.jpg"), str(tmp_path / "empty.jpg"),
-                str(tmp_path / "trunc.jpg"), str(tmp_path), "", "http://example.invalid/a.jpg",
-                "file://" + str(tmp_path / "ok.jpg"), "data:image/jpeg;base64,AAAA"):
+    for bad in (
+        "/no/such.jpg",
+        str(tmp_path / "text.jpg"),
+        str(tmp_path / "empty.jpg"),
+        str(tmp_path / "trunc.jpg"),
+        str(tmp_path),
+        "",
+        "http://example.invalid/a.jpg",
+        "file://" + str(tmp_path / "ok.jpg"),
+        "data:image/jpeg;base64,AAAA",
+    ):
         assert thumbnail_data_uri(bad) is None, bad
     assert thumbnail_data_uri(tmp_path / "ok.jpg") is not None
 
@@ -139,8 +147,9 @@ def _match(tmp_path: Path, *, left_name: str = "Budi", photo_ok: bool = True) ->
     Image.new("RGB", (200, 100), (200, 30, 30)).save(good)
     right = str(good) if photo_ok else str(tmp_path / "gone.jpg")
     ev = [
-        Evidence("contacts", "phone", "0812-3456-7890", "+62 812 3456 7890", key="+6281234567890",
-                 shared_by=2, weight=12.0),
+        Evidence(
+            "contacts", "phone", "0812-3456-7890", "+62 812 3456 7890", key="+6281234567890", shared_by=2, weight=12.0
+        ),
         Evidence("photos", "photo", str(good), right, key="ab12", similarity=0.94, shared_by=2, weight=6.0),
         Evidence("names", "display_name", left_name, "Budi Preloved", similarity=0.8, weight=-0.5),
     ]
@@ -192,13 +201,13 @@ def test_lead_html_follows_the_path_to_the_violator(world):
     lead = next(ld for ld in world.leads if ld.account_id == "new2")
     assert lead.path == ["new2", "mid", "old2"]
     out = lead_html(lead)
-    path_block = out[out.index('class="slk-path"'):]
+    path_block = out[out.index('class="slk-path"') :]
     positions = [path_block.index(x) for x in (">new2<", ">mid<", ">old2<")]
     assert positions == sorted(positions)
     # each step reads from the account towards the violator: new2 is on the left of step 1
     # even though the pair table stores it on the right.
     first = out.index('class="slk-match"')
-    step1 = out[first:out.index('class="slk-match"', first + 1)]
+    step1 = out[first : out.index('class="slk-match"', first + 1)]
     assert step1.index(">new2<") < step1.index(">mid<")
     assert "(violator)" in out
     assert out.count('src="data:image/jpeg;base64,') >= 2
@@ -228,12 +237,12 @@ def test_report_is_self_contained(world, tmp_path):
     assert text.count("<script>") == 1  # ours (the sorter); the hostile name is escaped
     assert ESCAPED in text
     assert len(re.findall(r'<section class="slk-lead" id="lead-\d+"', text)) == 3
-    assert len(re.findall(r'<img ', text)) >= 6
+    assert len(re.findall(r"<img ", text)) >= 6
 
 
 def test_report_table_has_a_sortable_numeric_score(world, tmp_path):
     text = write_report(world, tmp_path / "r.html").read_text(encoding="utf-8")
-    table = text[text.index('id="leads-table"'):text.index("</table>", text.index('id="leads-table"'))]
+    table = text[text.index('id="leads-table"') : text.index("</table>", text.index('id="leads-table"'))]
     assert '<th data-type="num">score</th>' in table
     scores = [float(x) for x in re.findall(r'<td data-value="([0-9.]+)"><span class="slk-mini">', table)]
     assert scores == sorted(scores, reverse=True) and len(scores) == 3
@@ -278,10 +287,23 @@ def test_evidence_notes_and_orientation_follow_the_signals_extras():
     from sellerlink.report import _oriented
 
     ev = [
-        Evidence("names", "username", "budi.thrift", "Budi Thrift", key="buditrift", similarity=0.9,
-                 extra={"right_kind": "display_name", "left_key": "a", "right_key": "b"}),
-        Evidence("contacts", "phone", "0812-3456-7890", "wa.me/6281234567890", key="+6281234567890",
-                 extra={"left_source": "phones", "right_source": "bio"}),
+        Evidence(
+            "names",
+            "username",
+            "budi.thrift",
+            "Budi Thrift",
+            key="buditrift",
+            similarity=0.9,
+            extra={"right_kind": "display_name", "left_key": "a", "right_key": "b"},
+        ),
+        Evidence(
+            "contacts",
+            "phone",
+            "0812-3456-7890",
+            "wa.me/6281234567890",
+            key="+6281234567890",
+            extra={"left_source": "phones", "right_source": "bio"},
+        ),
         Evidence("phrasing", "sentence", "jual baju bekas", "jual baju preloved", key="02fbd27cbeef572f"),
         Evidence("phrasing", "style", "uses '!!'", "uses '!!'", key="x", extra={"description": "both use '!!'"}),
     ]

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from .linker import LinkResult, TraceResult
 
-__all__ = ["export_graph", "to_graphml", "to_gexf", "draw_cluster"]
+__all__ = ["draw_cluster", "export_graph", "to_gexf", "to_graphml"]
 
 log = logging.getLogger(__name__)
 
@@ -303,9 +303,11 @@ def draw_cluster(
     violators = {ld.violator_id for ld in trace.leads} if trace is not None else set()
 
     n = sub.number_of_nodes()
-    pos = nx.spring_layout(sub, seed=seed, weight="score", k=1.6 / math.sqrt(max(n, 1))) if n > 1 else {
-        next(iter(sub.nodes)): np.zeros(2)
-    }
+    pos = (
+        nx.spring_layout(sub, seed=seed, weight="score", k=1.6 / math.sqrt(max(n, 1)))
+        if n > 1
+        else {next(iter(sub.nodes)): np.zeros(2)}
+    )
     side = min(4.0 + 1.2 * math.sqrt(n), 14.0)
     fig = Figure(figsize=(side, side), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
@@ -320,10 +322,16 @@ def draw_cluster(
             s = float(data.get("score", 0.0))
             ax.plot([x0, x1], [y0, y1], color="#555", linewidth=0.8 + 3.0 * s, alpha=0.35 + 0.5 * s, zorder=1)
             ws = {k[2:]: v for k, v in data.items() if k.startswith("w_") and isinstance(v, float)}
-            top = max(ws, key=lambda k: ws[k]) if ws and max(ws.values()) > 0 else ""
+            best = max(ws, key=lambda k: ws[k]) if ws and max(ws.values()) > 0 else ""
             ax.text(
-                (x0 + x1) / 2, (y0 + y1) / 2, _mpl_text(f"{s:.0%} {top}", 30), fontsize=7, ha="center",
-                va="center", zorder=3, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                (x0 + x1) / 2,
+                (y0 + y1) / 2,
+                _mpl_text(f"{s:.0%} {best}", 30),
+                fontsize=7,
+                ha="center",
+                va="center",
+                zorder=3,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
             )
         for node in sub.nodes:
             x, y = pos[node]
@@ -343,15 +351,29 @@ def draw_cluster(
                 )
                 ax.add_artist(box)
             else:
-                ax.scatter([x], [y], s=380, color="#fdf0ee" if node in violators else "#eaf0f8",
-                           edgecolors=edge_colour, linewidths=2.0, zorder=4)
+                ax.scatter(
+                    [x],
+                    [y],
+                    s=380,
+                    color="#fdf0ee" if node in violators else "#eaf0f8",
+                    edgecolors=edge_colour,
+                    linewidths=2.0,
+                    zorder=4,
+                )
             name = acc.display_name if acc is not None and acc.display_name else ""
             label = _mpl_text(name) + "\n" if name else ""
             label += _mpl_text(str(node), 24) + (" (violator)" if node in violators else "")
             ax.annotate(
-                label, (x, y), xytext=(0, -32 if img is not None else -14), textcoords="offset points",
-                fontsize=8, ha="center", va="top", zorder=5,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8}, color="#c0392b" if node in violators else "#222",
+                label,
+                (x, y),
+                xytext=(0, -32 if img is not None else -14),
+                textcoords="offset points",
+                fontsize=8,
+                ha="center",
+                va="top",
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+                color="#c0392b" if node in violators else "#222",
             )
         xs = np.array([p[0] for p in pos.values()])
         ys = np.array([p[1] for p in pos.values()])

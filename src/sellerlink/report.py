@@ -38,7 +38,7 @@ import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,13 +50,13 @@ if TYPE_CHECKING:
     from .signals.base import Evidence
 
 __all__ = [
-    "match_html",
-    "lead_html",
-    "trace_table_html",
-    "link_table_html",
-    "write_report",
-    "thumbnail_data_uri",
     "diff_html",
+    "lead_html",
+    "link_table_html",
+    "match_html",
+    "thumbnail_data_uri",
+    "trace_table_html",
+    "write_report",
 ]
 
 log = logging.getLogger(__name__)
@@ -346,7 +346,7 @@ def _account_card(acc_id: str, accounts: Mapping[str, Account] | None, *, violat
     sub = " · ".join(_esc(x) for x in (acc.username and "@" + acc.username, acc.platform, acc.created_at) if x)
     return (
         f'<span class="{cls}">{pic}<span><b>{name}</b>{tag}<br><span class="slk-id">{_esc(acc_id)}</span>'
-        f'{("<br><span class=slk-note>" + sub + "</span>") if sub else ""}</span></span>'
+        f"{('<br><span class=slk-note>' + sub + '</span>') if sub else ''}</span></span>"
     )
 
 
@@ -473,7 +473,7 @@ def _photos_html(match: Match, max_photos: int) -> str:
         cap.append(", ".join(det))
         figs.append(
             f'<figure><div class="slk-pair">{_img_html(e.left)}{_img_html(e.right)}</div>'
-            f'<figcaption>{"<br>".join(cap)}</figcaption></figure>'
+            f"<figcaption>{'<br>'.join(cap)}</figcaption></figure>"
         )
     more = len(items) - max_photos
     tail = f'<span class="slk-note">+{more} more matched photos</span>' if more > 0 else ""
@@ -634,7 +634,7 @@ def trace_table_html(result: TraceResult, *, max_rows: int = 50) -> str:
         + (f"; showing the best {len(leads)} (display a Lead for its evidence)" if n > len(leads) else "")
         + "</div>"
     )
-    return _wrap(f'{note}<table>{head}<tbody>{"".join(rows)}</tbody></table>')
+    return _wrap(f"{note}<table>{head}<tbody>{''.join(rows)}</tbody></table>")
 
 
 def link_table_html(result: LinkResult, *, max_rows: int = 50) -> str:
@@ -653,7 +653,7 @@ def link_table_html(result: LinkResult, *, max_rows: int = 50) -> str:
         "<thead><tr><th>left</th><th>name</th><th>right</th><th>name</th><th>score</th><th>cluster</th>"
         "<th>evidence</th></tr></thead>"
     )
-    return _wrap(f'<table>{head}<tbody>{"".join(rows)}</tbody></table>')
+    return _wrap(f"<table>{head}<tbody>{''.join(rows)}</tbody></table>")
 
 
 def _name(accounts: Mapping[str, Account], acc_id: str) -> str:
@@ -669,7 +669,7 @@ def _page(title: str, body: str) -> str:
     # The CSP forbids every network fetch: images must be data: URIs, scripts and styles inline.
     csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
@@ -726,7 +726,7 @@ def _trace_report(result: TraceResult, max_leads: int, max_photos: int) -> tuple
     )
     table = (
         f'<h2 id="leads">Leads</h2>{summary}<table class="slk-leads slk-sortable" id="leads-table">'
-        f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     if not leads:
         table += '<p class="slk-note">No account reached the threshold.</p>'
@@ -756,13 +756,22 @@ def _link_report(result: LinkResult, max_leads: int, max_photos: int) -> tuple[s
             f"{_match_body(m, accounts, max_photos, set())}</section>"
         )
     head = "".join(
-        [_th("#", True), _th("left"), _th("name"), _th("right"), _th("name"), _th("score", True),
-         _th("cluster (size)", True), _th("evidence")]
+        [
+            _th("#", True),
+            _th("left"),
+            _th("name"),
+            _th("right"),
+            _th("name"),
+            _th("score", True),
+            _th("cluster (size)", True),
+            _th("evidence"),
+        ]
     )
     big = sorted((c for c, ms in members.items() if len(ms) > 1), key=lambda c: -len(members[c]))
     summary = (
         f'<p class="slk-note">{len(accounts)} accounts; {len(all_matches)} pairs at or above probability '
-        f"{result.threshold:.2f}" + (f"; the best {len(matches)} are shown" if len(all_matches) > len(matches) else "")
+        f"{result.threshold:.2f}"
+        + (f"; the best {len(matches)} are shown" if len(all_matches) > len(matches) else "")
         + f"; {len(big)} clusters of two or more accounts. Click a column header to sort.</p>"
     )
     clusters = "".join(
@@ -774,7 +783,7 @@ def _link_report(result: LinkResult, max_leads: int, max_photos: int) -> tuple[s
     )
     table = (
         f'<h2 id="leads">Linked pairs</h2>{summary}<table class="slk-leads slk-sortable" id="leads-table">'
-        f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         + (
             "<h2>Clusters</h2><table><thead><tr><th>cluster</th><th>size</th><th>accounts</th></tr></thead>"
             f"<tbody>{clusters}</tbody></table>"
@@ -849,7 +858,6 @@ def write_report(
     os.replace(tmp, out)
     log.info("wrote %s report to %s (%d bytes)", kind, out, len(text))
     return out
-
 
 
 def _thumb_image(path: str, *, max_px: int = THUMB_PX) -> Any:

@@ -65,10 +65,16 @@ def test_skeleton_mixed_script_equals_latin() -> None:
     assert skeleton(spoofed) == latin
 
 
-def test_confusables_table_targets_are_ascii_lower() -> None:
+def test_confusables_table_targets_are_ascii_and_keep_case() -> None:
     for src, dst in CONFUSABLES.items():
-        assert dst.isascii() and dst == dst.lower(), (chr(src), dst)
+        assert dst.isascii() and dst.isalpha(), (chr(src), dst)
+        assert dst.isupper() == chr(src).isupper(), (chr(src), dst)
         assert not chr(src).isascii()
+
+
+def test_skeleton_keeps_case_on_request() -> None:
+    assert skeleton("ТокоВudі", casefold=False) == "TokoBudi"
+    assert skeleton("🅑🅤🅓🅘", casefold=False) == "BUDI"
 
 
 # -- strip_emoji ----------------------------------------------------------------------------
@@ -116,7 +122,14 @@ def test_strip_emoji_golden(raw: str, expected: str) -> None:
         ("b@ju", "baju"),
         ("b!ju", "biju"),
         ("budi!", "budi!"),  # punctuation at the end is not leet
-        ("toko99jkt", "toko99jkt"),  # 9 is not a leet digit
+        ("toko99jkt", "toko99jkt"),  # 99 at the word's start would be g's, inside it is a number
+        ("8udi", "budi"),  # one leet digit in front of a word
+        ("8ud1", "budi"),  # visibly leet: the trailing 1 is an i too
+        ("9r0sir", "grosir"),
+        ("57r33t", "street"),  # a leading pair, once the word is visibly leet
+        ("99store", "99store"),  # a leading number
+        ("1st", "1st"),  # ordinals kept
+        ("b4ju88", "baju88"),
         ("BUDI|THRIFT", "BUDI|THRIFT"),  # | separates, it is not leet
     ],
 )
@@ -182,6 +195,7 @@ def test_never_crash_and_clean(s: str) -> None:
     # the skeleton has no combining marks and no upper case left
     assert not any(unicodedata.combining(c) for c in sk)
     assert skeleton(sk) == sk  # a skeleton is its own skeleton
+    assert skeleton(skeleton(s, casefold=False)) == sk
 
 
 @given(_NASTY)

@@ -94,8 +94,8 @@ _CONFUSABLE_PAIRS = (
 
 _PRE_NFKC = {
     # negative circled / negative squared Latin capitals: no NFKC decomposition
-    **{0x1F150 + k: chr(ord("a") + k) for k in range(26)},
-    **{0x1F170 + k: chr(ord("a") + k) for k in range(26)},
+    **{0x1F150 + k: chr(ord("A") + k) for k in range(26)},
+    **{0x1F170 + k: chr(ord("A") + k) for k in range(26)},
     # NFKC would turn these into letters ("Budi™" -> "buditm"); they are decoration
     ord("™"): " ",
     ord("℠"): " ",
@@ -106,8 +106,17 @@ _PRE_NFKC = {
 def _build_confusables() -> dict[int, str]:
     table: dict[int, str] = {}
     for pair in _CONFUSABLE_PAIRS.split():
-        table[ord(pair[0])] = pair[1:]
-    table.update({0x00DF: "ss", 0x00E6: "ae", 0x00C6: "ae", 0x0153: "oe", 0x0152: "oe"})
+        src, dst = pair[0], pair[1:]
+        table[ord(src)] = dst.upper() if src.isupper() else dst  # keep case for camelCase
+    table.update({0x00DF: "ss", 0x00E6: "ae", 0x00C6: "AE", 0x0153: "oe", 0x0152: "OE"})
+    # close the table under case, so that casefolding never creates a look-alike
+    # ("Ω" -> "ω" is mapped as "W" -> "w" does; "ς" as "σ")
+    for src, dst in list(table.items()):
+        ch = chr(src)
+        for other, target in ((ch.lower(), dst.lower()), (ch.upper(), dst.upper()), (ch.casefold(), dst.lower())):
+            if len(other) == 1 and not other.isascii() and ord(other) not in table:
+                table[ord(other)] = target
+    table.setdefault(ord("ς"), "o")
     return table
 
 
@@ -115,12 +124,15 @@ CONFUSABLES: dict[int, str] = _build_confusables()
 """``str.translate`` table: look-alike code point -> Latin letter(s)."""
 
 
-def skeleton(text: str) -> str:
+def skeleton(text: str, *, casefold: bool = True) -> str:
     """Look-alikes to Latin, then :func:`clean_text` (NFKC, invisibles, marks, casefold).
 
     Covers Cyrillic, Greek, Armenian and Cherokee letters drawn like Latin ones, small
     capitals, full-width and mathematical alphanumerics (through NFKC), circled and
-    negative-circled letters. Characters with no Latin look-alike are kept.
+    negative-circled letters. Characters with no Latin look-alike are kept. With
+    ``casefold=False`` case is kept (a capital look-alike becomes a Latin capital), so a
+    caller can still see camelCase word boundaries; ``.casefold()`` of that result equals
+    the default result.
 
     >>> skeleton("Вudі Тhrift")  # Cyrillic В, і, Т
     'budi thrift'
@@ -130,12 +142,14 @@ def skeleton(text: str) -> str:
     if not text:
         return ""
     if text.isascii():
-        return clean_text(text)  # no look-alikes in ASCII
+        return clean_text(text, casefold=casefold)  # no look-alikes in ASCII
     text = _SURROGATE.sub("", text).translate(_PRE_NFKC)
     text = clean_text(text, casefold=False)
     text = text.translate(CONFUSABLES)
-    # second pass: casefold, and clean what the translation produced (e.g. marks on ø)
-    return clean_text(text)
+    # second pass: clean what the translation produced, casefold, and map what
+    # casefolding may have turned into a look-alike
+    text = clean_text(text, casefold=casefold)
+    return text.translate(CONFUSABLES) if casefold else text
 
 
 # ---------------------------------------------------------------------------------------
@@ -183,6 +197,9 @@ LEET: dict[str, str] = {
     "4": "a",
     "5": "s",
     "7": "t",
+    "6": "g",
+    "8": "b",
+    "9": "g",
     "$": "s",
     "@": "a",
     "!": "i",
@@ -190,48 +207,64 @@ LEET: dict[str, str] = {
 }
 """Digits and symbols read as letters when they sit inside a word."""
 
+_LEET_UPPER = {k: v.upper() for k, v in LEET.items()}
 _LEET_WORD = re.compile("[0-9A-Za-z$@!€]+")
 _LEET_RUN = re.compile("[A-Za-z]+|[^A-Za-z]+")
+_CLASSIC = re.compile("[013457$@!€]")  # a run of only 6/8/9 inside a word is a number ("toko99jkt")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)$", re.IGNORECASE)
 _IL = str.maketrans({"l": "i", "L": "I"})
 
 
 def _fold_word(match: re.Match[str]) -> str:
     word = match.group(0)
-    if word.isalpha() or not any(c.isalpha() for c in word):
-        return word  # nothing to fold, or a pure number / symbol run
+    if word.isalpha() or not any(c.isalpha() for c in word) or _ORDINAL.match(word):
+        return word  # nothing to fold, a pure number / symbol run, or "2nd"
     runs = _LEET_RUN.findall(word)
     last = len(runs) - 1
     out = list(runs)
-    internal_fold = False
+    folded = False
+    # an all-capitals word gets capital letters back ("S3C0ND" -> "SECOND"), so that
+    # a caller looking for camelCase boundaries does not see "SeCoND"
+    leet = _LEET_UPPER if all(c.isupper() for c in word if c.isalpha()) else LEET
     # internal runs: letters on both sides -> leet if every character is a leet sign
+    # (and, for a longer run, at least one is a classic one: "b00k" but not "toko99jkt")
     for k in range(1, last):
         run = runs[k]
-        if not run[0].isalpha() and all(c in LEET for c in run):
-            out[k] = "".join(LEET[c] for c in run)
-            internal_fold = True
-    # edge runs: a number appended to a word stays a number ("budi88"), unless the
-    # word is visibly leet already ("j4k4rt4") and the edge is one leet sign.
-    for k in (0, last):
-        run = runs[k]
-        if run[0].isalpha() or k in (0, last) and len(runs) == 1:
-            continue
-        if run == "@" and k == 0:
-            out[k] = ""  # "@budi": a handle marker
-        elif run == "$":
-            out[k] = "s"
-        elif internal_fold and len(run) == 1 and run in LEET and run.isdigit():
-            out[k] = LEET[run]
+        if not run[0].isalpha() and all(c in LEET for c in run) and (len(run) == 1 or _CLASSIC.search(run)):
+            out[k] = "".join(leet[c] for c in run)
+            folded = True
+    # leading run: "@budi" is a handle, "$ari" an s; one leet digit before a word
+    # ("8udi") is a letter; two ("57r33t") only if the word is visibly leet already.
+    head = runs[0]
+    if not head[0].isalpha():
+        if head == "@":
+            out[0] = ""
+        elif all(c in LEET for c in head) and (
+            (len(head) == 1 and len(runs[1]) >= 2) or (len(head) <= 2 and folded)
+        ):
+            out[0] = "".join(leet[c] for c in head)
+            folded = True
+    # trailing run: a number appended to a word stays a number ("budi88", "budi1"),
+    # unless the word is visibly leet ("j4k4rt4", "8ud1") and the run is one sign, or
+    # it is a lone 0 after a word (not a usual serial number: "manad0").
+    tail = runs[last]
+    if last > 0 and not tail[0].isalpha():
+        if tail == "$" or (folded and len(tail) == 1 and tail in LEET) or (tail == "0" and len(runs[last - 1]) >= 3):
+            out[last] = leet[tail]
     return "".join(out)
 
 
 def fold_leet(text: str, *, merge_il: bool = True) -> str:
     """Read leetspeak inside words as letters: ``th1ft`` -> ``thift``, ``b4ju`` -> ``baju``.
 
-    Only digits and signs (``0 1 3 4 5 7 $ @ ! €``) with ASCII letters on both sides
-    are folded, so numbers appended to a name stay numbers: ``budi88`` is unchanged and
-    ``budi.id2`` keeps its ``2``. When a word already contains a folded sign, a single
-    leet digit at its edge is folded too (``j4k4rt4`` -> ``jakarta``). A leading ``$``
-    or a trailing ``$`` is an ``s``; a leading ``@`` (a handle marker) is dropped.
+    Digits and signs (``0 1 3 4 5 6 7 8 9 $ @ ! €``, see :data:`LEET`) with ASCII letters
+    on both sides are folded. A number appended to a name stays a number: ``budi88``,
+    ``budi1`` and ``budi.id2`` are unchanged. At the start of a word one leet digit is
+    a letter (``8udi`` -> ``budi``); once a word is visibly leet, a single trailing
+    sign and a leading pair are folded too (``j4k4rt4`` -> ``jakarta``, ``8ud1`` ->
+    ``budi``), and a lone trailing ``0`` is an ``o`` (``manad0``). Ordinals (``2nd``)
+    are kept. In an all-capitals word the letters are capitals (``S3C0ND`` -> ``SECOND``). A leading or trailing ``$`` is an ``s``; a
+    leading ``@`` (a handle marker) is dropped.
 
     ``1`` may stand for ``i`` or ``l``, and ``I`` / ``l`` are drawn alike in most sans
     fonts (Unicode TR39 treats ``1 I l |`` as one skeleton). With ``merge_il=True``

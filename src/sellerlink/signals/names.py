@@ -10,12 +10,13 @@ these normalise to the same name, ``"budi"``:
 3. :func:`~sellerlink._text.fold_leet` — ``thr1ft`` -> ``thrift``; ``l`` and ``i`` merged;
 4. split into letter runs and digit runs (``_ . -`` and spaces separate words);
 5. glued filler split off: ``tokobudi`` -> ``toko budi``, ``budishop`` -> ``budi shop``;
-6. filler dropped: shop words (toko, olshop, store, official, id...), product words
-   (thrift, preloved, second, bekas...), Indonesian city names and abbreviations
+6. filler dropped: shop words (official, store, id...; toko, grosir, gudang...), product
+   words (thrift, preloved, second, bekas...), Indonesian city names and abbreviations
    (jakarta, jkt, bdg, jogja...), numbers (``budi88``) and single letters. If nothing
-   would be left, product words are kept ("Thrift Store Jakarta" -> ``thrift``); if still
-   nothing, every non-number token; then every token. A name never normalises to ""
-   unless it has no letter or digit at all.
+   would be left, product words and kinds of shop are kept ("Thrift Store Jakarta" ->
+   ``thrift``, "Grosir Gudang Manado" -> ``grosir gudang``); if still nothing, every
+   non-number token; then every token. A name never normalises to "" unless it has no
+   letter or digit at all.
 
 Generic names reduce to generic tokens that many accounts share; the signal reports how
 many (document frequency), and the scorer discounts them.
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,8 @@ __all__ = [
     "NamesSignal",
     "NamesTable",
     "SHOP_WORDS",
+    "DECOR_WORDS",
+    "SHOP_TYPE_WORDS",
     "PRODUCT_WORDS",
     "CITY_WORDS",
     "FILLER_WORDS",
@@ -64,21 +67,32 @@ def _fold_words(words: str) -> frozenset[str]:
     return frozenset(fold_leet(w) for w in words.split())
 
 
-SHOP_WORDS: frozenset[str] = _fold_words(
+DECOR_WORDS: frozenset[str] = _fold_words(
     """
-    toko olshop onlineshop online shop shopp shope store stor official officialstore ofc
-    id indo indonesia real original ori asli grosir grosiran distro butik boutique
-    collection collections koleksi outlet supplier suplier reseller dropship dropshipper
-    agen kios lapak warung gudang mart market the by and n x dan
+    olshop onlineshop online shop shopp shope store stor official officialstore ofc os
+    id indo indonesia real original ori asli collection collections koleksi outlet
+    supplier suplier supply reseller dropship dropshipper agen gallery house corner
+    project co market the by and n x dan
     """
 )
-"""Shop words: dropped from names (folded spelling, see :func:`~sellerlink._text.fold_leet`)."""
+"""Decorative shop words ("Official", "Store", "ID"): always dropped from names."""
+
+SHOP_TYPE_WORDS: frozenset[str] = _fold_words(
+    """
+    toko grosir grosiran distro butik boutique kios lapak warung kedai rumah gudang galeri
+    mart pusat
+    """
+)
+"""Kinds of shop ("Toko", "Grosir", "Gudang"): dropped unless the name has nothing else."""
+
+SHOP_WORDS: frozenset[str] = DECOR_WORDS | SHOP_TYPE_WORDS
+"""All shop words (folded spelling, see :func:`~sellerlink._text.fold_leet`)."""
 
 PRODUCT_WORDS: frozenset[str] = _fold_words(
     """
     thrift thrifting thrifted second seken secondhand preloved
     prelove bekas impor import branded brand vintage used baju pakaian fashion apparel
-    clothing clothes wear kaos outfit bal karungan ball
+    clothing clothes wear kaos outfit bal karungan ball murah termurah
     """
 )
 """Product words: dropped unless the name has nothing else ("Thrift Store Jakarta")."""
@@ -90,74 +104,150 @@ CITY_WORDS: frozenset[str] = _fold_words(
     tangerang tng tgr tangsel depok dpk bogor bgr malang mlg makassar mks bali denpasar
     dps solo surakarta palembang plg batam btm pekanbaru pku padang pdg balikpapan bpp
     pontianak ptk manado mdo banjarmasin bjm cirebon crb tasikmalaya tasik serang
-    cikarang karawang sidoarjo sda lampung aceh jatim jabar jateng sumut kota kab
+    cikarang karawang sidoarjo sda lampung lpg aceh jambi jmb jbi samarinda smd slo jkb
+    jks bpn tsm jatim jabar jateng sumut kota kab dki jawa barat timur selatan utara tengah
     """
 )
 """Indonesian cities, regions and their usual abbreviations."""
 
 FILLER_WORDS: frozenset[str] = SHOP_WORDS | PRODUCT_WORDS | CITY_WORDS
 
-# Filler glued to a name without a separator ("tokobudi", "budishop", "budijkt").
-# Only long or unmistakable affixes, so "idaman" or "realita" are not cut.
-_GLUE_PREFIXES = _fold_words("toko olshop official thrift preloved grosir")
-_GLUE_SUFFIXES = frozenset(
-    {w for w in SHOP_WORDS | PRODUCT_WORDS if len(w) >= 4 and w not in _fold_words("real asli indo mart")}
-    | {w for w in CITY_WORDS if len(w) >= 3 and w not in _fold_words("kota kab bal")}
+# Filler glued to a name without a separator ("tokobudi", "budishop88", "liagrosirgallery").
+# Only long or unmistakable words are looked for inside a token, so "idaman", "realita"
+# or "brandon" are not cut; three-letter city codes only at the end ("budijkt") or
+# before another filler word.
+_GLUE_INSIDE = frozenset(
+    {w for w in FILLER_WORDS if len(w) >= 5}
+    - _fold_words("brand impor import online house")
+    | _fold_words("toko shop kios baju kaos solo bali jkt")
 )
-_MIN_REST = 3  # an affix is split off only if at least this many letters remain
+_GLUE_END = frozenset(w for w in CITY_WORDS if len(w) == 3)
+_MIN_REST = 3  # every piece left between filler words must have at least this many letters
+_MAX_SEGMENT = 40  # longer tokens are left alone (bounded work on hostile input)
 
 
 def _by_length(words: frozenset[str]) -> tuple[tuple[int, frozenset[str]], ...]:
-    """(length, words of that length), longest first: the longest affix wins."""
+    """(length, words of that length), longest first."""
     lengths = sorted({len(w) for w in words}, reverse=True)
     return tuple((n, frozenset(w for w in words if len(w) == n)) for n in lengths)
 
 
-_PREFIX_GROUPS = _by_length(_GLUE_PREFIXES)
-_SUFFIX_GROUPS = _by_length(_GLUE_SUFFIXES)
-
-_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_INSIDE_GROUPS = _by_length(_GLUE_INSIDE)
 
 
 def _split_glued(token: str) -> list[str]:
-    """Split filler glued to the start or end of a token (at most twice each side)."""
-    head: list[str] = []
-    tail: list[str] = []
-    for _ in range(2):
-        for n, group in _PREFIX_GROUPS:
-            if len(token) - n >= _MIN_REST and token[:n] in group:
-                head.append(token[:n])
-                token = token[n:]
-                break
-        else:
-            break
-    for _ in range(2):
-        for n, group in _SUFFIX_GROUPS:
-            if len(token) - n >= _MIN_REST and token[-n:] in group:
-                tail.append(token[-n:])
-                token = token[:-n]
-                break
-        else:
-            break
-    return [*head, token, *reversed(tail)]
+    """Split filler words glued into a token: ``iiagrosirgaiiery`` -> ``iia grosir gaiiery``.
+
+    Dynamic programming over positions: the segmentation that covers the most
+    characters with filler words, such that every other piece has at least
+    ``_MIN_REST`` letters (so ``shopee`` is not cut into ``shop ee``); ties go to fewer
+    pieces. A token that is itself filler, short, or very long is returned as is.
+    """
+    n = len(token)
+    if n < _MIN_REST + 4 or n > _MAX_SEGMENT or token in FILLER_WORDS:
+        return [token]
+    fill: dict[int, list[int]] = {}
+    for pos in range(n):
+        for m, group in _INSIDE_GROUPS:
+            if pos + m <= n and token[pos : pos + m] in group:
+                fill.setdefault(pos, []).append(m)
+    # a three-letter city code at the end, or right before another filler word
+    # ("sinarbppthrift"), never elsewhere ("ambks" is not cut)
+    for pos in range(_MIN_REST, n - 2):
+        if token[pos : pos + 3] in _GLUE_END and (pos + 3 == n or pos + 3 in fill):
+            fill.setdefault(pos, []).append(3)
+    if not fill:
+        return [token]
+
+    # A segmentation is a list of piece lengths. solve(pos) is the best one for
+    # token[pos:] given that a filler word starts at pos, scored (filler characters
+    # covered, -number of pieces); None if no valid one exists.
+    stops = sorted({*fill, n})
+    Seg = tuple[int, int, tuple[int, ...]]
+    memo: dict[int, Seg | None] = {}
+
+    def follow(pos: int) -> Iterator[tuple[int, int]]:
+        """(next filler start or the end, gap before it) reachable from pos."""
+        for q in stops:
+            if q == pos or q - pos >= _MIN_REST:
+                yield q, q - pos
+
+    def solve(pos: int) -> Seg | None:
+        if pos == n:
+            return (0, 0, ())
+        if pos in memo:
+            return memo[pos]
+        out: Seg | None = None
+        for m in fill[pos]:
+            for q, gap in follow(pos + m):
+                rest = solve(q)
+                if rest is None:
+                    continue
+                pieces = (m, gap, *rest[2]) if gap else (m, *rest[2])
+                cand = (rest[0] + m, -len(pieces), pieces)
+                if out is None or cand[:2] > out[:2]:
+                    out = cand
+        memo[pos] = out
+        return out
+
+    best: Seg | None = None
+    for q, gap in follow(0):
+        rest = solve(q) if q < n else None
+        if rest is None:
+            continue
+        pieces = (gap, *rest[2]) if gap else rest[2]
+        cand = (rest[0], -len(pieces), pieces)
+        if best is None or cand[:2] > best[:2]:
+            best = cand
+    if best is None:
+        return [token]
+    out, pos = [], 0
+    for m in best[2]:
+        out.append(token[pos : pos + m])
+        pos += m
+    return out
+
+
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def _raw_tokens(text: str) -> list[str]:
-    folded = fold_leet(strip_emoji(skeleton(text)))
+    """Words of the folded name, filler split off, before filler is dropped.
+
+    CamelCase boundaries ("LarisThriftDPSHouse") are used only to find filler words;
+    the name parts between them stay glued ("SariBudi" -> "saribudi"), so a display
+    name meets its lower-case username ("saribudi").
+    """
+    folded = fold_leet(strip_emoji(skeleton(text, casefold=False)))
     out: list[str] = []
-    for tok in _TOKEN.findall(folded):
-        if tok.isdigit() or tok in FILLER_WORDS or len(tok) < _MIN_REST + 2:
-            out.append(tok)
-        else:
-            out.extend(_split_glued(tok))
+    for word in _WORD.findall(folded):
+        if word.isdigit():
+            out.append(word)
+            continue
+        parts = [word] if word.islower() or word.isupper() else _CAMEL.split(word)
+        rest = ""
+        for part in parts:
+            part = part.casefold()
+            if part in FILLER_WORDS:
+                if rest:
+                    out.extend(_split_glued(rest))
+                    rest = ""
+                out.append(part)
+            else:
+                rest += part
+        if rest:
+            out.extend(_split_glued(rest))
     return out
 
 
 def _drop_filler(tokens: list[str]) -> list[str]:
+    """Tokens without filler. If that leaves nothing: product words and kinds of shop;
+    then every non-number token; then every token."""
     core = [t for t in tokens if t not in FILLER_WORDS and not t.isdigit() and len(t) > 1]
     if core:
         return core
-    core = [t for t in tokens if t in PRODUCT_WORDS]
+    core = [t for t in tokens if t in PRODUCT_WORDS or t in SHOP_TYPE_WORDS]
     if core:
         return core
     core = [t for t in tokens if not t.isdigit()]

@@ -127,7 +127,7 @@ class SynthConfig:
         d = asdict(self)
         d["tactics"] = sorted(self.tactics)
         d["difficulty_mix"] = dict(self.difficulty_mix)
-        return d
+        return json.loads(json.dumps(d))  # tuples as lists, exactly as truth.json holds them
 
 
 # ---------------------------------------------------------------------------------------
@@ -477,8 +477,8 @@ def _derive(
         else:
             name, literal = N.rename(old.name, name_tactics, rng, fresh=fresh)
             display = literal or name.render()
-            if display == old.display and name_tactics:  # a rename must change something
-                display = display + " " + rng.choice(V.FILLERS_POST)
+            if display == old.display:  # a comeback never reuses the banned name verbatim
+                display = display.upper() if display != display.upper() else display.title()
         applied.update(name_tactics)
     # --- text
     style = old.style

@@ -106,6 +106,11 @@ def _leet(text: str, rng: random.Random) -> str:
             out.append(V.LEET[low])
         else:
             out.append(ch)
+    if "".join(out) == text:  # guarantee at least one swap when any letter allows it
+        spots = [i for i, ch in enumerate(text) if ch.lower() in V.LEET]
+        if spots:
+            i = rng.choice(spots)
+            out[i] = V.LEET[text[i].lower()]
     return "".join(out)
 
 

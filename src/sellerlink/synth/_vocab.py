@@ -131,8 +131,7 @@ CATEGORIES = {
     "rok": (("rok plisket", "rok jeans", "rok midi", "rok span"), ("S", "M", "L", "all size"), (25, 120)),
     "dress": (("dress", "gamis", "dress korea", "tunik", "blouse"), ("S", "M", "L", "all size"), (30, 200)),
     "blazer": (("blazer", "coat", "trench coat", "jas", "long coat"), ("S", "M", "L", "XL"), (60, 400)),
-    "bal": (("bal campur", "bal kaos", "bal jaket", "bal kemeja", "bal celana", "bal sweater",
-             "bal hoodie"), ("100kg", "50kg", "25kg", "isi 100pcs", "isi 200pcs"), (1500, 9000)),
+    "bal": (("campur", "kaos", "jaket", "kemeja", "celana", "sweater", "hoodie", "mix", "dress"), ("100kg", "50kg", "25kg", "isi 100pcs", "isi 200pcs"), (1500, 9000)),
 }
 BRANDS = (
     "Uniqlo", "Levi's", "Nike", "Adidas", "Zara", "H&M", "Carhartt", "Champion", "The North Face",

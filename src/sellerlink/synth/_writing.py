@@ -221,8 +221,8 @@ def render_title(item: Item, style: Style, rng: random.Random) -> str:
         tpl = style.title_tpl
         t = style.terms
         if item.cat == "bal":
-            title = [f"{t['bundle']} {item.word[4:]} {item.brand}", f"{t['bundle']} {t['used']} {item.brand} {item.size}",
-                     f"{t['bundle']} {t['import']} {item.word[4:]} {item.size}", f"grosir {t['bundle']} {item.brand} {t['original']}"][tpl % 4]
+            title = [f"{t['bundle']} {item.word} {item.brand}", f"{t['bundle']} {t['used']} {item.brand} {item.size}",
+                     f"{t['bundle']} {t['import']} {item.word} {item.size}", f"grosir {t['bundle']} {item.brand} {t['original']}"][tpl % 4]
         elif tpl == 0:
             title = f"{item.word} {item.brand} {item.color} {size}"
         elif tpl == 1:
@@ -263,10 +263,11 @@ def _section(name: str, item: Item, style: Style, rng: random.Random, hidden: st
     if name == "head":
         if rng.random() < 0.5:
             return _greet(style)
-        return rng.choice((f"dijual {item.word} {item.brand}", f"{t['ready']} {item.word}", f"open order {style.kak}"))
+        word = f"{t['bundle']} {item.word}" if item.cat == "bal" else item.word
+        return rng.choice((f"dijual {word} {item.brand}", f"{t['ready']} {word}", f"open order {style.kak}"))
     if name == "item":
         if item.cat == "bal":
-            return f"{t['bundle']} {item.word[4:]} {t['import']} {item.origin}, isi campur {t['original']}"
+            return f"{t['bundle']} {item.word} {t['import']} {item.origin}, isi campur {t['original']}"
         return rng.choice((
             f"{item.word} {item.brand} {item.color} {t['used']} {t['original']}",
             f"{item.brand} {item.word} warna {item.color}, {t['used']} {t['import']} ex {item.origin}",

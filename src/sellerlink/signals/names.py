@@ -133,6 +133,7 @@ def _by_length(words: frozenset[str]) -> tuple[tuple[int, frozenset[str]], ...]:
 
 
 _INSIDE_GROUPS = _by_length(_GLUE_INSIDE)
+_INSIDE_HEADS = frozenset(w[:3] for w in _GLUE_INSIDE | _GLUE_END)  # cheap pre-filter
 
 
 def _split_glued(token: str) -> list[str]:
@@ -146,15 +147,18 @@ def _split_glued(token: str) -> list[str]:
     n = len(token)
     if n < _MIN_REST + 4 or n > _MAX_SEGMENT or token in FILLER_WORDS:
         return [token]
+    hits = [pos for pos in range(n - 2) if token[pos : pos + 3] in _INSIDE_HEADS]  # filler may start here
+    if not hits:
+        return [token]
     fill: dict[int, list[int]] = {}
-    for pos in range(n):
+    for pos in hits:
         for m, group in _INSIDE_GROUPS:
             if pos + m <= n and token[pos : pos + m] in group:
                 fill.setdefault(pos, []).append(m)
     # a three-letter city code at the end, or right before another filler word
     # ("sinarbppthrift"), never elsewhere ("ambks" is not cut)
-    for pos in range(_MIN_REST, n - 2):
-        if token[pos : pos + 3] in _GLUE_END and (pos + 3 == n or pos + 3 in fill):
+    for pos in hits:
+        if pos >= _MIN_REST and token[pos : pos + 3] in _GLUE_END and (pos + 3 == n or pos + 3 in fill):
             fill.setdefault(pos, []).append(3)
     if not fill:
         return [token]

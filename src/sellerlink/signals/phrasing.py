@@ -1,0 +1,1325 @@
+"""The phrasing signal: a seller's own sentences and writing habits.
+
+A comeback seller swaps product words ("bekas impor" -> "preloved", "bal" -> "karungan")
+and reorders sentences, but keeps the habits: greetings ("halo kak"), sign-offs ("happy
+shopping 🙏"), fixed phrases ("no reseller no tipu"), emoji, punctuation ("!!!"), casing
+and abbreviations ("yg", "dgn"). Meanwhile many innocent sellers share boilerplate
+("Barang ready, langsung order saja"), so every shared piece of text is weighted by how
+rare it is in the batch.
+
+Pipeline, per account (``Account.texts``: bio, titles, descriptions):
+
+1. Each line is cleaned (:func:`sellerlink._text.clean_text`) and split into sentences.
+2. :func:`normalize_text` maps product words, brands, colours and conditions to one class
+   character (shown as ``<prod>``) and numbers, prices and sizes to another (``<num>``),
+   and merges runs of them, so "Kemeja Flanel Uniqlo bekas impor" and "kemeja preloved"
+   normalise alike. Function words, slang, emoji and punctuation are kept: they are the
+   habits.
+3. Fingerprint (one row per account, see :class:`PhrasingTable`):
+
+   * shingles: hashed character 5-shingles of each normalised sentence, padded with
+     sentence-boundary markers and never crossing a sentence boundary (so reordering
+     sentences or listings changes nothing); capped at ``max_shingles`` per account
+     by keeping the smallest hashes (a consistent bottom-k sample);
+   * a MinHash sketch of the shingles (:func:`minhash_batch`, :class:`MinHash`);
+   * a style vector (:data:`STYLE_FEATURES`), standardised over the batch;
+   * sentence hashes, each kept with the sentence as written, for "this exact sentence
+     survived" evidence;
+   * habit labels ("opens with 'halo kak'", "uses '!!!'") for :meth:`PhrasingSignal.explain`.
+
+4. Candidate keys: LSH band keys of the MinHash plus the hashes of rare sentences.
+5. Compare: IDF-weighted Jaccard of the shingle sets, MinHash Jaccard, rare shared
+   sentences, style cosine, and the IDF mass of what is shared.
+
+Example:
+    >>> from sellerlink.records import Account, Listing
+    >>> a = Account("a", bio="Halo kak!! Baju bekas impor, no reseller no tipu 🙏")
+    >>> b = Account("b", bio="Halo kak!! Pakaian preloved, no reseller no tipu 🙏")
+    >>> sig = PhrasingSignal()
+    >>> table = sig.fingerprint([a, b])
+    >>> feats = sig.compare(table, np.array([0]), np.array([1]))
+    >>> round(float(feats["text_sim"][0]), 6), int(feats["sentence_shared"][0])
+    (1.0, 1)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import struct
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._text import INVISIBLE, clean_text
+from ..records import Account
+from .base import Evidence, PairFeatures, stable_hash64
+
+__all__ = [
+    "MinHash",
+    "PhrasingSignal",
+    "PhrasingTable",
+    "STYLE_FEATURES",
+    "PROD",
+    "NUM",
+    "normalize_text",
+    "split_sentences",
+    "char_shingles",
+    "word_shingles",
+    "minhash_batch",
+    "minhash_params",
+    "style_features",
+]
+
+logger = logging.getLogger(__name__)
+
+PROD = "\ue000"
+"""Class character that stands for a product word, brand, colour or condition (``<prod>``)."""
+NUM = "\ue001"
+"""Class character that stands for a number, price, size or unit (``<num>``)."""
+
+_U64 = np.uint64
+_MASK64 = (1 << 64) - 1
+_MAX64 = np.uint64(_MASK64)
+
+# ---------------------------------------------------------------------------------------
+# lexicon
+
+# Product nouns, condition / origin words, trade slang, colours, materials. Every entry is
+# matched as a whole word (optionally with the Indonesian plural "2", e.g. "baju2").
+_PRODUCT_WORDS = """
+baju pakaian busana kaos kaus tshirt t-shirt tee kemeja hem blus blouse atasan bawahan
+celana jeans jins denim chino cargo jogger kulot legging rok skirt dress gaun gamis tunik
+jaket jacket hoodie hodie sweater sweatshirt crewneck cardigan kardigan outer outerwear
+coat mantel blazer jas rompi vest parka windbreaker flanel flannel polo jersey singlet
+tanktop kutang daster piyama sarung jilbab hijab kerudung syal scarf
+sepatu shoes sneakers sneaker sandal sendal boots boot heels flatshoes slop
+tas bag ransel backpack dompet wallet topi cap hat beanie kacamata ikat pinggang belt
+jam tangan aksesoris kaos kaki
+bekas second seken sekon secon preloved prelove pre-loved thrift thrifting thrifted
+vintage bundle bundlingan bundling awul awul-awul cakar monza rombengan babebo obral
+impor import imported branded brand ori original authentic asli kw replika premium
+bal karung karungan ball bale grosir ecer eceran borongan sortiran sortir unsortir
+korea korean jepang japan usa eropa europe
+hitam putih merah biru hijau kuning abu abu-abu coklat cokelat krem cream navy maroon
+pink ungu orange oranye tosca army olive mustard beige
+katun cotton polyester wol wool kulit leather corduroy rajut knit fleece
+nike adidas puma uniqlo zara h&m hnm levis levi's lee wrangler gap supreme gucci
+vans converse reebok fila champion carhartt dickies stussy tommy hilfiger ralph lauren
+polo ralph columbia patagonia northface the north face uniqlo gu muji giordano
+""".split()
+
+# Multi-word product phrases (matched before single words).
+_PRODUCT_PHRASES = (
+    "bekas impor",
+    "bekas import",
+    "second impor",
+    "second import",
+    "pakaian bekas",
+    "baju bekas",
+    "north face",
+    "ralph lauren",
+    "tommy hilfiger",
+    "kaos kaki",
+    "jam tangan",
+    "ikat pinggang",
+)
+
+# Sizes and units: mapped to NUM like the numbers next to them.
+_SIZE_WORDS = """
+xs s m l xl xxl xxxl 2xl 3xl 4xl 5xl allsize all-size ld pj lp lb lingkar dada panjang
+lebar cm mm kg gr gram rb ribu k jt juta pcs pc lusin kodi rp idr
+""".split()
+
+
+def _lexicon_regex() -> re.Pattern[str]:
+    words = sorted(set(_PRODUCT_WORDS) | set(_PRODUCT_PHRASES), key=len, reverse=True)
+    alts = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    return re.compile(rf"(?<![\w&'-])(?:{alts})(?:2|-?2)?(?![\w&'])")
+
+
+_PROD_RE = _lexicon_regex()
+_NUM_RE = re.compile(r"(?<![^\W\d_])(?:rp\.?\s*)?\d+(?:[.,]\d+)*(?:\s*(?:rb|ribu|k|jt|juta|cm|mm|kg|gr|pcs|pc))?(?![^\W\d_])")
+_SIZE_RE = re.compile(r"(?<![\w\ue000\ue001])(?:" + "|".join(re.escape(w) for w in sorted(set(_SIZE_WORDS), key=len, reverse=True)) + r")(?![\w])")
+_PROD_RUN = re.compile(PROD + r"(?:[\s/&+,-]*" + PROD + ")+")
+_NUM_RUN = re.compile(NUM + r"(?:[\s/x:.,-]*" + NUM + ")+")
+_SPACE = re.compile(r"\s+")
+_SENT_SPLIT = re.compile(r"(?<=[.!?\u2026])\s+(?=\S)|\s+[|\u2022\u00b7]+\s+")
+_EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$")
+_TOKEN = re.compile(r"[^\W_]+|[\ue000\ue001]")
+_WORD_SHINGLE_TOKEN = re.compile(r"[^\W_]+|[\ue000\ue001]|[^\w\s]+")
+_EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u2190-\u21ff\u3030\u303d\u3297\u3299"
+_EMOJI = re.compile(f"[{_EMOJI_CLASS}]")
+
+
+def normalize_text(text: str) -> str:
+    """Clean ``text`` and replace product words with :data:`PROD`, numbers and sizes with :data:`NUM`.
+
+    Runs of product classes ("kemeja flanel uniqlo bekas impor") become one class
+    character, so swapping "bekas impor" for "preloved" leaves the text unchanged.
+
+    >>> normalize_text("Kemeja Flanel Uniqlo bekas impor, size XL cuma 50rb!!") == (
+    ...     PROD + ", size " + NUM + " cuma " + NUM + "!!")
+    True
+    """
+    return _normalize_folded(clean_text(text))
+
+
+def _normalize_folded(s: str) -> str:
+    if not s:
+        return ""
+    s = _PROD_RE.sub(PROD, s)
+    s = _NUM_RE.sub(NUM, s)
+    s = _SIZE_RE.sub(NUM, s)
+    s = _PROD_RUN.sub(PROD, s)
+    s = _NUM_RUN.sub(NUM, s)
+    return s
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split free text into sentences as written (lines, then after ``.!?…`` and at `` | ``).
+
+    Invisible characters are removed and white space collapsed; case and emoji are kept.
+
+    >>> split_sentences("Halo kak!! Barang ready.\\nCek stok dulu ya")
+    ['Halo kak!!', 'Barang ready.', 'Cek stok dulu ya']
+    """
+    out: list[str] = []
+    for line in text.splitlines():
+        line = clean_text(line, casefold=False, marks=False)
+        if not line:
+            continue
+        out.extend(p for p in _SENT_SPLIT.split(line) if p)
+    return out
+
+
+def _sentence_key(norm: str) -> str | None:
+    """The key of a normalised sentence for exact-sentence evidence, or None if too short."""
+    core = _SPACE.sub(" ", _EDGE_JUNK.sub("", norm)).strip()
+    tokens = _TOKEN.findall(core)
+    if len(tokens) < 3 or sum(1 for t in tokens if t not in (PROD, NUM)) < 2:
+        return None
+    return core
+
+
+def display_normalized(norm: str) -> str:
+    """A normalised string with the class characters shown as ``<prod>`` / ``<num>``."""
+    return norm.replace(PROD, "<prod>").replace(NUM, "<num>")
+
+
+# ---------------------------------------------------------------------------------------
+# hashing
+
+_C1 = _U64(0xBF58476D1CE4E5B9)
+_C2 = _U64(0x94D049BB133111EB)
+_POLY = _U64(0x100000001B3)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser, element-wise on a ``uint64`` array (returns a new array)."""
+    x = x ^ (x >> _U64(30))
+    x *= _C1
+    x ^= x >> _U64(27)
+    x *= _C2
+    x ^= x >> _U64(31)
+    return x
+
+
+def _splitmix64_py(state: int) -> tuple[int, int]:
+    state = (state + 0x9E3779B97F4A7C15) & _MASK64
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return state, z ^ (z >> 31)
+
+
+_CHAR_SALT = _U64(0x6368617273680005)  # "charsh" + k, fixed: pins the shingle hashes
+_BOS = "\x02"
+_EOS = "\x03"
+
+
+def char_shingles(sentences: Sequence[str], k: int = 5) -> np.ndarray:
+    """Sorted unique ``uint64`` hashes of the character ``k``-shingles of each sentence.
+
+    Each sentence is padded with boundary markers and shingles never cross sentences,
+    so the result does not depend on sentence order.
+
+    >>> a = char_shingles(["halo kak", "ready ya"]); b = char_shingles(["ready ya", "halo kak"])
+    >>> bool((a == b).all()), a.dtype.name
+    (True, 'uint64')
+    """
+    if k < 1:
+        raise ValueError(f"shingle size k must be >= 1, got {k}")
+    parts: list[str] = []
+    lengths: list[int] = []
+    for s in sentences:
+        if not s:
+            continue
+        p = _BOS + s + _EOS
+        if len(p) < k:
+            p += _EOS * (k - len(p))
+        parts.append(p)
+        lengths.append(len(p))
+    if not parts:
+        return np.empty(0, dtype=np.uint64)
+    cps = np.frombuffer("".join(parts).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    m = len(cps) - k + 1
+    h = np.zeros(m, dtype=np.uint64)
+    for j in range(k):
+        h *= _POLY
+        h += cps[j : j + m]
+    sid = np.repeat(np.arange(len(lengths)), lengths)
+    keep = sid[:m] == sid[k - 1 : k - 1 + m]
+    return np.unique(_mix64(h[keep] ^ _CHAR_SALT))
+
+
+_TOKEN_HASH_CACHE: dict[str, int] = {}
+
+
+def _token_hash(tok: str) -> int:
+    h = _TOKEN_HASH_CACHE.get(tok)
+    if h is None:
+        h = stable_hash64(tok, "phrasing.token")
+        if len(_TOKEN_HASH_CACHE) < 200_000:
+            _TOKEN_HASH_CACHE[tok] = h
+    return h
+
+
+def word_shingles(sentences: Sequence[str], k: int = 3) -> np.ndarray:
+    """Sorted unique ``uint64`` hashes of word ``k``-shingles (punctuation runs count as words).
+
+    >>> len(word_shingles(["halo kak ready ya"], k=3))  # <s> halo kak / halo kak ready / ... / ya </s>
+    4
+    """
+    if k < 1:
+        raise ValueError(f"shingle size k must be >= 1, got {k}")
+    out: list[np.ndarray] = []
+    for s in sentences:
+        toks = [_BOS, *_WORD_SHINGLE_TOKEN.findall(s), _EOS]
+        toks += [_EOS] * max(0, k - len(toks))
+        th = np.fromiter((_token_hash(t) for t in toks), dtype=np.uint64, count=len(toks))
+        m = len(th) - k + 1
+        h = np.zeros(m, dtype=np.uint64)
+        for j in range(k):
+            h = _mix64(h ^ th[j : j + m])
+        out.append(h)
+    if not out:
+        return np.empty(0, dtype=np.uint64)
+    return np.unique(np.concatenate(out))
+
+
+# ---------------------------------------------------------------------------------------
+# MinHash
+
+
+def minhash_params(num_perm: int = 128, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` coefficients of the ``num_perm`` hash functions ``h(x) = a*x + b mod 2**64``.
+
+    Derived from ``seed`` with splitmix64 in pure Python (stable across numpy versions);
+    ``a`` is odd. Inputs are already well-mixed 64-bit shingle hashes, so this
+    multiply-add family orders them like independent random permutations.
+    """
+    _check_perm_seed(num_perm, seed)
+    state = seed
+    a = np.empty(num_perm, dtype=np.uint64)
+    b = np.empty(num_perm, dtype=np.uint64)
+    for i in range(num_perm):
+        state, x = _splitmix64_py(state)
+        state, y = _splitmix64_py(state)
+        a[i] = x | 1
+        b[i] = y
+    return a, b
+
+
+def _check_perm_seed(num_perm: int, seed: int) -> None:
+    if not isinstance(num_perm, (int, np.integer)) or isinstance(num_perm, bool) or num_perm < 1:
+        raise ValueError(f"num_perm must be a positive integer, got {num_perm!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed <= _MASK64:
+        raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
+
+
+def minhash_batch(
+    shingle_arrays: Sequence[np.ndarray], num_perm: int = 128, seed: int = 1, *, chunk: int = 1 << 14
+) -> np.ndarray:
+    """MinHash sketches of many shingle sets at once: ``(n, num_perm)`` ``uint64``.
+
+    Row ``i`` column ``p`` is ``min(a[p] * x + b[p] mod 2**64 for x in shingle_arrays[i])``
+    (see :func:`minhash_params`); an empty set gives ``2**64 - 1`` everywhere.
+    Vectorised over accounts and permutations in chunks of about ``chunk`` shingles.
+
+    >>> mh = minhash_batch([np.array([1, 2, 3], dtype=np.uint64), np.array([], dtype=np.uint64)], num_perm=4)
+    >>> mh.shape, bool((mh[1] == np.iinfo(np.uint64).max).all())
+    ((2, 4), True)
+    """
+    a, b = minhash_params(num_perm, seed)
+    n = len(shingle_arrays)
+    out = np.full((n, num_perm), _MAX64, dtype=np.uint64)
+    arrays = [np.asarray(x, dtype=np.uint64).ravel() for x in shingle_arrays]
+    lens = np.fromiter((len(x) for x in arrays), dtype=np.int64, count=n)
+    i = 0
+    while i < n:
+        if lens[i] == 0:
+            i += 1
+            continue
+        if lens[i] >= chunk:  # one big set: running minimum over slices
+            x = arrays[i]
+            acc = np.full(num_perm, _MAX64, dtype=np.uint64)
+            for s in range(0, len(x), chunk):
+                h = np.multiply.outer(x[s : s + chunk], a)
+                h += b
+                np.minimum(acc, h.min(axis=0), out=acc)
+            out[i] = acc
+            i += 1
+            continue
+        j, total = i, 0
+        while j < n and lens[j] < chunk and total + lens[j] <= chunk:
+            total += int(lens[j])
+            j += 1
+        rows = np.arange(i, j)[lens[i:j] > 0]
+        cat = np.concatenate([arrays[r] for r in rows])
+        starts = np.concatenate(([0], np.cumsum(lens[rows])[:-1]))
+        h = np.multiply.outer(cat, a)
+        h += b
+        out[rows] = np.minimum.reduceat(h, starts, axis=0)
+        i = j
+    return out
+
+
+class MinHash:
+    """A MinHash sketch as a value: ``num_perm``, ``seed`` and a ``uint64`` array.
+
+    Two sketches compare only if made with the same ``num_perm`` and ``seed``
+    (otherwise :class:`ValueError`).
+
+    >>> m1 = MinHash.from_shingles(char_shingles([normalize_text("halo kak, no reseller no tipu")]))
+    >>> m2 = MinHash.from_bytes(m1.to_bytes())
+    >>> m1 == m2, m1.jaccard(m2)
+    (True, 1.0)
+    """
+
+    __slots__ = ("num_perm", "seed", "hashvalues")
+    _MAGIC = b"SLMH"
+    _VERSION = 1
+    _HEADER = struct.Struct("<4sBIQ")
+
+    def __init__(self, hashvalues: np.ndarray, seed: int = 1) -> None:
+        hv = np.asarray(hashvalues)
+        if hv.ndim != 1 or hv.dtype != np.uint64:
+            raise ValueError(f"hashvalues must be a 1-D uint64 array, got {hv.dtype} with shape {hv.shape}")
+        _check_perm_seed(len(hv), seed)
+        self.num_perm = int(len(hv))
+        self.seed = int(seed)
+        self.hashvalues = hv.copy()
+        self.hashvalues.setflags(write=False)
+
+    @classmethod
+    def from_shingles(cls, shingles: np.ndarray, num_perm: int = 128, seed: int = 1) -> MinHash:
+        """The sketch of one shingle set (a ``uint64`` array)."""
+        return cls(minhash_batch([np.asarray(shingles, dtype=np.uint64)], num_perm, seed)[0], seed)
+
+    @classmethod
+    def from_text(cls, text: str, num_perm: int = 128, seed: int = 1, k: int = 5) -> MinHash:
+        """The sketch of a free text, normalised and shingled like :class:`PhrasingSignal` does."""
+        sents = [normalize_text(s) for s in split_sentences(text)]
+        return cls.from_shingles(char_shingles([s for s in sents if s], k), num_perm, seed)
+
+    @property
+    def is_empty(self) -> bool:
+        """True for the sketch of an empty set."""
+        return bool((self.hashvalues == _MAX64).all())
+
+    def _check(self, other: object) -> MinHash:
+        if not isinstance(other, MinHash):
+            raise TypeError(f"expected a MinHash, got {type(other).__name__}")
+        if other.num_perm != self.num_perm or other.seed != self.seed:
+            raise ValueError(
+                f"MinHash mismatch: num_perm {self.num_perm} vs {other.num_perm}, seed {self.seed} vs {other.seed}"
+            )
+        return other
+
+    def jaccard(self, other: MinHash) -> float:
+        """Estimated Jaccard similarity (fraction of equal minima). 0.0 if either is empty."""
+        other = self._check(other)
+        if self.is_empty or other.is_empty:
+            return 0.0
+        return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / self.num_perm
+
+    def to_bytes(self) -> bytes:
+        """``b"SLMH"``, version, num_perm (uint32), seed (uint64), then the values, little-endian."""
+        head = self._HEADER.pack(self._MAGIC, self._VERSION, self.num_perm, self.seed)
+        return head + self.hashvalues.astype("<u8").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> MinHash:
+        """Inverse of :meth:`to_bytes`; :class:`ValueError` on anything malformed."""
+        hs = cls._HEADER.size
+        if len(data) < hs:
+            raise ValueError(f"MinHash bytes too short: {len(data)} < {hs}")
+        magic, version, num_perm, seed = cls._HEADER.unpack_from(data)
+        if magic != cls._MAGIC or version != cls._VERSION:
+            raise ValueError(f"not a sellerlink MinHash (magic {magic!r}, version {version})")
+        if len(data) != hs + 8 * num_perm:
+            raise ValueError(f"MinHash bytes length {len(data)} does not match num_perm {num_perm}")
+        return cls(np.frombuffer(data, dtype="<u8", offset=hs).astype(np.uint64), seed)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MinHash):
+            return NotImplemented
+        return (
+            self.num_perm == other.num_perm
+            and self.seed == other.seed
+            and bool(np.array_equal(self.hashvalues, other.hashvalues))
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
+
+    def __repr__(self) -> str:
+        return f"MinHash(num_perm={self.num_perm}, seed={self.seed}, head={self.hashvalues[:2].tolist()})"
+
+
+# ---------------------------------------------------------------------------------------
+# style
+
+_GREETINGS: tuple[tuple[str, str], ...] = (
+    ("halo", r"hal+o+|hel+o+|ha+i+|hay|hi+|hey+"),
+    ("selamat", r"selamat\s+(?:datang|pagi|siang|sore|malam)|welcome|wellcome"),
+    ("salam", r"ass?alamu'?\s*alaikum|assalamualaikum|permisi"),
+)
+_ADDRESSEES: tuple[tuple[str, str], ...] = (
+    ("kak", r"kak|kakak|ka|kk|kaka"),
+    ("sis", r"sis|sist|sista|siss"),
+    ("gan", r"gan|agan|juragan|bos|boss"),
+    ("bun", r"bun|bunda|moms|mom|bu|ibu"),
+    ("guys", r"guys|gaes|gengs|geng|say|beb|cinta|all|semua"),
+)
+_SIGNOFFS: tuple[tuple[str, str], ...] = (
+    ("happy", r"happy\s+shop(?:ping)?|selamat\s+berbelanja|happy\s+hunting"),
+    ("thanks", r"terima\s*kasih|trima\s*kasih|makasih|makasi|trims|thanks|thank\s+you|thx|tq|tengkyu|mksh|mks"),
+    ("salam", r"salam\s+[^\W\d_]+"),
+    ("follow", r"jangan\s+lupa\s+follow(?:\s+ya)?|follow\s+(?:ya|yah|yaa+|juga)"),
+)
+_PHRASES: tuple[tuple[str, str], ...] = (
+    ("noreseller", r"no\s+reseller|no\s+tipu|anti\s+tipu|amanah|trusted"),
+    ("realpict", r"real\s+pic(?:t|ture)?s?|foto\s+asli|real\s+foto"),
+    ("fastrespon", r"fast\s+respon(?:se)?|fast\s+rep|slow\s+respon"),
+    ("cekstok", r"cek\s+stoc?k(?:\s+dulu)?|tanya\s+stoc?k|tanya\s+dulu|chat\s+dulu|cek\s+dulu"),
+    ("cod", r"bisa\s+cod|cod"),
+    ("nego", r"no\s+nego|nego|nett?|harga\s+pas"),
+    ("ready", r"ready\s+stoc?k|ready"),
+    ("order", r"langsung\s+(?:order|checkout|co)|order\s+aja|checkout\s+aja"),
+)
+_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    ("yg", r"yg"),
+    ("dgn", r"dgn|dg|dng"),
+    ("bs", r"bs|bsa|bsk"),
+    ("tdk", r"tdk|gk|ga|gak|g|nggak|ngga|engga|enggak|gx"),
+    ("utk", r"utk|untk|tuk"),
+    ("sdh", r"sdh|udh|udah|dah"),
+    ("blm", r"blm|belom"),
+    ("jg", r"jg|jga"),
+    ("aja", r"aja|aj|ajah|sj"),
+    ("krn", r"krn|karna|krna"),
+    ("tp", r"tp|tpi"),
+    ("bgt", r"bgt|bngt|bet"),
+    ("lg", r"lg|lgi"),
+    ("dr", r"dr|dri"),
+    ("kl", r"kl|klo|kalo|klu"),
+    ("sy", r"sy|aq|gw|gue|ane"),
+    ("trs", r"trs|trus"),
+    ("sm", r"sm|ama"),
+)
+_EMOJI_BINS = 16
+_PUNCT_CHARS = "!?.,~*-:/#@()"
+
+# One pass finds every sign-off, fixed phrase, abbreviation and addressee: group names
+# are "<family>_<name>", the longest alternatives come first within each family.
+_VOCAB_FAMILIES = (("sign", _SIGNOFFS), ("phrase", _PHRASES), ("abbr", _ABBREVIATIONS), ("addr", _ADDRESSEES))
+_VOCAB_RE = re.compile(
+    r"(?<![\w'])(?:"
+    + "|".join(f"(?P<{fam}_{name}>{pat})" for fam, pairs in _VOCAB_FAMILIES for name, pat in pairs)
+    + r")(?![\w'])"
+)
+_GREET_RE = re.compile(
+    r"^[\W_]*(?P<opening>(?:"
+    + "|".join(f"(?P<greet_{name}>{pat})" for name, pat in _GREETINGS)
+    + r")(?:\s+(?:di\s+[^\W\d_]+|"
+    + "|".join(p for _, p in _ADDRESSEES)
+    + r"))?)(?![\w])"
+)
+_WORD = re.compile(r"[^\W\d_]+")
+_COUNTERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("run_excl2", re.compile(r"(?<!!)!{2}(?!!)")),
+    ("run_excl3", re.compile(r"!{3,}")),
+    ("run_dots", re.compile(r"\.{2,}")),
+    ("run_quest", re.compile(r"\?{2,}")),
+    ("mixed_qe", re.compile(r"[?!]*(?:\?!|!\?)[?!]*")),
+    ("space_before_punct", re.compile(r"\w[ \t]+[!?,.](?!\d)")),
+    ("no_space_comma", re.compile(r"[^\W\d_],[^\W\d_]")),
+    ("no_space_period", re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")),
+    ("elongation", re.compile(r"([^\W\d_])\1\1")),
+    ("redup2", re.compile(r"[^\W\d_]{2,}2(?![\w])")),
+    ("price_k", re.compile(r"\d\s?k(?![\w])")),
+    ("price_rb", re.compile(r"\d\s?(?:rb|ribu)(?![\w])")),
+    ("price_rp", re.compile(r"(?<![\w])(?:rp|idr)\.?\s?\d")),
+    ("hashtags", re.compile(r"#\w")),
+)
+_DIGIT = re.compile(r"\d")
+_TRAILING_EMOJI = re.compile(f"([{_EMOJI_CLASS}]+)[\\s\\W]*$")
+
+STYLE_FEATURES: tuple[str, ...] = (
+    *(f"greet_{n}" for n, _ in _GREETINGS),  # fraction of texts opening with the greeting
+    *(f"addr_{n}" for n, _ in _ADDRESSEES),  # per sentence: addressing the buyer "kak", "sis"...
+    *(f"sign_{n}" for n, _ in _SIGNOFFS),  # per text: the sign-off
+    *(f"phrase_{n}" for n, _ in _PHRASES),  # per text: the fixed phrase
+    *(f"abbr_{n}" for n, _ in _ABBREVIATIONS),  # per 100 words
+    "emoji_rate",  # emoji per 100 characters
+    "emoji_end",  # fraction of sentences ending with an emoji
+    "emoji_start",  # fraction of texts starting with an emoji
+    "emoji_distinct",  # log1p(number of distinct emoji)
+    *(f"emoji_bin{i}" for i in range(_EMOJI_BINS)),  # which emoji: share of emoji in hashed bin
+    *(f"punct_{c}" for c in _PUNCT_CHARS),  # per 100 characters
+    "run_excl2",  # "!!" per sentence
+    "run_excl3",  # "!!!" (or longer) per sentence
+    "run_dots",  # ".." / "..." per sentence
+    "run_quest",  # "??" per sentence
+    "mixed_qe",  # "?!" per sentence
+    "end_excl",  # fraction of sentences ending with "!"
+    "end_period",  # ... with "."
+    "end_quest",  # ... with "?"
+    "end_bare",  # ... with a letter or digit
+    "space_before_punct",  # "ready !" per sentence
+    "no_space_comma",  # "ready,langsung" per sentence
+    "no_space_period",  # "ready.langsung" per sentence
+    "double_space",  # "  " in the raw text, per sentence
+    "caps_ratio",  # upper-case letters / letters
+    "allcaps_words",  # fraction of words (2+ letters) in ALL CAPS
+    "title_words",  # fraction of words in Title Case
+    "lower_start",  # fraction of sentences starting with a lower-case letter
+    "allcaps_titles",  # fraction of listing titles in ALL CAPS
+    "title_titles",  # fraction of listing titles in Title Case
+    "sentence_words",  # log1p(mean words per sentence)
+    "word_length",  # mean letters per word
+    "text_sentences",  # log1p(mean sentences per text)
+    "text_chars",  # log1p(mean characters per text)
+    "elongation",  # "kakkk", "yaaa" per 100 words
+    "redup2",  # "baju2" per 100 words
+    "digit_rate",  # digits per 100 characters
+    "price_k",  # "50k" per text
+    "price_rb",  # "50rb" per text
+    "price_rp",  # "rp 50.000" per text
+    "hashtags",  # per text
+)
+"""Names of the style vector's columns, in order (the vector has ``len(STYLE_FEATURES)`` floats)."""
+
+_FIDX = {n: i for i, n in enumerate(STYLE_FEATURES)}
+_PER_TEXT = (
+    *(f"sign_{n}" for n, _ in _SIGNOFFS),
+    *(f"phrase_{n}" for n, _ in _PHRASES),
+    *(f"greet_{n}" for n, _ in _GREETINGS),
+    "emoji_start", "price_k", "price_rb", "price_rp", "hashtags",
+)  # fmt: skip
+_PER_SENTENCE = (
+    *(f"addr_{n}" for n, _ in _ADDRESSEES),
+    "emoji_end", "end_excl", "end_period", "end_quest", "end_bare", "lower_start", "run_excl2", "run_excl3",
+    "run_dots", "run_quest", "mixed_qe", "space_before_punct", "no_space_comma", "no_space_period", "double_space",
+)  # fmt: skip
+_PER_100_WORDS = (*(f"abbr_{n}" for n, _ in _ABBREVIATIONS), "elongation", "redup2")
+_COUNT_LABELS = (
+    ("run_excl3", "uses '!!!'"),
+    ("run_excl2", "uses '!!'"),
+    ("run_dots", "uses '..'"),
+    ("run_quest", "uses '??'"),
+    ("mixed_qe", "uses '?!'"),
+    ("space_before_punct", "puts a space before punctuation ('ready !')"),
+    ("no_space_comma", "no space after commas ('ready,langsung')"),
+    ("no_space_period", "no space after full stops"),
+    ("double_space", "types double spaces"),
+    ("elongation", "stretches words ('kakkk', 'yaaa')"),
+    ("redup2", "writes plurals with '2' ('baju2')"),
+    ("price_k", "writes prices as '50k'"),
+    ("price_rb", "writes prices as '50rb'"),
+    ("price_rp", "writes prices as 'rp 50.000'"),
+    ("hashtags", "uses hashtags"),
+    ("punct_~", "uses '~'"),
+)
+
+
+def _emoji_bin(ch: str) -> int:
+    return ord(ch) * 2654435761 % 4294967296 * _EMOJI_BINS >> 32
+
+
+def _fold(s: str) -> str:
+    """``clean_text`` of an already cleaned (cased) string, fast for ASCII."""
+    return s.lower() if s.isascii() else clean_text(s)
+
+
+def _count_upper(s: str) -> int:
+    low = s.lower()
+    if len(low) == len(s):
+        a = np.frombuffer(s.encode("utf-32-le"), dtype="<u4")
+        b = np.frombuffer(low.encode("utf-32-le"), dtype="<u4")
+        return int(np.count_nonzero(a != b))
+    return sum(1 for c in s if c.isupper())
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One account's text, split once and reused by every part of the fingerprint."""
+
+    sentences: tuple[tuple[str, ...], ...]  # per text, the sentences as written (cleaned, cased)
+    folded: tuple[tuple[str, ...], ...]  # the same, casefolded and without marks
+    raw: tuple[str, ...]  # the texts, NFKC only (for spacing habits)
+    titles: tuple[str, ...]
+
+
+def _prepare(account: Account) -> _Prepared:
+    sentences: list[tuple[str, ...]] = []
+    folded: list[tuple[str, ...]] = []
+    raw: list[str] = []
+    for text in account.texts:
+        sents = tuple(split_sentences(text))
+        if not sents:
+            continue
+        sentences.append(sents)
+        folded.append(tuple(_fold(s) for s in sents))
+        raw.append(text)
+    titles = tuple(lst.title for lst in account.listings if lst.title.strip())
+    return _Prepared(tuple(sentences), tuple(folded), tuple(raw), titles)
+
+
+def style_features(account: Account) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The raw style vector (``float32``, :data:`STYLE_FEATURES`) and the habit labels of one account.
+
+    Labels are short human-readable strings ("opens with 'halo kak'", "uses '!!!'",
+    "writes 'yg'") used to explain which habits two accounts share.
+
+    >>> v, labels = style_features(Account("a", bio="Halo kak!!! yg ready langsung order 🙏"))
+    >>> v.shape == (len(STYLE_FEATURES),), "opens with 'halo kak'" in labels, "ends with '🙏'" in labels
+    (True, True, True)
+    """
+    return _style(_prepare(account))
+
+
+def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
+    f = np.zeros(len(STYLE_FEATURES), dtype=np.float64)
+    if not p.sentences:
+        return f.astype(np.float32), ()
+    labels: set[str] = set()
+    n_texts = len(p.sentences)
+    n_sent = sum(len(s) for s in p.sentences)
+    text_low = [" ".join(fs) for fs in p.folded]
+    low = "\n".join(text_low)
+    cased = "\n".join(s for sents in p.sentences for s in sents)
+    n_chars = len(low) - (n_texts - 1)
+
+    # openings and endings of each text
+    for t in text_low:
+        m = _GREET_RE.match(t)
+        if m:
+            kind = next(k for k, v in m.groupdict().items() if v is not None and k.startswith("greet_"))
+            f[_FIDX[kind]] += 1
+            labels.add(f"opens with '{_SPACE.sub(' ', m.group('opening'))}'")
+        te = _TRAILING_EMOJI.search(t)
+        if te:
+            labels.add(f"ends with '{te.group(1)[-1]}'")
+        if _EMOJI.match(t):
+            f[_FIDX["emoji_start"]] += 1
+            labels.add(f"starts with '{t[0]}'")
+    # every sign-off, phrase, abbreviation and addressee in one pass
+    for m in _VOCAB_RE.finditer(low):
+        group = m.lastgroup or ""
+        f[_FIDX[group]] += 1
+        fam, name = group.split("_", 1)
+        if fam == "sign":
+            labels.add(f"signs off with '{_SPACE.sub(' ', m.group(0))}'")
+        elif fam == "phrase":
+            labels.add(f"uses '{_SPACE.sub(' ', m.group(0))}'")
+        elif fam == "abbr":
+            labels.add(f"writes '{name}'")
+    for name, rx in _COUNTERS:
+        f[_FIDX[name]] = len(rx.findall(cased))
+    f[_FIDX["double_space"]] = sum(r.count("  ") for r in p.raw)
+    for c in _PUNCT_CHARS:
+        f[_FIDX[f"punct_{c}"]] = low.count(c)
+    f[_FIDX["digit_rate"]] = len(_DIGIT.findall(low))
+    # sentence ends and starts
+    for sents in p.sentences:
+        for s in sents:
+            last_ch = s[-1]
+            if _EMOJI.match(last_ch):
+                f[_FIDX["emoji_end"]] += 1
+            elif last_ch == "!":
+                f[_FIDX["end_excl"]] += 1
+            elif last_ch == ".":
+                f[_FIDX["end_period"]] += 1
+            elif last_ch == "?":
+                f[_FIDX["end_quest"]] += 1
+            elif last_ch.isalnum():
+                f[_FIDX["end_bare"]] += 1
+            m = _WORD.search(s)
+            if m and m.group(0)[0].islower():
+                f[_FIDX["lower_start"]] += 1
+    # casing
+    words = _WORD.findall(cased)
+    n_words = len(words)
+    n_letters = sum(map(len, words))
+    n_upper = _count_upper(cased)
+    n_allcaps = sum(1 for w in words if len(w) >= 2 and w.isupper())
+    n_title = sum(1 for w in words if len(w) >= 2 and w.istitle())
+    # emoji
+    emoji_counts: dict[str, int] = {}
+    for ch in _EMOJI.findall(low):
+        emoji_counts[ch] = emoji_counts.get(ch, 0) + 1
+
+    # -- counts to rates ----------------------------------------------------------------------
+    for name in _PER_TEXT:
+        f[_FIDX[name]] /= n_texts
+    for name in _PER_SENTENCE:
+        f[_FIDX[name]] /= n_sent
+    chars100 = max(n_chars, 1) / 100.0
+    words100 = max(n_words, 1) / 100.0
+    for name in _PER_100_WORDS:
+        f[_FIDX[name]] /= words100
+    for c in _PUNCT_CHARS:
+        f[_FIDX[f"punct_{c}"]] /= chars100
+    f[_FIDX["digit_rate"]] /= chars100
+    n_emoji = sum(emoji_counts.values())
+    f[_FIDX["emoji_rate"]] = n_emoji / chars100
+    f[_FIDX["emoji_distinct"]] = math.log1p(len(emoji_counts))
+    for ch, c in emoji_counts.items():
+        f[_FIDX[f"emoji_bin{_emoji_bin(ch)}"]] += c / n_emoji
+    for ch, _c in sorted(emoji_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
+        labels.add(f"uses '{ch}'")
+    f[_FIDX["caps_ratio"]] = n_upper / max(n_letters, 1)
+    f[_FIDX["allcaps_words"]] = n_allcaps / max(n_words, 1)
+    f[_FIDX["title_words"]] = n_title / max(n_words, 1)
+    if p.titles:
+        tw = [_WORD.findall(t) for t in p.titles]
+        allcaps = sum(1 for w in tw if w and all(x.isupper() for x in w if len(x) > 1))
+        titlec = sum(1 for w in tw if w and all(x[0].isupper() for x in w) and not all(x.isupper() for x in w))
+        f[_FIDX["allcaps_titles"]] = allcaps / len(p.titles)
+        f[_FIDX["title_titles"]] = titlec / len(p.titles)
+        if allcaps * 2 > len(p.titles):
+            labels.add("writes titles in ALL CAPS")
+        elif titlec * 2 > len(p.titles):
+            labels.add("writes titles in Title Case")
+    f[_FIDX["sentence_words"]] = math.log1p(n_words / n_sent)
+    f[_FIDX["word_length"]] = n_letters / max(n_words, 1)
+    f[_FIDX["text_sentences"]] = math.log1p(n_sent / n_texts)
+    f[_FIDX["text_chars"]] = math.log1p(n_chars / n_texts)
+    for name, label in _COUNT_LABELS:
+        if f[_FIDX[name]] > 0:
+            labels.add(label)
+    if f[_FIDX["lower_start"]] > 0.8:
+        labels.add("starts sentences in lower case")
+    if f[_FIDX["caps_ratio"]] > 0.6:
+        labels.add("writes in ALL CAPS")
+    return f.astype(np.float32), tuple(sorted(labels))
+
+
+# ---------------------------------------------------------------------------------------
+# the table
+
+
+@dataclass(frozen=True, eq=False)
+class PhrasingTable:
+    """Columnar phrasing fingerprints, row ``i`` for ``accounts[i]``.
+
+    Shingles and sentences are stored CSR-style: row ``i`` owns
+    ``sh_ids[sh_offsets[i]:sh_offsets[i+1]]`` (sorted indices into ``vocab``).
+
+    Attributes:
+        account_ids: ``object`` array of account ids.
+        vocab: sorted unique ``uint64`` shingle hashes over the batch.
+        vocab_df: ``int64`` number of accounts holding each vocab shingle.
+        idf: ``float64`` weight of each vocab shingle, ``max(0, log(common_df / df))``.
+        sh_offsets, sh_ids: CSR of each account's shingles (ids sorted).
+        sh_capped: ``bool`` per row: the shingle set was cut to the bottom ``max_shingles``.
+        minhash: ``(n, num_perm)`` ``uint64`` sketches (all ``2**64-1`` for no text).
+        style: ``(n, len(STYLE_FEATURES))`` ``float32`` raw style features.
+        style_unit: the same standardised over the batch (z-scores clipped to +-4) and
+            scaled to unit length (zero rows for accounts without text).
+        sent_offsets, sent_hashes: CSR of each account's distinct sentence hashes (sorted).
+        sent_df: ``int64`` per sentence entry: how many accounts use that sentence.
+        sent_text: ``object`` per sentence entry: the sentence as first written by the account.
+        habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count.
+        num_perm, seed: the MinHash parameters.
+    """
+
+    account_ids: np.ndarray
+    vocab: np.ndarray
+    vocab_df: np.ndarray
+    idf: np.ndarray
+    sh_offsets: np.ndarray
+    sh_ids: np.ndarray
+    sh_capped: np.ndarray
+    minhash: np.ndarray
+    style: np.ndarray
+    style_unit: np.ndarray
+    sent_offsets: np.ndarray
+    sent_hashes: np.ndarray
+    sent_df: np.ndarray
+    sent_text: np.ndarray
+    habits: np.ndarray
+    habit_df: dict[str, int]
+    num_perm: int
+    seed: int
+
+    def __len__(self) -> int:
+        return len(self.account_ids)
+
+    def minhash_of(self, i: int) -> MinHash:
+        """Row ``i``'s sketch as a :class:`MinHash` value."""
+        return MinHash(self.minhash[i], self.seed)
+
+
+def _csr(arrays: Sequence[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    flat = np.concatenate(arrays).astype(dtype) if arrays and offsets[-1] else np.empty(0, dtype=dtype)
+    return offsets, flat
+
+
+def _row_of(offsets: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+
+
+def _gather_ranges(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Entry indices of ``rows`` concatenated, and the position in ``rows`` each came from."""
+    starts = offsets[rows]
+    lens = offsets[rows + 1] - starts
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+    if total == 0:
+        return np.empty(0, dtype=np.int64), owner
+    base = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+    return base + np.arange(total, dtype=np.int64), owner
+
+
+def _pair_intersections(
+    offsets: np.ndarray,
+    ids: np.ndarray,
+    space: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    weights: np.ndarray,
+    limit: np.ndarray | None = None,
+    chunk: int = 1 << 21,
+) -> np.ndarray:
+    """For each pair, the sum of ``weights[entry]`` over left-side entries whose id the right side also holds.
+
+    Vectorised: a row's entries have sorted ids, so ``row * space + id`` is globally
+    sorted and one ``searchsorted`` answers membership for every pair at once. The
+    shorter side of each pair is the one looked up. ``limit`` (per pair) ignores ids
+    above it (consistent bottom-k samples).
+    """
+    n_pairs = len(left)
+    out = np.zeros(n_pairs, dtype=np.float64)
+    if n_pairs == 0 or len(ids) == 0:
+        return out
+    gkey = _row_of(offsets) * np.int64(space) + ids.astype(np.int64)
+    lens = np.diff(offsets)
+    swap = lens[left] > lens[right]
+    small = np.where(swap, right, left)
+    big = np.where(swap, left, right)
+    order = np.argsort(big, kind="stable")  # sorted needles make searchsorted cache-friendly
+    small, big = small[order], big[order]
+    lim = None if limit is None else limit[order]
+    cost = np.cumsum(lens[small])
+    start = 0
+    while start < n_pairs:
+        stop = int(np.searchsorted(cost, (cost[start - 1] if start else 0) + chunk, side="right"))
+        stop = max(stop, start + 1)
+        sl = slice(start, stop)
+        idx, owner = _gather_ranges(offsets, small[sl])
+        if len(idx):
+            e_ids = ids[idx].astype(np.int64)
+            q = big[sl][owner] * np.int64(space) + e_ids
+            pos = np.searchsorted(gkey, q)
+            pos[pos >= len(gkey)] = len(gkey) - 1
+            hit = gkey[pos] == q
+            if lim is not None:
+                hit &= e_ids <= lim[sl][owner]
+            out[order[sl]] = np.bincount(owner[hit], weights=weights[idx[hit]], minlength=stop - start)
+        start = stop
+    return out
+
+
+def _rarest_per_row(
+    offsets: np.ndarray, df: np.ndarray, tiebreak: np.ndarray, max_df: int, per_row: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Entries with ``2 <= df <= max_df``, at most ``per_row`` per row, rarest first: (entry index, row)."""
+    row = _row_of(offsets)
+    idx = np.flatnonzero((df >= 2) & (df <= max_df))
+    idx = idx[np.lexsort((tiebreak[idx], df[idx], row[idx]))]
+    r = row[idx]
+    rank = np.arange(len(r)) - np.searchsorted(r, r, side="left")
+    keep = rank < per_row
+    return idx[keep], r[keep]
+
+
+# ---------------------------------------------------------------------------------------
+# the signal
+
+
+class PhrasingSignal:
+    """The phrasing signal (see the module docstring). Implements :class:`~sellerlink.signals.base.Signal`.
+
+    Args:
+        num_perm: MinHash permutations.
+        bands: LSH bands; ``num_perm`` must be divisible by it (rows per band = ``num_perm // bands``).
+        seed: MinHash seed.
+        shingle: ``"word"`` (word ``k``-shingles, default k=3; punctuation and emoji runs
+            count as words) or ``"char"`` (character ``k``-shingles, k=5). Word shingles
+            separate comebacks from boilerplate better (see the module notes).
+        k: shingle size; ``None`` picks 3 for ``"word"`` and 5 for ``"char"``.
+        max_shingles: cap on shingles kept per account (bottom-k by hash).
+        rare_df: a sentence or shingle used by at most this many accounts counts as rare
+            (``sentence_shared`` and the rare candidate keys).
+        max_sentence_keys: at most this many rare-sentence candidate keys per account.
+        max_shingle_keys: at most this many rare-shingle candidate keys per account.
+        common_df: a shingle held by this many accounts or more weighs 0 in ``text_sim``
+            and ``text_info``; below, its weight is ``log(common_df / df)``.
+
+    Example:
+        >>> sig = PhrasingSignal(num_perm=64, bands=16)
+        >>> sig.name, sig.feature_names[0]
+        ('phrasing', 'text_sim')
+    """
+
+    name = "phrasing"
+    feature_names: tuple[str, ...] = ("text_sim", "text_jaccard", "sentence_shared", "style_sim", "text_info")
+
+    def __init__(
+        self,
+        num_perm: int = 128,
+        bands: int = 32,
+        seed: int = 1,
+        shingle: str = "word",
+        k: int | None = None,
+        max_shingles: int = 4000,
+        rare_df: int = 5,
+        max_sentence_keys: int = 16,
+        max_shingle_keys: int = 16,
+        common_df: int = 50,
+    ) -> None:
+        self.num_perm = num_perm
+        self.bands = bands
+        self.seed = seed
+        self.shingle = shingle
+        self.k = k
+        self.max_shingles = max_shingles
+        self.rare_df = rare_df
+        self.max_sentence_keys = max_sentence_keys
+        self.max_shingle_keys = max_shingle_keys
+        self.common_df = common_df
+
+    # -- validation --------------------------------------------------------------------------
+    def _validate(self) -> None:
+        _check_perm_seed(self.num_perm, self.seed)
+        if not isinstance(self.bands, int) or self.bands < 1 or self.num_perm % self.bands:
+            raise ValueError(f"bands must be a positive divisor of num_perm={self.num_perm}, got {self.bands!r}")
+        if self.shingle not in ("char", "word"):
+            raise ValueError(f"shingle must be 'char' or 'word', got {self.shingle!r}")
+        if self.k is not None and (not isinstance(self.k, int) or self.k < 1):
+            raise ValueError(f"k must be a positive integer or None, got {self.k!r}")
+        for name in ("max_shingles", "rare_df", "common_df"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        for name in ("max_sentence_keys", "max_shingle_keys"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
+
+    def _shingles(self, norm_sentences: list[str]) -> np.ndarray:
+        if self.shingle == "char":
+            return char_shingles(norm_sentences, self.k or 5)
+        return word_shingles(norm_sentences, self.k or 3)
+
+    # -- 1. fingerprint ----------------------------------------------------------------------
+    def fingerprint(self, accounts: Sequence[Account]) -> PhrasingTable:
+        """Fingerprint a batch of accounts into a :class:`PhrasingTable` (row ``i`` = ``accounts[i]``)."""
+        self._validate()
+        n = len(accounts)
+        sh_list: list[np.ndarray] = []
+        capped = np.zeros(n, dtype=bool)
+        sent_hash_list: list[np.ndarray] = []
+        sent_text_list: list[list[str]] = []
+        styles = np.zeros((n, len(STYLE_FEATURES)), dtype=np.float32)
+        habits = np.empty(n, dtype=object)
+        for i, acc in enumerate(accounts):
+            if not isinstance(acc, Account):
+                raise ValueError(f"accounts[{i}] is a {type(acc).__name__}, expected sellerlink.Account")
+            prep = _prepare(acc)
+            folded = [s for fs in prep.folded for s in fs]
+            written = [s for ws in prep.sentences for s in ws]
+            # one regex pass per account: sentences joined by NUL (clean_text removed any NUL)
+            norms = _normalize_folded("\x00".join(folded)).split("\x00") if folded else []
+            seen: dict[int, str] = {}
+            for norm, sent in zip(norms, written):
+                key = _sentence_key(norm)
+                if key is not None:
+                    seen.setdefault(stable_hash64(key, "phrasing.sentence"), sent)
+            norms = [x for x in norms if x]
+            sh = self._shingles(norms)
+            if len(sh) > self.max_shingles:
+                sh = sh[: self.max_shingles]  # already sorted: bottom-k by hash
+                capped[i] = True
+            sh_list.append(sh)
+            hs = np.fromiter(seen.keys(), dtype=np.uint64, count=len(seen))
+            order = np.argsort(hs)
+            texts = list(seen.values())
+            sent_hash_list.append(hs[order])
+            sent_text_list.append([texts[o] for o in order])
+            styles[i], habits[i] = _style(prep)
+
+        # shingle vocabulary and document frequencies over the batch
+        sh_offsets, sh_flat = _csr(sh_list, np.uint64)
+        vocab, inverse, vocab_df = np.unique(sh_flat, return_inverse=True, return_counts=True)
+        idf = np.maximum(np.log(self.common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
+        sh_ids = inverse.astype(np.int64 if len(vocab) > 2**31 - 1 else np.int32).ravel()
+
+        sent_offsets, sent_hashes = _csr(sent_hash_list, np.uint64)
+        if len(sent_hashes):
+            _, s_inv, s_cnt = np.unique(sent_hashes, return_inverse=True, return_counts=True)
+            sent_df = s_cnt[s_inv.ravel()].astype(np.int64)
+        else:
+            sent_df = np.empty(0, dtype=np.int64)
+        sent_text = np.empty(len(sent_hashes), dtype=object)
+        sent_text[:] = [t for lst in sent_text_list for t in lst]
+
+        minhash = minhash_batch(sh_list, self.num_perm, self.seed)
+
+        # style: standardise over the batch, clip, unit length
+        has_text = np.diff(sh_offsets) > 0
+        style_unit = np.zeros_like(styles)
+        if has_text.any():
+            x = styles[has_text].astype(np.float64)
+            mu, sd = x.mean(axis=0), x.std(axis=0)
+            z = np.where(sd > 1e-9, (x - mu) / np.where(sd > 1e-9, sd, 1.0), 0.0)
+            z = np.clip(z, -4.0, 4.0)
+            norm = np.linalg.norm(z, axis=1, keepdims=True)
+            style_unit[has_text] = (z / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+
+        habit_df: dict[str, int] = {}
+        for hb in habits:
+            for lab in hb:
+                habit_df[lab] = habit_df.get(lab, 0) + 1
+
+        ids = np.empty(n, dtype=object)
+        ids[:] = [a.account_id for a in accounts]
+        logger.debug("phrasing: %d accounts, %d shingles (%d distinct), %d sentences", n, len(sh_flat), len(vocab),
+                     len(sent_hashes))  # fmt: skip
+        return PhrasingTable(
+            account_ids=ids,
+            vocab=vocab,
+            vocab_df=vocab_df.astype(np.int64),
+            idf=idf,
+            sh_offsets=sh_offsets,
+            sh_ids=sh_ids,
+            sh_capped=capped,
+            minhash=minhash,
+            style=styles,
+            style_unit=style_unit,
+            sent_offsets=sent_offsets,
+            sent_hashes=sent_hashes,
+            sent_df=sent_df,
+            sent_text=sent_text,
+            habits=habits,
+            habit_df=habit_df,
+            num_perm=int(self.num_perm),
+            seed=int(self.seed),
+        )
+
+    # -- 2. candidate keys -------------------------------------------------------------------
+    def band_keys(self, minhash: np.ndarray) -> np.ndarray:
+        """LSH band keys ``(n, bands)`` ``uint64`` of MinHash rows (a band's key mixes its rows and index)."""
+        self._validate()
+        mh = np.asarray(minhash, dtype=np.uint64)
+        if mh.ndim != 2 or mh.shape[1] != self.num_perm:
+            raise ValueError(f"minhash must have shape (n, {self.num_perm}), got {mh.shape}")
+        r = self.num_perm // self.bands
+        bands = mh.reshape(len(mh), self.bands, r)
+        h = np.broadcast_to(
+            _mix64(np.arange(self.bands, dtype=np.uint64) ^ _U64(0x7068726173696E67)), (len(mh), self.bands)
+        ).copy()
+        for j in range(r):
+            h = _mix64(h ^ bands[:, :, j])
+        return h
+
+    def candidate_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows int64, keys uint64)``: MinHash LSH band keys, rare sentences and rare shingles.
+
+        Accounts without text get no keys. Sentence and shingle keys are taken for values
+        held by 2..``rare_df`` accounts, rarest first, at most ``max_sentence_keys`` and
+        ``max_shingle_keys`` per account; so an account has at most
+        ``bands + max_sentence_keys + max_shingle_keys`` keys. The band keys find copies
+        with a high plain Jaccard; the rare keys find reworded copies that kept a few
+        of the seller's own phrases (most of the recall on reworded comebacks).
+        """
+        self._validate()
+        n = len(table)
+        has_text = np.diff(table.sh_offsets) > 0
+        rows_t = np.flatnonzero(has_text).astype(np.int64)
+        bk = self.band_keys(table.minhash[rows_t])
+        rows = [np.repeat(rows_t, self.bands)]
+        keys = [bk.ravel()]
+        if self.max_sentence_keys and len(table.sent_hashes):
+            idx, r = _rarest_per_row(table.sent_offsets, table.sent_df, table.sent_hashes,
+                                     self.rare_df, self.max_sentence_keys)  # fmt: skip
+            rows.append(r)
+            keys.append(_mix64(table.sent_hashes[idx] ^ _U64(0x73656E74656E6365)))
+        if self.max_shingle_keys and len(table.sh_ids):
+            idx, r = _rarest_per_row(table.sh_offsets, table.vocab_df[table.sh_ids], table.sh_ids,
+                                     self.rare_df, self.max_shingle_keys)  # fmt: skip
+            rows.append(r)
+            keys.append(_mix64(table.vocab[table.sh_ids[idx]] ^ _U64(0x7368696E676C6573)))
+        out_rows = np.concatenate(rows).astype(np.int64)
+        out_keys = np.concatenate(keys).astype(np.uint64)
+        logger.debug("phrasing: %d candidate keys for %d rows", len(out_keys), n)
+        return out_rows, out_keys
+
+    # -- 3. compare --------------------------------------------------------------------------
+    def compare(self, table: PhrasingTable, left: np.ndarray, right: np.ndarray) -> PairFeatures:
+        """Features for candidate pairs (aligned row arrays), vectorised over the pairs.
+
+        * ``text_sim``: IDF-weighted Jaccard of the shingle sets,
+          ``sum(idf(shared)) / sum(idf(union))``, with ``idf = log(N / df)``: boilerplate
+          held by many accounts weighs ~0 in both numerator and denominator.
+        * ``text_jaccard``: MinHash estimate of the plain Jaccard similarity.
+        * ``sentence_shared``: number of distinct normalised sentences both use that at
+          most ``rare_df`` accounts use.
+        * ``style_sim``: cosine of the standardised style vectors, clipped to 0..1.
+        * ``text_info``: ``sum(idf(shared))``, the evidence mass behind ``text_sim``.
+
+        Pairs where either side has no text get 0 everywhere.
+        """
+        left, right = self._check_pairs(table, left, right)
+        n_pairs = len(left)
+        if n_pairs == 0:
+            return PairFeatures({name: np.empty(0, dtype=np.float64) for name in self.feature_names})
+        offs = table.sh_offsets
+        lens = np.diff(offs)
+        has = (lens[left] > 0) & (lens[right] > 0)
+        space = max(len(table.vocab), 1)
+        w = table.idf[table.sh_ids] if len(table.sh_ids) else np.empty(0)
+        # consistent bottom-k: if either side was capped, only ids <= the smaller max count
+        limit = None
+        if table.sh_capped.any():
+            last = np.full(len(table), np.iinfo(np.int64).max, dtype=np.int64)
+            capped = table.sh_capped
+            last[capped] = table.sh_ids[offs[1:][capped] - 1]
+            limit = np.minimum(last[left], last[right])
+        inter = _pair_intersections(offs, table.sh_ids, space, left, right, w, limit)
+        cumw = np.concatenate(([0.0], np.cumsum(w)))
+        if limit is None:
+            wl = cumw[offs[left + 1]] - cumw[offs[left]]
+            wr = cumw[offs[right + 1]] - cumw[offs[right]]
+        else:
+            gkey = _row_of(offs) * np.int64(space) + table.sh_ids.astype(np.int64)
+            lim = np.minimum(limit, space - 1)
+            wl = cumw[np.searchsorted(gkey, left * space + lim, side="right")] - cumw[offs[left]]
+            wr = cumw[np.searchsorted(gkey, right * space + lim, side="right")] - cumw[offs[right]]
+        union = wl + wr - inter
+        text_sim = np.where(has & (union > 1e-12), inter / np.where(union > 1e-12, union, 1.0), 0.0)
+        text_sim = np.clip(text_sim, 0.0, 1.0)
+
+        text_jaccard = np.zeros(n_pairs, dtype=np.float64)
+        for s in range(0, n_pairs, 65536):  # bounded memory: 64k pairs x num_perm
+            sl = slice(s, s + 65536)
+            text_jaccard[sl] = (table.minhash[left[sl]] == table.minhash[right[sl]]).mean(axis=1)
+        text_jaccard[~has] = 0.0
+
+        rare = (table.sent_df <= self.rare_df).astype(np.float64)
+        s_space = 1 << 62
+        # sentence hashes are sorted per row; map to dense ids to fit row * space + id in int64
+        if len(table.sent_hashes):
+            _, s_ids = np.unique(table.sent_hashes, return_inverse=True)
+            s_ids = s_ids.ravel().astype(np.int64)
+            s_space = int(s_ids.max()) + 1
+            # ids must be sorted within a row: hashes are sorted per row and unique maps monotonically
+            sentence_shared = _pair_intersections(table.sent_offsets, s_ids, s_space, left, right, rare)
+        else:
+            sentence_shared = np.zeros(n_pairs, dtype=np.float64)
+
+        su = table.style_unit
+        style_sim = np.einsum("ij,ij->i", su[left].astype(np.float64), su[right].astype(np.float64))
+        style_sim = np.where(has, np.clip(style_sim, 0.0, 1.0), 0.0)
+        return PairFeatures(
+            {
+                "text_sim": text_sim,
+                "text_jaccard": text_jaccard,
+                "sentence_shared": sentence_shared,
+                "style_sim": style_sim,
+                "text_info": np.where(has, inter, 0.0),
+            }
+        )
+
+    def _check_pairs(self, table: PhrasingTable, left: Any, right: Any) -> tuple[np.ndarray, np.ndarray]:
+        if not isinstance(table, PhrasingTable):
+            raise ValueError(f"table must be a PhrasingTable from PhrasingSignal.fingerprint, got {type(table).__name__}")
+        left = np.asarray(left)
+        right = np.asarray(right)
+        if left.ndim != 1 or right.ndim != 1 or len(left) != len(right):
+            raise ValueError(f"left and right must be 1-D arrays of equal length, got {left.shape} and {right.shape}")
+        if len(left) and (left.dtype.kind not in "iu" or right.dtype.kind not in "iu"):
+            raise ValueError(f"left and right must hold integer row numbers, got {left.dtype} and {right.dtype}")
+        left = left.astype(np.int64)
+        right = right.astype(np.int64)
+        n = len(table)
+        if len(left) and (left.min() < 0 or right.min() < 0 or left.max() >= n or right.max() >= n):
+            raise ValueError(f"row numbers must be in [0, {n})")
+        return left, right
+
+    # -- 4. explain --------------------------------------------------------------------------
+    def explain(self, table: PhrasingTable, i: int, j: int, max_items: int = 10) -> list[Evidence]:
+        """Shared rare sentences (kind ``"sentence"``, as written on each side) and shared habits (``"style"``).
+
+        Sentences are listed rarest first; at most ``max_items`` of them. The style item
+        lists the shared habit labels, rarest in the batch first.
+        """
+        left, right = self._check_pairs(table, np.array([i]), np.array([j]))
+        i, j = int(left[0]), int(right[0])
+        out: list[Evidence] = []
+        si = slice(table.sent_offsets[i], table.sent_offsets[i + 1])
+        sj = slice(table.sent_offsets[j], table.sent_offsets[j + 1])
+        hi, hj = table.sent_hashes[si], table.sent_hashes[sj]
+        common, ai, aj = np.intersect1d(hi, hj, assume_unique=True, return_indices=True)
+        dfs = table.sent_df[si][ai]
+        for o in np.argsort(dfs, kind="stable")[:max_items]:
+            out.append(
+                Evidence(
+                    signal=self.name,
+                    kind="sentence",
+                    left=str(table.sent_text[si][ai[o]]),
+                    right=str(table.sent_text[sj][aj[o]]),
+                    key=f"{int(common[o]):016x}",
+                    similarity=1.0,
+                    shared_by=int(dfs[o]),
+                )
+            )
+        shared = sorted(set(table.habits[i] or ()) & set(table.habits[j] or ()),
+                        key=lambda lab: (table.habit_df.get(lab, 0), lab))  # fmt: skip
+        if shared:
+            feats = self.compare(table, left, right)
+            text = "both " + ", ".join(shared[:8])
+            out.append(
+                Evidence(
+                    signal=self.name,
+                    kind="style",
+                    left="; ".join(table.habits[i]),
+                    right="; ".join(table.habits[j]),
+                    key=text,
+                    similarity=float(feats["style_sim"][0]),
+                    shared_by=int(table.habit_df.get(shared[0], 0)),
+                    extra={"shared_habits": shared, "description": text},
+                )
+            )
+        return out

@@ -422,10 +422,16 @@ class MinHash:
         return cls(minhash_batch([np.asarray(shingles, dtype=np.uint64)], num_perm, seed)[0], seed)
 
     @classmethod
-    def from_text(cls, text: str, num_perm: int = 128, seed: int = 1, k: int = 5) -> MinHash:
-        """The sketch of a free text, normalised and shingled like :class:`PhrasingSignal` does."""
-        sents = [normalize_text(s) for s in split_sentences(text)]
-        return cls.from_shingles(char_shingles([s for s in sents if s], k), num_perm, seed)
+    def from_text(
+        cls, text: str, num_perm: int = 128, seed: int = 1, shingle: str = "word", k: int | None = None
+    ) -> MinHash:
+        """The sketch of a free text, normalised and shingled as :class:`PhrasingSignal` does by default."""
+        sents = [x for x in (normalize_text(s) for s in split_sentences(text)) if x]
+        if shingle == "word":
+            return cls.from_shingles(word_shingles(sents, k or 3), num_perm, seed)
+        if shingle == "char":
+            return cls.from_shingles(char_shingles(sents, k or 5), num_perm, seed)
+        raise ValueError(f"shingle must be 'word' or 'char', got {shingle!r}")
 
     @property
     def is_empty(self) -> bool:
@@ -1191,8 +1197,11 @@ class PhrasingSignal:
         """Features for candidate pairs (aligned row arrays), vectorised over the pairs.
 
         * ``text_sim``: IDF-weighted Jaccard of the shingle sets,
-          ``sum(idf(shared)) / sum(idf(union))``, with ``idf = log(N / df)``: boilerplate
-          held by many accounts weighs ~0 in both numerator and denominator.
+          ``sum(w(shared)) / sum(w(union))`` with ``w = max(0, log(common_df / df))``, i.e.
+          ``log(N / df)`` shifted so that a shingle held by ``common_df`` accounts or more
+          weighs exactly 0: boilerplate drops out of numerator and denominator alike.
+          Jaccard, not containment: a short all-boilerplate text would be "contained" in
+          every account that uses the template; ``text_info`` carries the absolute mass.
         * ``text_jaccard``: MinHash estimate of the plain Jaccard similarity.
         * ``sentence_shared``: number of distinct normalised sentences both use that at
           most ``rare_df`` accounts use.
@@ -1282,7 +1291,8 @@ class PhrasingSignal:
     def explain(self, table: PhrasingTable, i: int, j: int, max_items: int = 10) -> list[Evidence]:
         """Shared rare sentences (kind ``"sentence"``, as written on each side) and shared habits (``"style"``).
 
-        Sentences are listed rarest first; at most ``max_items`` of them. The style item
+        Sentences used by at most ``rare_df`` accounts are listed rarest first; at most
+        ``max_items`` of them. The style item
         lists the shared habit labels, rarest in the batch first.
         """
         left, right = self._check_pairs(table, np.array([i]), np.array([j]))
@@ -1293,7 +1303,8 @@ class PhrasingSignal:
         hi, hj = table.sent_hashes[si], table.sent_hashes[sj]
         common, ai, aj = np.intersect1d(hi, hj, assume_unique=True, return_indices=True)
         dfs = table.sent_df[si][ai]
-        for o in np.argsort(dfs, kind="stable")[:max_items]:
+        rare = np.flatnonzero(dfs <= self.rare_df)  # the sentences ``sentence_shared`` counts
+        for o in rare[np.argsort(dfs[rare], kind="stable")][:max_items]:
             out.append(
                 Evidence(
                     signal=self.name,

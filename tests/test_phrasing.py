@@ -1,0 +1,466 @@
+"""Tests of the phrasing signal: golden sketches, batch-vs-reference properties, invariance."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sellerlink.records import Account, Listing
+from sellerlink.signals.base import Evidence, PairFeatures, Signal
+from sellerlink.signals.phrasing import (
+    NUM,
+    PROD,
+    STYLE_FEATURES,
+    MinHash,
+    PhrasingSignal,
+    char_shingles,
+    minhash_batch,
+    minhash_params,
+    normalize_text,
+    split_sentences,
+    style_features,
+    word_shingles,
+)
+
+MASK = (1 << 64) - 1
+
+# ---------------------------------------------------------------------------------------
+# a small synthetic market, generated here (tests never read /work/shared)
+
+PRODUCT_SWAP = {
+    "bekas impor": "preloved",
+    "bal": "karungan",
+    "thrift": "second",
+    "branded": "ori",
+    "baju": "pakaian",
+    "kemeja": "flanel",
+    "jaket": "outer",
+}
+GREETINGS = ["Halo kak", "Hai sis", "Selamat datang gan", "Hallo bun", "Hai guys", "Permisi kak", "Welcome all"]
+SIGNOFFS = ["Happy shopping", "Terima kasih 🙏", "Salam thrift", "Makasih kak 😊", "Selamat berbelanja", "Thx ya"]
+PETS = [
+    "no reseller no tipu",
+    "real pict ya",
+    "fast respon kalau online",
+    "cek stok dulu ya",
+    "bisa cod area kota",
+    "harga nett no nego",
+    "barang dicuci bersih sebelum kirim",
+    "packing aman pakai kardus",
+]
+WORDS = (
+    "kami admin mimin pilih sortir cuci setrika kirim foto semua setiap barang paket pesanan "
+    "orderan tiap hari minggu senin sore pagi teliti rapi wangi gudang supplier langsung tanpa "
+    "ribet via jne jnt sicepat resi dikirim dibungkus plastik kardus dicek satu per aman"
+).split()
+BOILERPLATE = [
+    "Barang ready, langsung order saja.",
+    "Silakan diorder sebelum kehabisan.",
+    "Pengiriman setiap hari kecuali hari minggu dan tanggal merah.",
+    "Mohon baca deskripsi sebelum membeli.",
+]
+PRODUCTS = ["baju", "kemeja", "jaket"]
+QUALS = ["bekas impor", "bal", "thrift", "branded"]
+EMOJI = ["🙏", "🔥", "✨", "😍", "💯", "👕", "🛍", "🥰"]
+
+
+def make_seller(rng: random.Random) -> dict:
+    """A seller's habits, fixed once."""
+    return {
+        "greet": rng.choice(GREETINGS),
+        "sign": rng.choice(SIGNOFFS),
+        "pets": rng.sample(PETS, 2),
+        "emoji": rng.choice(EMOJI),
+        "end": rng.choice(["!!!", "..", "~", ".", "!"]),
+        "caps": rng.random() < 0.3,
+        "own": [" ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 8))) for _ in range(4)],
+        "items": [(rng.choice(PRODUCTS), rng.choice(QUALS), rng.randint(3, 30) * 5) for _ in range(4)],
+    }
+
+
+def render(s: dict, aid: str, *, comeback: bool = False, boilerplate: bool = False, seed: int = 0) -> Account:
+    """Write a seller's account; a comeback swaps product words and reorders sentences."""
+    rng = random.Random(seed)
+
+    def w(text: str) -> str:
+        if comeback:
+            for a, b in PRODUCT_SWAP.items():
+                text = text.replace(a, b)
+        return text
+
+    def sent(x: str) -> str:
+        return x[:1].upper() + x[1:] + s["end"]
+
+    bio_parts = [sent(p) for p in s["pets"]] + [sent(s["own"][0])]
+    if comeback:
+        rng.shuffle(bio_parts)
+    bio = " ".join([s["greet"] + s["end"], *bio_parts, s["sign"] + " " + s["emoji"]])
+    listings = []
+    for prod, qual, price in s["items"]:
+        title = w(f"{prod} {qual} size L")
+        title = title.upper() if s["caps"] else title.title()
+        parts = [sent(w(f"{prod} {qual} kondisi mulus harga {price}rb")), *(sent(x) for x in s["own"][1:])]
+        if boilerplate:
+            parts += BOILERPLATE
+        if comeback:
+            rng.shuffle(parts)
+        listings.append(Listing(title=title, description="\n".join(parts) + " " + s["emoji"]))
+    if comeback:
+        rng.shuffle(listings)
+    return Account(aid, bio=bio, listings=tuple(listings))
+
+
+@pytest.fixture(scope="module")
+def market():
+    """40 sellers (20 use the same boilerplate) plus the comeback of sellers 0 and 1."""
+    rng = random.Random(11)
+    sellers = [make_seller(rng) for _ in range(40)]
+    accounts = [render(s, f"s{i}", boilerplate=i >= 20) for i, s in enumerate(sellers)]
+    accounts.append(render(sellers[0], "c0", comeback=True, seed=1))
+    accounts.append(render(sellers[25], "c25", comeback=True, boilerplate=True, seed=2))
+    sig = PhrasingSignal(common_df=15)
+    return sig, sig.fingerprint(accounts), accounts
+
+
+# ---------------------------------------------------------------------------------------
+# normalisation
+
+
+def test_normalize_maps_product_words_numbers_and_sizes_to_classes():
+    a = normalize_text("Kemeja Flanel UNIQLO bekas impor size XL 75rb, cek stok dulu ya kak!!")
+    b = normalize_text("pakaian preloved ORI size L 80rb, cek stok dulu ya kak!!")
+    assert a == b == f"{PROD} size {NUM}, cek stok dulu ya kak!!"
+    # habits survive: abbreviations, punctuation runs, emoji
+    assert normalize_text("yg ready dgn harga 50k~ 🙏") == f"yg ready dgn harga {NUM}~ 🙏"
+
+
+def test_split_sentences_keeps_text_as_written():
+    assert split_sentences("Halo Kak!! Barang READY.\nCek stok | Happy shopping 🙏") == [
+        "Halo Kak!!",
+        "Barang READY.",
+        "Cek stok",
+        "Happy shopping 🙏",
+    ]
+
+
+def test_shingles_ignore_sentence_order_and_are_pinned():
+    s = [normalize_text("halo kak, no reseller no tipu"), normalize_text("cek stok dulu ya")]
+    for fn in (word_shingles, char_shingles):
+        assert np.array_equal(fn(s), fn(s[::-1]))
+        assert np.all(np.diff(fn(s).astype(np.float64)) > 0)  # sorted, unique
+    # golden values: these pin the shingle hashing; changing them invalidates stored fingerprints
+    assert word_shingles([normalize_text("halo kak, no reseller no tipu")])[:3].tolist() == [
+        1103391323507732101,
+        3664416250026883653,
+        4530380802487952068,
+    ]
+    assert char_shingles([normalize_text("halo kak")])[:3].tolist() == [
+        7122257308946505784,
+        7999051225155922366,
+        8362845314647711686,
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# MinHash
+
+
+def test_minhash_golden_values():
+    # pins the whole chain: normalisation, word 3-shingles, splitmix64 parameters, a*x+b mod 2**64
+    m = MinHash.from_text("Halo kak!! Kemeja flanel bekas impor, no reseller no tipu 🙏", num_perm=8, seed=1)
+    assert m.hashvalues.tolist() == [
+        1549429073039255148,
+        4343635147631430499,
+        315843416083165228,
+        4859391131845841765,
+        511291170492450505,
+        645641691163161682,
+        2179667622909144370,
+        159751684462964271,
+    ]
+    a, b = minhash_params(4, seed=1)
+    assert a.tolist() == [10451216379200822465, 17911839290282890591, 8195237237126968761, 16184226688143867045]
+    assert b.tolist() == [13757245211066428519, 8196980753821780235, 14072917602864530048, 9648886400068060533]
+    assert all(x % 2 == 1 for x in a.tolist())
+
+
+def _ref_params(num_perm: int, seed: int) -> tuple[list[int], list[int]]:
+    """splitmix64, written out plainly."""
+    a, b, state = [], [], seed
+
+    def nxt(st: int) -> tuple[int, int]:
+        st = (st + 0x9E3779B97F4A7C15) & MASK
+        z = st
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return st, z ^ (z >> 31)
+
+    for _ in range(num_perm):
+        state, x = nxt(state)
+        state, y = nxt(state)
+        a.append(x | 1)
+        b.append(y)
+    return a, b
+
+
+def _ref_minhash(sets: list[list[int]], num_perm: int, seed: int) -> list[list[int]]:
+    a, b = _ref_params(num_perm, seed)
+    return [[min(((ai * x + bi) & MASK for x in s), default=MASK) for ai, bi in zip(a, b)] for s in sets]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sets=st.lists(st.lists(st.integers(0, MASK), max_size=12), max_size=8),
+    num_perm=st.integers(1, 9),
+    seed=st.integers(0, MASK),
+    chunk=st.sampled_from([1, 2, 3, 5, 1 << 14]),
+)
+def test_minhash_batch_matches_slow_reference(sets, num_perm, seed, chunk):
+    arrays = [np.array(s, dtype=np.uint64) for s in sets]
+    got = minhash_batch(arrays, num_perm=num_perm, seed=seed, chunk=chunk)
+    assert got.shape == (len(sets), num_perm) and got.dtype == np.uint64
+    assert got.tolist() == _ref_minhash(sets, num_perm, seed)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 300), min_size=1, max_size=60), st.lists(st.integers(0, 300), min_size=1, max_size=60))
+def test_minhash_jaccard_is_an_estimate_of_set_jaccard(x, y):
+    sx, sy = set(x), set(y)
+    hx = MinHash.from_shingles(np.array(sorted(sx), dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15), 256)
+    hy = MinHash.from_shingles(np.array(sorted(sy), dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15), 256)
+    true = len(sx & sy) / len(sx | sy)
+    assert abs(hx.jaccard(hy) - true) < 0.2
+    if sx == sy:
+        assert hx == hy and hx.jaccard(hy) == 1.0
+
+
+def test_minhash_value_object_round_trip_and_mismatch():
+    m = MinHash.from_text("Halo kak, barang ready no reseller no tipu", num_perm=16, seed=7)
+    data = m.to_bytes()
+    assert data[:4] == b"SLMH" and len(data) == 17 + 16 * 8
+    back = MinHash.from_bytes(data)
+    assert back == m and hash(back) == hash(m) and back.seed == 7 and back.num_perm == 16
+    other = MinHash.from_text("Halo kak, barang ready no reseller no tipu", num_perm=16, seed=8)
+    assert other != m
+    with pytest.raises(ValueError, match="seed"):
+        m.jaccard(other)
+    with pytest.raises(ValueError, match="num_perm"):
+        m.jaccard(MinHash.from_text("Halo kak", num_perm=32, seed=7))
+    with pytest.raises(ValueError):
+        MinHash.from_bytes(data[:-1])
+    with pytest.raises(ValueError):
+        MinHash.from_bytes(b"XXXX" + data[4:])
+    with pytest.raises(ValueError):
+        MinHash(np.array([1, 2], dtype=np.int64))
+    with pytest.raises(ValueError):
+        minhash_batch([], num_perm=0)
+    empty = MinHash.from_text("", num_perm=16, seed=7)
+    assert empty.is_empty and empty.jaccard(empty) == 0.0 and m.jaccard(m) == 1.0
+
+
+# ---------------------------------------------------------------------------------------
+# the signal
+
+
+def test_signal_protocol_and_table_shape(market):
+    sig, table, accounts = market
+    assert isinstance(sig, Signal) and sig.name == "phrasing"
+    assert sig.feature_names == ("text_sim", "text_jaccard", "sentence_shared", "style_sim", "text_info")
+    assert len(table) == len(accounts)
+    assert table.minhash.shape == (len(accounts), 128) and table.minhash.dtype == np.uint64
+    assert table.style.shape == (len(accounts), len(STYLE_FEATURES)) and table.style.dtype == np.float32
+    assert table.minhash_of(0) == MinHash.from_shingles(table.vocab[table.sh_ids[: table.sh_offsets[1]]])
+
+
+def test_comeback_with_swapped_product_words_and_reordered_sentences_stays_close(market):
+    sig, table, _ = market
+    n = len(table)
+    f = sig.compare(table, np.array([0, 25]), np.array([n - 2, n - 1]))
+    assert isinstance(f, PairFeatures)
+    assert set(f.values) == set(sig.feature_names)
+    assert all(v.dtype == np.float64 and len(v) == 2 for v in f.values.values())
+    assert f["text_sim"].min() > 0.8  # only the product words and the order changed
+    assert f["text_jaccard"].min() > 0.7
+    assert f["style_sim"].min() > 0.8
+    assert f["sentence_shared"].min() >= 3
+    assert f["text_info"].min() > 20
+
+
+def test_boilerplate_sharing_sellers_stay_far(market):
+    sig, table, _ = market
+    left, right = np.array([20, 21, 22, 23, 30]), np.array([21, 22, 23, 24, 31])
+    f = sig.compare(table, left, right)
+    assert f["text_sim"].max() < 0.1  # 20 accounts use the boilerplate: it weighs 0 (common_df=15)
+    assert f["sentence_shared"].max() == 0
+    assert f["style_sim"].max() < 0.8
+    # the comeback pair beats every boilerplate pair on text_sim and text_info
+    cb = sig.compare(table, np.array([25]), np.array([len(table) - 1]))
+    assert cb["text_sim"][0] > 5 * f["text_sim"].max()
+    assert cb["text_info"][0] > 5 * f["text_info"].max()
+
+
+def _slow_text_sim(table, i: int, j: int) -> tuple[float, float]:
+    """Weighted Jaccard with a consistent bottom-k threshold, written out with Python sets."""
+
+    def ids(r):
+        return set(table.sh_ids[table.sh_offsets[r] : table.sh_offsets[r + 1]].tolist())
+
+    a, b = ids(i), ids(j)
+    if not a or not b:
+        return 0.0, 0.0
+    limit = float("inf")
+    for r, s in ((i, a), (j, b)):
+        if table.sh_capped[r]:
+            limit = min(limit, max(s))
+    a = {x for x in a if x <= limit}
+    b = {x for x in b if x <= limit}
+    inter = sum(table.idf[x] for x in a & b)
+    union = sum(table.idf[x] for x in a | b)
+    return (inter / union if union > 1e-12 else 0.0), inter
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 41), st.integers(0, 41)), min_size=1, max_size=30), st.sampled_from([40, 4000]))
+def test_batch_compare_matches_slow_reference(market, pairs, max_shingles):
+    _, _, accounts = market
+    sig = PhrasingSignal(common_df=15, max_shingles=max_shingles)
+    table = _table_cache(sig, accounts)
+    left = np.array([p[0] for p in pairs])
+    right = np.array([p[1] for p in pairs])
+    f = sig.compare(table, left, right)
+    for k, (i, j) in enumerate(pairs):
+        sim, info = _slow_text_sim(table, i, j)
+        assert f["text_sim"][k] == pytest.approx(sim, abs=1e-9)
+        assert f["text_info"][k] == pytest.approx(info, abs=1e-9)
+        hi = table.sent_hashes[table.sent_offsets[i] : table.sent_offsets[i + 1]]
+        hj = table.sent_hashes[table.sent_offsets[j] : table.sent_offsets[j + 1]]
+        df = dict(zip(table.sent_hashes.tolist(), table.sent_df.tolist()))
+        assert f["sentence_shared"][k] == sum(1 for h in set(hi.tolist()) & set(hj.tolist()) if df[h] <= sig.rare_df)
+        mi, mj = table.minhash_of(i), table.minhash_of(j)
+        assert f["text_jaccard"][k] == pytest.approx(mi.jaccard(mj))
+    # symmetric
+    g = sig.compare(table, right, left)
+    for name in sig.feature_names:
+        assert np.allclose(f[name], g[name])
+
+
+_TABLES: dict = {}
+
+
+def _table_cache(sig, accounts):
+    key = sig.max_shingles
+    if key not in _TABLES:
+        _TABLES[key] = sig.fingerprint(accounts)
+    return _TABLES[key]
+
+
+def test_capped_shingles_still_match_copies():
+    rng = random.Random(3)
+    s = make_seller(rng)
+    accounts = [render(s, "a"), render(s, "b", comeback=True, seed=4), render(make_seller(rng), "c")]
+    sig = PhrasingSignal(max_shingles=30)
+    table = sig.fingerprint(accounts)
+    assert table.sh_capped.all()
+    f = sig.compare(table, np.array([0, 0]), np.array([1, 2]))
+    assert f["text_sim"][0] > 0.7 and f["text_sim"][1] < 0.2
+
+
+def test_lsh_band_keys_find_an_edited_copy(market):
+    _, _, accounts = market
+    sig = PhrasingSignal(common_df=15, max_sentence_keys=0, max_shingle_keys=0)  # bands only
+    table = sig.fingerprint(accounts)
+    rows, keys = sig.candidate_keys(table)
+    assert rows.dtype == np.int64 and keys.dtype == np.uint64 and len(rows) == len(keys)
+    n = len(table)
+    assert len(rows) == n * sig.bands
+    k0 = set(keys[rows == 0].tolist())
+    kc = set(keys[rows == n - 2].tolist())
+    assert k0 & kc  # the edited copy shares at least one band
+    # an unrelated seller almost never does
+    others = sum(bool(k0 & set(keys[rows == r].tolist())) for r in range(1, 20))
+    assert others <= 2
+    # identical sketches share every band, and band keys depend on the band index
+    bk = sig.band_keys(np.vstack([table.minhash[0], table.minhash[0]]))
+    assert np.array_equal(bk[0], bk[1]) and len(set(bk[0].tolist())) == sig.bands
+
+
+def test_candidate_keys_are_bounded_and_skip_empty_accounts(market):
+    _, _, accounts = market
+    sig = PhrasingSignal(common_df=15, max_sentence_keys=3, max_shingle_keys=5)
+    table = sig.fingerprint([*accounts, Account("empty"), Account("blank", bio="   ")])
+    rows, keys = sig.candidate_keys(table)
+    counts = np.bincount(rows, minlength=len(table))
+    assert counts.max() <= sig.bands + 3 + 5
+    assert counts[-1] == counts[-2] == 0
+    # the comeback and its original share a rare (non-band) key
+    n = len(accounts)
+    rare = np.arange(len(rows)) >= (counts > 0).sum() * sig.bands
+    assert set(keys[rare & (rows == 0)].tolist()) & set(keys[rare & (rows == n - 2)].tolist())
+    f = sig.compare(table, np.array([len(table) - 1, 0]), np.array([len(table) - 2, len(table) - 1]))
+    for name in sig.feature_names:
+        assert np.all(f[name] == 0.0)
+
+
+def test_explain_names_rare_sentences_as_written_and_shared_habits(market):
+    sig, table, accounts = market
+    n = len(table)
+    ev = sig.explain(table, 0, n - 2)
+    assert all(isinstance(e, Evidence) and e.signal == "phrasing" for e in ev)
+    sentences = [e for e in ev if e.kind == "sentence"]
+    assert sentences
+    for e in sentences:
+        assert e.left in " ".join(accounts[0].texts)  # as written on each side
+        assert e.right in " ".join(accounts[n - 2].texts)
+        assert 2 <= e.shared_by <= sig.rare_df
+    style = [e for e in ev if e.kind == "style"]
+    assert len(style) == 1
+    habits = style[0].extra["shared_habits"]
+    greet = accounts[0].bio.split("!")[0].split(".")[0].split("~")[0].casefold()
+    assert any(greet in h for h in habits)
+    assert style[0].key.startswith("both ")
+    # a boilerplate pair has no rare sentence to show
+    assert not [e for e in sig.explain(table, 20, 21) if e.kind == "sentence"]
+
+
+def test_style_features_capture_habits():
+    v, labels = style_features(Account("a", bio="HALO KAK!!! yg ready dgn harga 50k~ 🙏\nHappy shopping 🙏"))
+    f = dict(zip(STYLE_FEATURES, v.tolist()))
+    assert f["greet_halo"] == 1.0 and f["run_excl3"] > 0 and f["abbr_yg"] > 0 and f["abbr_dgn"] > 0
+    assert f["price_k"] > 0 and f["caps_ratio"] > 0.2 and f["emoji_rate"] > 0 and f["sign_happy"] > 0
+    assert {"opens with 'halo kak'", "uses '!!!'", "writes 'yg'", "ends with '🙏'", "uses '~'"} <= set(labels)
+    v2, labels2 = style_features(Account("b"))
+    assert not v2.any() and labels2 == ()
+
+
+def test_style_is_invariant_to_product_words_and_order():
+    rng = random.Random(5)
+    s = make_seller(rng)
+    a, b = render(s, "a"), render(s, "b", comeback=True, seed=9)
+    va, la = style_features(a)
+    vb, lb = style_features(b)
+    assert la == lb
+    assert np.allclose(va, vb, rtol=0.1, atol=0.02)  # rates per character move a little with word length
+
+
+def test_validation_errors(market):
+    sig, table, _ = market
+    with pytest.raises(ValueError, match="equal length"):
+        sig.compare(table, np.array([0, 1]), np.array([1]))
+    with pytest.raises(ValueError, match="row numbers"):
+        sig.compare(table, np.array([0]), np.array([len(table)]))
+    with pytest.raises(ValueError, match="integer"):
+        sig.compare(table, np.array([0.5]), np.array([1.0]))
+    with pytest.raises(ValueError, match="bands"):
+        PhrasingSignal(bands=3).fingerprint([])
+    with pytest.raises(ValueError, match="shingle"):
+        PhrasingSignal(shingle="sentence").fingerprint([])
+    with pytest.raises(ValueError, match="Account"):
+        PhrasingSignal().fingerprint([{"account_id": "x"}])  # type: ignore[list-item]
+    empty = PhrasingSignal().fingerprint([])
+    rows, keys = PhrasingSignal().candidate_keys(empty)
+    assert len(rows) == len(keys) == 0
+    assert len(PhrasingSignal().compare(empty, np.array([], dtype=np.int64), np.array([], dtype=np.int64))) == 0

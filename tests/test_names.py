@@ -134,6 +134,51 @@ def test_different_sellers_low(a: str, b: str) -> None:
     assert name_similarity(a, b) < 0.5
 
 
+@pytest.mark.parametrize(
+    ("display", "username"),
+    [
+        ("Toko Sari Ayu", "sariayu_official"),
+        ("SariAyu Thrift JKT", "sariayuthrift88"),
+        ("Lia Grosir Gallery", "liagrosirgallery_id"),
+        ("Warung Wawan Murah", "warungwawanmurah01"),
+        ("HANA SECOND JBI", "hanasecondjbi"),
+        ("Budi Preloved Bandung", "@budi.preloved.bdg"),
+    ],
+)
+def test_display_name_meets_its_username(display: str, username: str) -> None:
+    # a username is usually the display name glued and lower-cased: the space-free
+    # forms agree, and the signal calls it exact (display of one, username of another)
+    flat = "".join(name_tokens(display))
+    assert flat == "".join(name_tokens(username)) != ""
+    assert name_similarity(display, username) == 1.0
+    sig = NamesSignal()
+    t = sig.fingerprint([_acc(0, display, ""), _acc(1, "", username), _acc(2, "Sinar Jaya", "")])
+    f = sig.compare(t, np.array([0, 0]), np.array([1, 2]))
+    assert f["name_exact"].tolist() == [1.0, 0.0]
+    assert f["name_df"][0] == 2.0 and f["name_info"][0] == pytest.approx(math.log(3 / 2))
+
+
+_ANY = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.sampled_from(list("aAbBiIlL1!0oO4$@_. -\u200b\u202eаВіТ🔥✨ᴀ𝐁Ｂ")), max_size=30),
+    st.lists(st.sampled_from(sorted(FILLER_WORDS)[:60] + ["budi", "88", "Sari", "x"]), max_size=6).map("".join),
+)
+
+
+@settings(max_examples=300)
+@given(_ANY)
+def test_normalisation_never_crashes_and_is_stable(s: str) -> None:
+    toks = name_tokens(s)
+    norm = normalize_name(s)
+    assert norm == " ".join(toks)
+    assert name_key(s) == "".join(sorted(toks))
+    assert all(t and " " not in t for t in toks)
+    assert normalize_name(norm) == norm  # normalising twice changes nothing
+    if any(c.isalnum() for c in s) and toks == []:
+        # only possible when every letter is decoration or invisible
+        assert not any(c.isascii() and c.isalnum() for c in s)
+
+
 # -- batch twin -----------------------------------------------------------------------------
 
 _PIECES = st.sampled_from(
@@ -198,6 +243,10 @@ def _generic_table() -> tuple[list[Account], NamesSignal, NamesTable]:
     accs.append(_acc("r2", "W1ryawan Preloved BDG", "batik.wiryawan"))
     accs.append(_acc("o1", "Sari Preloved", "sari.preloved"))
     accs.append(_acc("o2", "", ""))
+    # glued and reordered forms: flat-key matches that are not sorted-key matches
+    accs.append(_acc("s1", "Sari Ayu Collection", "sari_ayu"))
+    accs.append(_acc("s2", "", "sariayu.id"))
+    accs.append(_acc("s3", "Ayu Sari", "ayusari"))
     sig = NamesSignal()
     return accs, sig, sig.fingerprint(accs)
 
@@ -230,6 +279,10 @@ def test_fingerprint_frequencies() -> None:
     # the empty account has no key and no tokens
     assert t.display_key_id[33] == -1 and t.username_key_id[33] == -1
     assert t.token_ptr[34] == t.token_ptr[33]
+    # "sariayu" is held by s1 (flat of both names) and s2; "ayusari" by s1 (sorted) and s3
+    kv = list(t.key_vocab)
+    assert t.key_df[kv.index("sariayu")] == 2 and t.key_df[kv.index("ayusari")] == 2
+    assert (t.row_key_ids[34] >= 0).sum() == 2  # s1: two distinct keys over four columns
     # slow reference: df of every token = rows whose names contain it
     for k, tok in enumerate(tv):
         rows = sum(tok in (t.display_norm[i].split() + t.username_norm[i].split()) for i in range(len(t)))
@@ -242,20 +295,29 @@ def _slow_features(t: NamesTable, i: int, j: int) -> tuple[float, float, float, 
     left = [t.display_name[i], t.username[i]]
     right = [t.display_name[j], t.username[j]]
     sim = max(name_similarity(a, b) for a in left for b in right)
-    lk = [name_key(a) for a in left]
-    rk = [name_key(b) for b in right]
-    exact_keys = [a for a in lk for b in rk if a and a == b]
+    def keys(name: str) -> set[str]:
+        toks = name_tokens(name)
+        return {"".join(sorted(toks)), "".join(toks)} - {""}
+
+    lk = set().union(*(keys(a) for a in left))
+    rk = set().union(*(keys(b) for b in right))
+    exact_keys = sorted(lk & rk)
     toks_l = set(t.display_norm[i].split()) | set(t.username_norm[i].split())
     toks_r = set(t.display_norm[j].split()) | set(t.username_norm[j].split())
     shared = toks_l & toks_r
     tv = list(t.token_vocab)
     dfs = [int(t.token_df[tv.index(x)]) for x in shared]
-    kv = list(t.key_vocab)
+
+    def key_df(k: str) -> int:  # rows holding k as a key or space-free form of either name
+        return sum(k in (keys(t.display_name[r]) | keys(t.username[r])) for r in range(n))
+
     if exact_keys:
-        df = min(int(t.key_df[kv.index(k)]) for k in exact_keys)
+        df = min(key_df(k) for k in exact_keys)
     else:
         df = min(dfs, default=0)
     info = sum(math.log(n / d) for d in dfs)
+    if exact_keys:
+        info = max(info, math.log(n / df))
     return sim, float(bool(exact_keys)), float(df), info
 
 
@@ -279,10 +341,11 @@ def test_generic_names_high_df_low_info_rare_pair_high_info() -> None:
     f = sig.compare(t, np.array([0, 30, 32]), np.array([1, 31, 0]))
     # two generic "Thrift Store Jakarta" accounts: exact, but 30 accounts share the key
     assert f["name_exact"][0] == 1.0 and f["name_df"][0] == 30.0
-    assert f["name_info"][0] == pytest.approx(math.log(34 / 30))
+    n = len(t)
+    assert f["name_info"][0] == pytest.approx(math.log(n / 30))
     # the renamed rare seller: exact through display x username, df 2, high information
     assert f["name_exact"][1] == 1.0 and f["name_df"][1] == 2.0 and f["name_sim"][1] == 1.0
-    assert f["name_info"][1] == pytest.approx(2 * math.log(34 / 2))
+    assert f["name_info"][1] == pytest.approx(2 * math.log(n / 2))
     assert f["name_info"][1] > 10 * f["name_info"][0]
     # unrelated: nothing shared
     assert f["name_exact"][2] == 0.0 and f["name_df"][2] == 0.0 and f["name_info"][2] == 0.0

@@ -157,7 +157,7 @@ def _split_glued(token: str) -> list[str]:
                 fill.setdefault(pos, []).append(m)
     # a three-letter city code at the end, or right before another filler word
     # ("sinarbppthrift"), never elsewhere ("ambks" is not cut)
-    for pos in hits:
+    for pos in reversed(hits):  # from the end, so a code may precede another code
         if pos >= _MIN_REST and token[pos : pos + 3] in _GLUE_END and (pos + 3 == n or pos + 3 in fill):
             fill.setdefault(pos, []).append(3)
     if not fill:
@@ -437,11 +437,15 @@ class NamesTable:
         display_norm, username_norm: :func:`normalize_name` of each.
         display_key, username_key: :func:`name_key` of each (order-insensitive).
         display_flat, username_flat: the normalised tokens joined without spaces, in order.
-        display_key_id, username_key_id: int64 index into ``key_vocab`` (-1 if empty).
-            Display names and usernames share one key space.
-        key_vocab: object array of distinct keys; ``key_df[k]`` = number of rows whose
-            display name or username (or both: the row counts once) has key ``k``.
-        display_key_df, username_key_df: ``key_df`` looked up per row (0 if empty).
+        row_key_ids: int64 array (n, 4): the ids in ``key_vocab`` of the display name's
+            key and space-free form, then the username's; -1 where empty or where the
+            value repeats an earlier column of the row. Display names and usernames
+            share one key space, so "Sari Ayu" (flat ``sariayu``) meets username
+            ``sariayu`` though its order-insensitive key is ``ayusari``.
+        display_key_id, username_key_id: id of the order-insensitive key (-1 if empty).
+        key_vocab: object array of distinct keys; ``key_df[k]`` = number of rows holding
+            key ``k`` in any of their four key columns (a row counts once).
+        display_key_df, username_key_df: ``key_df`` of the order-insensitive key (0 if empty).
         token_vocab, token_df: distinct tokens and how many rows hold each one (in either
             name; a row counts once).
         token_ptr, token_ids: CSR lists: row ``i`` holds the sorted distinct token ids
@@ -461,6 +465,7 @@ class NamesTable:
     username_key: np.ndarray
     display_flat: np.ndarray
     username_flat: np.ndarray
+    row_key_ids: np.ndarray
     display_key_id: np.ndarray
     username_key_id: np.ndarray
     key_vocab: np.ndarray
@@ -507,14 +512,18 @@ class NamesSignal:
 
     - ``name_sim``: best :func:`name_similarity` over {display, username} x {display,
       username} of the two accounts; 0 when either account has no name.
-    - ``name_exact``: 1.0 if any cross combination has equal order-insensitive keys.
+    - ``name_exact``: 1.0 if any cross combination of names has equal keys: the
+      order-insensitive key (:func:`name_key`) or the space-free form in its own order
+      (so "Sari Ayu" matches the username "sariayu"); else 0.0.
     - ``name_df``: for an exact match, the number of accounts holding the matched key
-      (the rarest one if several combinations match); otherwise the number of accounts
-      holding the rarest shared token; 0 if no token is shared.
-    - ``name_info``: ``sum(log(N / df_t))`` over the distinct tokens ``t`` the two accounts
-      share (either name of each side), with ``N`` the number of rows in the table and
-      ``df_t`` the rows holding ``t``; natural log. 0 when nothing is shared. Rare shared
-      tokens count a lot, generic ones ("thrift" on every other account) almost nothing.
+      (the rarest one if several keys match); otherwise the number of accounts holding
+      the rarest shared token; 0 if no token is shared.
+    - ``name_info``: natural-log information of what matched, ``max(token_info,
+      key_info)``. ``token_info = sum(log(N / df_t))`` over the distinct tokens ``t``
+      the two accounts share (either name of each side), ``N`` = rows in the table,
+      ``df_t`` = rows holding ``t``. ``key_info = log(N / name_df)`` for an exact
+      match, else 0. 0 when nothing is shared. Rare shared names count a lot, generic
+      ones ("thrift" on every other account) almost nothing.
 
     Example:
         >>> from sellerlink.records import Account
@@ -573,22 +582,21 @@ class NamesSignal:
         d_norm, d_key, d_flat = (per_row(v, d_nid) for v in (norm_vocab, norm_key, norm_flat))
         u_norm, u_key, u_flat = (per_row(v, u_nid) for v in (norm_vocab, norm_key, norm_flat))
 
-        # keys: one vocabulary for both fields
+        # keys: one vocabulary for both fields and both forms (sorted key, ordered flat)
         key_index: dict[str, int] = {}
-        d_kid = np.full(n, -1, dtype=np.int64)
-        u_kid = np.full(n, -1, dtype=np.int64)
-        for arr, out in ((d_key, d_kid), (u_key, u_kid)):
+        row_keys = np.full((n, 4), -1, dtype=np.int64)
+        for col, arr in enumerate((d_key, d_flat, u_key, u_flat)):
+            out = row_keys[:, col]
             for i, k in enumerate(arr):
                 if k:
                     out[i] = key_index.setdefault(k, len(key_index))
+        d_kid, u_kid = row_keys[:, 0].copy(), row_keys[:, 2].copy()
+        for col in range(1, 4):  # a row holding the same key twice counts once
+            for prev in range(col):
+                row_keys[row_keys[:, col] == row_keys[:, prev], col] = -1
         n_keys = len(key_index)
-        key_vocab = np.empty(n_keys, dtype=object)
-        for k, v in key_index.items():
-            key_vocab[v] = k
-        key_df = np.zeros(n_keys, dtype=np.int64)
-        np.add.at(key_df, d_kid[d_kid >= 0], 1)
-        both = (u_kid >= 0) & (u_kid != d_kid)  # a row with the same key twice counts once
-        np.add.at(key_df, u_kid[both], 1)
+        key_vocab = _obj_array(list(key_index))
+        key_df = np.bincount(row_keys[row_keys >= 0], minlength=n_keys).astype(np.int64)
         d_df = np.where(d_kid >= 0, key_df[np.maximum(d_kid, 0)] if n_keys else 0, 0)
         u_df = np.where(u_kid >= 0, key_df[np.maximum(u_kid, 0)] if n_keys else 0, 0)
 
@@ -616,6 +624,7 @@ class NamesSignal:
             username_key=u_key,
             display_flat=d_flat,
             username_flat=u_flat,
+            row_key_ids=row_keys,
             display_key_id=d_kid,
             username_key_id=u_kid,
             key_vocab=key_vocab,
@@ -636,10 +645,10 @@ class NamesSignal:
 
     # -- blocking -------------------------------------------------------------------------
     def candidate_keys(self, table: NamesTable) -> tuple[np.ndarray, np.ndarray]:
-        """Blocking keys ``(rows, uint64 keys)``; at most ``2 + max_token_keys + max_gram_keys`` a row.
+        """Blocking keys ``(rows, uint64 keys)``; at most ``4 + max_token_keys + max_gram_keys`` a row.
 
-        - the order-insensitive key of the display name and of the username, in one key
-          space (a display name can meet a username);
+        - the order-insensitive key and the space-free form of the display name and of
+          the username, in one key space (a display name can meet a username);
         - the ``max_token_keys`` longest distinct tokens of at least ``min_token_len``
           characters;
         - a bottom-k sample of the character 4-grams of both names' space-free forms
@@ -661,9 +670,9 @@ class NamesSignal:
         k_gram = self.max_gram_keys
         for i in range(len(table)):
             row_keys: set[int] = set()
-            for key in (table.display_key[i], table.username_key[i]):
-                if key:
-                    row_keys.add(h("names:key", key))
+            for kid in table.row_key_ids[i]:
+                if kid >= 0:
+                    row_keys.add(h("names:key", table.key_vocab[kid]))
             toks = [t for t in table.row_tokens(i) if len(t) >= self.min_token_len]
             toks.sort(key=lambda t: (-len(t), t))
             for t in toks[: self.max_token_keys]:
@@ -692,17 +701,26 @@ class NamesSignal:
         scores = _score_ids(a, b, table.norm_key, table.norm_flat, table.norm_flat_is_key, self.workers)
         sim = scores.reshape(4, p).max(axis=0) if p else np.zeros(0, dtype=np.float64)
 
-        exact = np.zeros(p, dtype=bool)
-        exact_df = np.full(p, np.iinfo(np.int64).max, dtype=np.int64)
-        for lkid in (table.display_key_id, table.username_key_id):
-            for rkid in (table.display_key_id, table.username_key_id):
-                kl, kr = lkid[left], rkid[right]
-                eq = (kl >= 0) & (kl == kr)
-                if eq.any():
-                    exact |= eq
-                    exact_df[eq] = np.minimum(exact_df[eq], table.key_df[kl[eq]])
+        # exact: any of the left row's keys (key or flat, display or username) equals
+        # any of the right row's; 16 vector comparisons
+        big = np.iinfo(np.int64).max
+        exact_df = np.full(p, big, dtype=np.int64)
+        rk = table.row_key_ids
+        for lc in range(4):
+            kl = rk[left, lc]
+            valid = kl >= 0
+            if not valid.any():
+                continue
+            dfl = table.key_df[np.maximum(kl, 0)] if len(table.key_df) else np.zeros(p, dtype=np.int64)
+            for rc in range(4):
+                eq = valid & (kl == rk[right, rc])
+                np.minimum(exact_df, np.where(eq, dfl, big), out=exact_df)
+        exact = exact_df < big
 
-        info, tok_df = _shared_tokens(table, left, right)
+        tok_info, tok_df = _shared_tokens(table, left, right)
+        key_info = np.zeros(p, dtype=np.float64)
+        key_info[exact] = np.log(len(table) / exact_df[exact])
+        info = np.maximum(tok_info, key_info)
         name_df = np.where(exact, exact_df, tok_df).astype(np.float64)
         return PairFeatures(
             {
@@ -717,64 +735,70 @@ class NamesSignal:
     def explain(self, table: NamesTable, i: int, j: int) -> list[Evidence]:
         """For each name of account ``i``, its best match among account ``j``'s names.
 
-        An item is returned when the similarity is at least 0.5 or a token is shared.
-        ``key`` is the shared order-insensitive key for an exact match, else "";
-        ``shared_by`` is that key's frequency (exact) or the rarest shared token's.
-        ``extra`` holds both keys, the right-hand field and the shared tokens.
+        The best match is an exact one if any (the rarest matched key), else the most
+        similar. An item is returned when the similarity is at least 0.5 or a token is
+        shared. ``key`` is the matched key for an exact match, else ""; ``shared_by`` is
+        that key's frequency (exact) or the rarest shared token's (0 if none).
+        ``extra`` holds ``right_kind``, both order-insensitive keys and the shared tokens.
         """
         _check_table(table)
         n = len(table)
         for v in (i, j):
-            if not isinstance(v, (int, np.integer)) or not 0 <= v < n:
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or not 0 <= v < n:
                 raise ValueError(f"row {v!r} out of range for a table of {n} rows")
-        tok_index = {str(t): k for k, t in enumerate(table.token_vocab)}
+        # token -> df for the tokens of row i (the only ones that can be shared)
+        ids_i = table.token_ids[table.token_ptr[i] : table.token_ptr[i + 1]]
+        tok_df = {str(table.token_vocab[t]): int(table.token_df[t]) for t in ids_i}
+        big = np.iinfo(np.int64).max
         out: list[Evidence] = []
-        for lf in _FIELDS:
-            lraw = str(table.display_name[i] if lf == "display" else table.username[i])
+        for lf, lcols in (("display", (0, 1)), ("username", (2, 3))):
             lnorm = str(getattr(table, f"{lf}_norm")[i])
             if not lnorm:
                 continue
-            best: tuple[float, str] | None = None
-            for rf in _FIELDS:
+            lkeys = {int(table.row_key_ids[i, c]) for c in lcols} | {int(getattr(table, f"{lf}_key_id")[i])}
+            lkeys.discard(-1)
+            best: tuple[tuple[bool, float], str, float, int] | None = None
+            for rf, rcols in (("display", (0, 1)), ("username", (2, 3))):
                 rnorm = str(getattr(table, f"{rf}_norm")[j])
                 if not rnorm:
                     continue
-                s = _score(
+                rkeys = {int(table.row_key_ids[j, c]) for c in rcols} | {int(getattr(table, f"{rf}_key_id")[j])}
+                matched = lkeys & rkeys
+                kid = min(matched, key=lambda k: (int(table.key_df[k]), k)) if matched else -1
+                sim = _score(
                     str(getattr(table, f"{lf}_key")[i]),
                     str(getattr(table, f"{rf}_key")[j]),
-                    lnorm.replace(" ", ""),
-                    rnorm.replace(" ", ""),
+                    str(getattr(table, f"{lf}_flat")[i]),
+                    str(getattr(table, f"{rf}_flat")[j]),
                 )
-                if best is None or s > best[0]:
-                    best = (s, rf)
+                rank = (kid >= 0, sim)
+                if best is None or rank > best[0]:
+                    best = (rank, rf, sim, kid)
             if best is None:
                 continue
-            s, rf = best
+            _, rf, sim, kid = best
             rnorm = str(getattr(table, f"{rf}_norm")[j])
-            lkey = str(getattr(table, f"{lf}_key")[i])
-            rkey = str(getattr(table, f"{rf}_key")[j])
             shared = sorted(set(lnorm.split()) & set(rnorm.split()))
-            if s < 0.5 and not shared:
+            if sim < 0.5 and not shared and kid < 0:
                 continue
-            if lkey == rkey:
-                key, shared_by = lkey, int(getattr(table, f"{lf}_key_df")[i])
+            if kid >= 0:
+                key, shared_by = str(table.key_vocab[kid]), int(table.key_df[kid])
             else:
                 key = ""
-                shared_by = min((int(table.token_df[tok_index[t]]) for t in shared), default=0)
-            rraw = str(table.display_name[j] if rf == "display" else table.username[j])
+                shared_by = min((tok_df.get(t, big) for t in shared), default=0)
             out.append(
                 Evidence(
                     signal=self.name,
                     kind=_KINDS[lf],
-                    left=lraw,
-                    right=rraw,
+                    left=str(table.display_name[i] if lf == "display" else table.username[i]),
+                    right=str(table.display_name[j] if rf == "display" else table.username[j]),
                     key=key,
-                    similarity=float(s),
+                    similarity=float(sim),
                     shared_by=shared_by,
                     extra={
                         "right_kind": _KINDS[rf],
-                        "left_key": lkey,
-                        "right_key": rkey,
+                        "left_key": str(getattr(table, f"{lf}_key")[i]),
+                        "right_key": str(getattr(table, f"{rf}_key")[j]),
                         "shared_tokens": shared,
                     },
                 )

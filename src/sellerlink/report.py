@@ -101,6 +101,7 @@ CSS = """
 .slk .slk-i{background:#cdeccf}
 .slk .slk-cc{background:#ffe08a;color:#7a4b00;font-size:10px;border-radius:3px;padding:0 2px}
 .slk .slk-same{color:#555}
+.slk td.slk-sum{min-width:300px;max-width:520px;font-size:11px;color:#333;overflow-wrap:anywhere}
 .slk .slk-bar{position:relative;width:220px;height:14px;background:#f6f6f8}
 .slk .slk-bar span{position:absolute;top:2px;height:10px;border-radius:2px}
 .slk .slk-bar .pos{background:#27ae60}.slk .slk-bar .neg{background:#c0392b}.slk .slk-bar .prior{background:#95a5a6}
@@ -341,7 +342,7 @@ def _account_card(acc_id: str, accounts: Mapping[str, Account] | None, *, violat
     if acc is None:
         return f'<span class="{cls}"><span class="slk-id">{_esc(acc_id)}</span>{tag}</span>'
     photos = acc.all_photos
-    pic = _img_html(photos[0], max_px=80) if photos else ""
+    pic = _img_html(photos[0], max_px=48) if photos else ""
     name = _esc(acc.display_name) if acc.display_name else '<span class="slk-note">(no name)</span>'
     sub = " · ".join(_esc(x) for x in (acc.username and "@" + acc.username, acc.platform, acc.created_at) if x)
     return (
@@ -623,7 +624,7 @@ def trace_table_html(result: TraceResult, *, max_rows: int = 50) -> str:
             f"<tr><td class=slk-id>{_esc(ld.account_id)}</td><td>{_esc(acc.display_name if acc else '')}</td>"
             f"<td class=slk-id>{_esc(ld.violator_id)}</td><td>{_esc(vio.display_name if vio else '')}</td>"
             f"<td class=slk-w>{_mini_bar(ld.score)}{ld.score:.3f}</td><td>{len(ld.path) - 1}</td>"
-            f"<td>{_esc(_top_signals(ld))}</td><td class=slk-v>{_esc(_clip(ld.summary(), 200))}</td></tr>"
+            f"<td>{_esc(_top_signals(ld))}</td><td class=slk-sum>{_esc(_clip(ld.summary(), 200))}</td></tr>"
         )
     head = (
         "<thead><tr><th>account</th><th>name</th><th>violator</th><th>violator name</th><th>score</th>"
@@ -647,7 +648,7 @@ def link_table_html(result: LinkResult, *, max_rows: int = 50) -> str:
             f"<tr><td class=slk-id>{_esc(m.left)}</td><td>{_esc(_name(accounts, m.left))}</td>"
             f"<td class=slk-id>{_esc(m.right)}</td><td>{_esc(_name(accounts, m.right))}</td>"
             f"<td class=slk-w>{_mini_bar(m.score)}{m.score:.3f}</td><td>{result.clusters.get(m.left, '')}</td>"
-            f"<td class=slk-v>{_esc(_clip(m.summary(), 200))}</td></tr>"
+            f"<td class=slk-sum>{_esc(_clip(m.summary(), 200))}</td></tr>"
         )
     head = (
         "<thead><tr><th>left</th><th>name</th><th>right</th><th>name</th><th>score</th><th>cluster</th>"
@@ -695,7 +696,7 @@ def _trace_report(result: TraceResult, max_leads: int, max_photos: int) -> tuple
             f"<td>{_esc(ld.violator_id)}</td><td>{_esc(_name(accounts, ld.violator_id))}</td>"
             f'<td data-value="{ld.score:.9f}">{_mini_bar(ld.score)}{ld.score:.3f}</td>'
             f'<td data-value="{hops}">{hops}</td><td>{_esc(_top_signals(ld))}</td>'
-            f"<td class=slk-v>{_esc(_clip(ld.summary(), 160))}</td></tr>"
+            f"<td class=slk-sum>{_esc(_clip(ld.summary(), 160))}</td></tr>"
         )
         sections.append(
             f'<section class="slk-lead" id="lead-{i + 1}"><a class="slk-back" href="#leads">back to the table</a>'
@@ -748,7 +749,7 @@ def _link_report(result: LinkResult, max_leads: int, max_photos: int) -> tuple[s
             f"<td>{_esc(m.right)}</td><td>{_esc(_name(accounts, m.right))}</td>"
             f'<td data-value="{m.score:.9f}">{_mini_bar(m.score)}{m.score:.3f}</td>'
             f'<td data-value="{cl}">{cl} ({len(members.get(cl, []))})</td>'
-            f"<td class=slk-v>{_esc(_clip(m.summary(), 160))}</td></tr>"
+            f"<td class=slk-sum>{_esc(_clip(m.summary(), 160))}</td></tr>"
         )
         sections.append(
             f'<section class="slk-lead" id="lead-{i + 1}"><a class="slk-back" href="#leads">back to the table</a>'

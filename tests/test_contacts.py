@@ -51,6 +51,8 @@ PHONE_WAYS = [
     "O812 3456 789O",  # letter O for zero
     "o8l2-3456-789o",  # o and l
     "08I2 3456 7890",  # capital I for one
+    "OBI2 3456 7B9O",  # B for eight
+    "nol, delapan, satu, dua, tiga, empat, lima, enam, tujuh, delapan, sembilan, nol",
     "nol delapan satu dua tiga empat lima enam tujuh delapan sembilan nol",
     "kosong delapan satu dua tiga empat lima enam tujuh delapan sembilan kosong",
     "0812 tiga empat lima enam tujuh delapan sembilan nol",
@@ -92,6 +94,9 @@ NOT_PHONES = [
     "tersedia 1 2 3 4 5 6 7 8 9 10 11 12",
     "isi 100 pcs karung 2 x 3 m",
     "kode produk SKU 1234567890123",
+    "bra size 34b 36b 38b 40b 42b",
+    "oil 123 456 7890, bob 0812",
+    "ukuran 38, 39, 40, 41, 42, 43, 44",
 ]
 
 

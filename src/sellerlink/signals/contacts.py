@@ -220,9 +220,14 @@ _NUMBER_WORDS = {
     "nine": "9",
 }
 _NUMBER_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b")
-# A token of digits in which o/i/l/| stand for 0/1 (at least one real digit, no other letters).
-_LETTER_DIGIT_RE = re.compile(r"(?<![a-z0-9])[0-9oil|]*[0-9][0-9oil|]*(?![a-z0-9])")
-_LETTER_DIGIT_TABLE = str.maketrans("oil|", "0111")
+# A token of digits in which o/i/l/| stand for 0/1 and b for 8 (at least one real digit,
+# no other letters). Whatever it becomes must still pass the phone checks.
+_LETTER_DIGIT_RE = re.compile(
+    r"(?<![a-z0-9])[0-9oilb|]*[0-9][0-9oilb|]*(?![a-z0-9])"
+    r"|(?<![a-z0-9])o[oilb]{2,4}(?=[ \t.,\-]{1,3}[oilb]*\d)"  # "OBBB 6679 6932": a leading group of letters only
+    r"|(?<=[0-9][ \t.\-])[oilb]{2,5}(?![a-z0-9])"  # "0832 IIoo 3211": a letters-only group after digits
+)
+_LETTER_DIGIT_TABLE = str.maketrans("oilb|", "01181")
 
 # Things made of digits that are not phones.
 _NOT_PHONE_RE = re.compile(
@@ -234,9 +239,9 @@ _NOT_PHONE_RE = re.compile(
     r"|\b\d{1,2}/\d{1,2}/\d{2}\b"  # 12/05/24
 )
 # A run of digit groups joined by short separators on one line.
-_RUN_RE = re.compile(r"(?:\+[ \t]?\(?|\(\+?)?\d(?:[ \t.\-()]{0,3}\d)*")
+_RUN_RE = re.compile(r"(?:\+[ \t]?\(?|\(\+?)?\d(?:[ \t.,\-()]{0,3}\d)*")
 _GROUP_RE = re.compile(r"\d+")
-_SEVEN_DIGITS = re.compile(r"\d(?:[ \t.\-()]{0,3}\d){6}")
+_SEVEN_DIGITS = re.compile(r"\d(?:[ \t.,\-()]{0,3}\d){6}")
 
 _WA_RE = re.compile(
     r"(?:https?://)?(?:www\.)?"
@@ -346,8 +351,8 @@ def _letter_digits(m: re.Match[str]) -> str | None:
     if s.isdigit():
         return None
     n_digits = sum(c.isdigit() for c in s)
-    if n_digits < len(s) - n_digits:
-        return None
+    if n_digits == 0:  # the letters-only leading group, followed by digits
+        return s.translate(_LETTER_DIGIT_TABLE)
     return s.translate(_LETTER_DIGIT_TABLE)
 
 

@@ -1,0 +1,540 @@
+"""Perceptual photo hashes that survive crops: one reduced decode, many windows, numpy pHash.
+
+A comeback seller re-uploads the old product photos re-encoded, resized, mirrored, framed,
+brightened, watermarked, slightly rotated and - the hard case - cropped by up to ~12% per
+side. A single pHash of the whole image misses crops (a 10% crop is found ~0-20% of the time
+at a useful false-positive rate), so each photo gets a *set* of hashes:
+
+* the image is decoded once at reduced size (JPEG ``draft``, ~100-200 px), in YCbCr;
+* uniform borders (added frames, square padding) are trimmed from the luma;
+* a pHash is computed for each of :data:`N_WINDOWS` sub-windows: every combination of
+  removing 0, 6 or 12% from each of the four sides (window 0 is the whole image);
+* the whole image is also hashed mirrored (for a mirrored DCT this is a sign flip of the
+  odd horizontal frequencies, so it costs nothing);
+* a 16x16 chroma thumbnail is kept to veto matches between same-shaped photos of
+  different colour (the t-shirt-on-a-bed problem).
+
+Two photos match when the whole-image (or mirrored) hash of one is within a Hamming radius
+of *any* window hash of the other: a crop of photo B is close to the B-window that removes
+about the same margins. All windows come from matrix products of the luma with
+precomputed (area-resampling x DCT) matrices: ``C_w = Ay_w @ Y @ Ax_w``, so the 81 window
+hashes cost about as much as one decode.
+
+pHash convention (pinned by tests against ``imagehash.phash``): resample to 32x32, 2-D
+DCT-II (unnormalised, as ``scipy.fftpack.dct``), keep the 8x8 lowest frequencies, bit set
+where the coefficient is above their median; bit 63 of the ``uint64`` is coefficient
+(0, 0), read row by row, so ``format(h, "016x")`` equals ``str(imagehash.phash(img))``.
+
+Example:
+    >>> import io, numpy as np
+    >>> from PIL import Image
+    >>> rng = np.random.default_rng(0)
+    >>> img = Image.fromarray((rng.random((60, 80, 3)) * 255).astype(np.uint8))
+    >>> buf = io.BytesIO(); img.save(buf, "PNG")
+    >>> fp = hash_photo(buf.getvalue())
+    >>> fp.windows.shape, fp.hash.distance(fp.hash)
+    ((81,), 0)
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import logging
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from ...config import DEFAULT_LIMITS, Limits, PhotoWarning
+
+__all__ = [
+    "PhotoHash",
+    "PhotoFingerprint",
+    "hash_photo",
+    "hash_photos",
+    "phash_from_pixels",
+    "WINDOWS",
+    "N_WINDOWS",
+    "MIRROR_VARIANT",
+    "window_label",
+]
+
+logger = logging.getLogger(__name__)
+
+PhotoSource = Union[str, os.PathLike, bytes, bytearray, memoryview]
+
+DECODE_SIZE = 64
+"""JPEG draft target: the decoder picks the largest 1/2^k scale with both sides >= this."""
+
+HASH_SIZE = 8
+RESAMPLE = 32
+CHROMA_SIZE = 16
+TRIM_TOLERANCE = 10.0
+"""A border row/column is 'uniform' when its luma range (max - min) is at most this."""
+TRIM_KEEP = 0.5
+"""Trimming never removes more than half of the height or the width."""
+
+SIDE_CUTS: tuple[float, ...] = (0.0, 0.06, 0.12)
+"""Fractions removed from each side to form the windows (grid step 6%: a crop of c% per side
+is within 3% of a window, which pHash tolerates)."""
+
+_AXIS_WINDOWS: tuple[tuple[float, float], ...] = tuple(itertools.product(SIDE_CUTS, SIDE_CUTS))
+WINDOWS: tuple[tuple[float, float, float, float], ...] = tuple(
+    (lft, rgt, top, bot) for (top, bot) in _AXIS_WINDOWS for (lft, rgt) in _AXIS_WINDOWS
+)
+"""Window ``w`` removes ``(left, right, top, bottom)`` fractions; window 0 is the whole image."""
+N_WINDOWS = len(WINDOWS)
+MIRROR_VARIANT = N_WINDOWS
+"""Variant id of the mirrored whole-image hash (variants 0..N_WINDOWS-1 are windows)."""
+
+_MIRROR_SIGN = ((-1.0) ** np.arange(HASH_SIZE))[None, :]
+_BIT_WEIGHTS = np.uint64(1) << np.arange(63, -1, -1, dtype=np.uint64)
+
+
+def window_label(variant: int) -> str:
+    """A readable name of a hash variant: "full", "mirrored" or "crop l=6% r=0% t=12% b=0%"."""
+    if variant == MIRROR_VARIANT:
+        return "mirrored"
+    if not 0 <= variant < N_WINDOWS:
+        raise ValueError(f"variant must be in 0..{MIRROR_VARIANT}, got {variant}")
+    if variant == 0:
+        return "full"
+    lft, rgt, top, bot = WINDOWS[variant]
+    return f"crop l={lft:.0%} r={rgt:.0%} t={top:.0%} b={bot:.0%}"
+
+
+# =======================================================================================
+# the hash value
+
+
+class PhotoHash:
+    """A perceptual hash as a value: equality, Hamming ``distance``, hex round trip.
+
+    >>> h = PhotoHash.from_hex("e9f5c6006deb2658")
+    >>> h.to_hex(), h.distance(PhotoHash.from_hex("e9f5c6006deb2659")), len(h)
+    ('e9f5c6006deb2658', 1, 64)
+    """
+
+    __slots__ = ("value", "bits")
+
+    def __init__(self, value: int, bits: int = 64) -> None:
+        value = int(value)
+        if bits <= 0 or bits % 4:
+            raise ValueError(f"bits must be a positive multiple of 4, got {bits}")
+        if value < 0 or value >> bits:
+            raise ValueError(f"hash value does not fit in {bits} bits: {value:#x}")
+        self.value = value
+        self.bits = bits
+
+    @classmethod
+    def from_hex(cls, text: str) -> PhotoHash:
+        """Parse a hex string; its length gives the number of bits (4 per digit)."""
+        if not isinstance(text, str):
+            raise TypeError(f"expected a hex string, got {type(text).__name__}")
+        s = text.strip().lower()
+        if not s or any(c not in "0123456789abcdef" for c in s):
+            raise ValueError(f"not a hex hash: {text!r}")
+        return cls(int(s, 16), 4 * len(s))
+
+    def to_hex(self) -> str:
+        return format(self.value, f"0{self.bits // 4}x")
+
+    def distance(self, other: PhotoHash) -> int:
+        """Hamming distance; ValueError when the two hashes have different lengths."""
+        if not isinstance(other, PhotoHash):
+            raise TypeError(f"expected a PhotoHash, got {type(other).__name__}")
+        if other.bits != self.bits:
+            raise ValueError(f"cannot compare a {self.bits}-bit hash with a {other.bits}-bit hash")
+        return (self.value ^ other.value).bit_count()
+
+    def __sub__(self, other: PhotoHash) -> int:
+        return self.distance(other)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PhotoHash) and other.bits == self.bits and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.bits))
+
+    def __len__(self) -> int:
+        return self.bits
+
+    def __str__(self) -> str:
+        return self.to_hex()
+
+    def __repr__(self) -> str:
+        return f"PhotoHash({self.to_hex()!r})"
+
+
+@dataclass(frozen=True, eq=False)
+class PhotoFingerprint:
+    """Everything kept about one photo.
+
+    Attributes:
+        path: the file path ("" when hashed from bytes).
+        windows: ``uint64[N_WINDOWS]`` pHash of each window (:data:`WINDOWS`); ``windows[0]``
+            is the whole (border-trimmed) image.
+        mirrored: pHash of the whole image mirrored left-right.
+        chroma: ``uint8[16, 16, 2]`` Cb/Cr thumbnail of the trimmed image.
+        size: (width, height) of the photo as stored.
+    """
+
+    path: str
+    windows: np.ndarray
+    mirrored: int
+    chroma: np.ndarray = field(repr=False)
+    size: tuple[int, int] = (0, 0)
+
+    @property
+    def hash(self) -> PhotoHash:
+        """The whole-image pHash."""
+        return PhotoHash(int(self.windows[0]))
+
+    def variants(self) -> np.ndarray:
+        """``uint64[N_WINDOWS + 1]``: the window hashes, then the mirrored hash."""
+        return np.append(self.windows, np.uint64(self.mirrored))
+
+    def distance(self, other: PhotoFingerprint) -> int:
+        """Smallest Hamming distance between one photo's whole/mirrored hash and any window of
+        the other, both ways (the matching rule of :class:`PhotosSignal`, without the colour check)."""
+        qa = np.array([self.windows[0], self.mirrored], dtype=np.uint64)
+        qb = np.array([other.windows[0], other.mirrored], dtype=np.uint64)
+        d1 = np.bitwise_count(qa[:, None] ^ other.windows[None, :]).min()
+        d2 = np.bitwise_count(qb[:, None] ^ self.windows[None, :]).min()
+        return int(min(d1, d2))
+
+
+# =======================================================================================
+# numpy pHash
+
+
+def _dct_matrix(n: int = RESAMPLE, k: int = HASH_SIZE) -> np.ndarray:
+    """Rows of the unnormalised DCT-II (``scipy.fftpack.dct`` convention), first ``k`` only."""
+    nn = np.arange(n)
+    kk = np.arange(k)[:, None]
+    return 2.0 * np.cos(np.pi * kk * (2 * nn + 1) / (2 * n))
+
+
+_DCT = _dct_matrix()
+
+
+def _box_matrices(n_in: int, cuts: Sequence[tuple[float, float]], n_out: int) -> np.ndarray:
+    """Area-resampling matrices ``(len(cuts), n_out, n_in)``: output k of window (a, b) averages
+    the input over its share of ``[a*n, n - b*n]``, with fractional pixel coverage."""
+    c = np.asarray(cuts, dtype=np.float64)
+    lo = c[:, 0] * n_in
+    hi = n_in - c[:, 1] * n_in
+    edges = lo[:, None] + (hi - lo)[:, None] * (np.arange(n_out + 1) / n_out)[None, :]
+    a = edges[:, :-1, None]
+    b = edges[:, 1:, None]
+    i = np.arange(n_in, dtype=np.float64)[None, None, :]
+    w = np.clip(np.minimum(i + 1, b) - np.maximum(i, a), 0.0, None)
+    return w / (b - a)
+
+
+@functools.lru_cache(maxsize=2048)
+def _axis_matrices(n_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """For an axis of ``n_in`` pixels: DCT-of-resample matrices ``(n_axis_windows, 8, n_in)``
+    and the chroma resample matrix ``(16, n_in)`` of the whole axis."""
+    box = _box_matrices(n_in, _AXIS_WINDOWS, RESAMPLE)
+    dct = np.einsum("kr,wri->wki", _DCT, box)
+    chroma = _box_matrices(n_in, [(0.0, 0.0)], CHROMA_SIZE)[0]
+    dct.setflags(write=False)
+    chroma.setflags(write=False)
+    return dct, chroma
+
+
+def _bits(coefs: np.ndarray) -> np.ndarray:
+    """``(..., 8, 8)`` DCT coefficients to ``uint64`` hashes (above-median bits, row-major, MSB first)."""
+    flat = coefs.reshape(*coefs.shape[:-2], HASH_SIZE * HASH_SIZE)
+    srt = np.sort(flat, axis=-1)
+    half = flat.shape[-1] // 2
+    med = 0.5 * (srt[..., half - 1 : half] + srt[..., half : half + 1])
+    return ((flat > med).astype(np.uint64) * _BIT_WEIGHTS).sum(axis=-1, dtype=np.uint64)
+
+
+def phash_from_pixels(pixels: np.ndarray) -> int:
+    """pHash of a 32x32 grayscale array, exactly as ``imagehash.phash`` of that 32x32 image.
+
+    >>> phash_from_pixels(np.zeros((32, 32)))  # only the DC term differs from the median... none here
+    0
+    """
+    a = np.asarray(pixels, dtype=np.float64)
+    if a.shape != (RESAMPLE, RESAMPLE):
+        raise ValueError(f"expected a {RESAMPLE}x{RESAMPLE} array, got shape {a.shape}")
+    return int(_bits(_DCT @ a @ _DCT.T))
+
+
+def _clamp_pair(a: int, b: int, allowed: int) -> tuple[int, int]:
+    """Scale two trims down so they remove at most ``allowed`` pixels together."""
+    allowed = max(0, allowed)
+    if a + b <= allowed:
+        return a, b
+    f = allowed / (a + b)
+    return int(a * f), int(b * f)
+
+
+def _leading(flags: np.ndarray) -> int:
+    """Number of leading True values."""
+    return len(flags) if flags.all() else int(np.argmin(flags))
+
+
+def _trim_box(y: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) after removing uniform border rows/columns (frames, padding).
+
+    A row is uniform when its luma range is at most :data:`TRIM_TOLERANCE`; at most half of
+    each dimension is removed. A flat image is left as it is.
+    """
+    h, w = y.shape
+    top, bot, lft, rgt = 0, h, 0, w
+    min_h = int(np.ceil(h * TRIM_KEEP))
+    min_w = int(np.ceil(w * TRIM_KEEP))
+    for _ in range(2):
+        sub = y[top:bot, lft:rgt]
+        flat = (sub.max(axis=1) - sub.min(axis=1)) <= TRIM_TOLERANCE
+        if flat.all():
+            break
+        n_t, n_b = _clamp_pair(_leading(flat), _leading(flat[::-1]), (bot - top) - min_h)
+        top, bot = top + n_t, bot - n_b
+        sub = y[top:bot, lft:rgt]
+        flat = (sub.max(axis=0) - sub.min(axis=0)) <= TRIM_TOLERANCE
+        if flat.all():
+            break
+        n_l, n_r = _clamp_pair(_leading(flat), _leading(flat[::-1]), (rgt - lft) - min_w)
+        lft, rgt = lft + n_l, rgt - n_r
+        if n_t == n_b == n_l == n_r == 0:
+            break
+    return top, bot, lft, rgt
+
+
+def _fingerprint_array(ycc: np.ndarray, path: str, size: tuple[int, int]) -> PhotoFingerprint:
+    """Hashes of a decoded ``(h, w, 3)`` float YCbCr array."""
+    top, bot, lft, rgt = _trim_box(ycc[..., 0])
+    sub = ycc[top:bot, lft:rgt]
+    y = np.ascontiguousarray(sub[..., 0], dtype=np.float64)
+    ay, cy = _axis_matrices(y.shape[0])
+    ax, cx = _axis_matrices(y.shape[1])
+    t = np.matmul(y[None, :, :], ax.transpose(0, 2, 1))  # (nx, h, 8)
+    coefs = np.matmul(ay[:, None, :, :], t[None, :, :, :])  # (ny, nx, 8, 8)
+    coefs = coefs.reshape(N_WINDOWS, HASH_SIZE, HASH_SIZE)
+    hashes = _bits(np.concatenate([coefs, (coefs[0] * _MIRROR_SIGN)[None]], axis=0))
+    cbcr = np.moveaxis(sub[..., 1:], -1, 0).astype(np.float64)  # (2, h, w)
+    chroma = np.moveaxis(cy @ cbcr @ cx.T, 0, -1)  # (16, 16, 2)
+    chroma = np.clip(np.rint(chroma), 0, 255).astype(np.uint8)
+    windows = hashes[:N_WINDOWS].copy()
+    windows.setflags(write=False)
+    chroma.setflags(write=False)
+    return PhotoFingerprint(path=path, windows=windows, mirrored=int(hashes[N_WINDOWS]), chroma=chroma, size=size)
+
+
+# =======================================================================================
+# decoding
+
+
+class _BadPhoto(Exception):
+    """Internal: a photo that is skipped, with the reason."""
+
+
+def _to_ycbcr(im: Image.Image) -> np.ndarray:
+    """Any PIL mode to a float32 ``(h, w, 3)`` YCbCr array, alpha composited on white."""
+    mode = im.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        a = np.asarray(im, dtype=np.float32)
+        if a.ndim != 2:
+            raise _BadPhoto(f"unsupported {mode} layout")
+        top = float(a.max()) if a.size else 0.0
+        if top > 255.0:
+            a = a * (255.0 / (65535.0 if top <= 65535.0 else top))
+        a = np.clip(a, 0.0, 255.0)
+        out = np.empty((*a.shape, 3), dtype=np.float32)
+        out[..., 0] = a
+        out[..., 1:] = 128.0
+        return out
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
+    if has_alpha:
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(bg, rgba).convert("RGB")
+    if im.mode != "YCbCr":
+        if im.mode not in ("RGB", "L"):
+            im = im.convert("RGB")
+        im = im.convert("YCbCr")
+    return np.asarray(im, dtype=np.float32)
+
+
+def _describe(source: Any) -> str:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<{len(source)} bytes>"
+    return str(source)
+
+
+def _open_bytes(source: PhotoSource, limits: Limits) -> tuple[bytes | str, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if len(data) == 0:
+            raise _BadPhoto("empty (0 bytes)")
+        if len(data) > limits.max_photo_bytes:
+            raise _BadPhoto(f"{len(data):,} bytes > Limits.max_photo_bytes={limits.max_photo_bytes:,}")
+        return data, ""
+    if not isinstance(source, (str, os.PathLike)):
+        raise _BadPhoto(f"expected a path or bytes, got {type(source).__name__}")
+    path = os.fspath(source)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise _BadPhoto("no such file") from None
+    except OSError as exc:
+        raise _BadPhoto(f"cannot stat: {exc.strerror or exc}") from None
+    if not os.path.isfile(path):
+        raise _BadPhoto("not a regular file")
+    if st.st_size == 0:
+        raise _BadPhoto("empty file (0 bytes)")
+    if st.st_size > limits.max_photo_bytes:
+        raise _BadPhoto(f"{st.st_size:,} bytes > Limits.max_photo_bytes={limits.max_photo_bytes:,}")
+    return path, str(path)
+
+
+def _decode(src: bytes | str, limits: Limits) -> tuple[np.ndarray, tuple[int, int]]:
+    fh: Any = io.BytesIO(src) if isinstance(src, bytes) else src
+    with warnings.catch_warnings():
+        # PIL's own bomb warning becomes an error we report as a PhotoWarning (never escapes).
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(fh)
+        except Image.DecompressionBombWarning as exc:
+            raise _BadPhoto(f"decompression bomb ({exc})") from None
+    with im:
+        w, h = im.size
+        if w <= 0 or h <= 0:
+            raise _BadPhoto(f"empty image {w}x{h}")
+        if w * h > limits.max_photo_pixels:
+            raise _BadPhoto(
+                f"decompression bomb: {w}x{h} = {w * h:,} pixels > Limits.max_photo_pixels={limits.max_photo_pixels:,}"
+            )
+        if getattr(im, "is_animated", False):
+            im.seek(0)
+        if im.format == "JPEG" and im.mode in ("RGB", "YCbCr", "L"):
+            im.draft("YCbCr" if im.mode != "L" else "L", (DECODE_SIZE, DECODE_SIZE))
+        im.load()
+        out: Image.Image = ImageOps.exif_transpose(im) or im
+        short = min(out.size)
+        if short >= 2 * DECODE_SIZE * 2:  # big non-JPEG (PNG/WebP/GIF): shrink before converting
+            factor = short // (2 * DECODE_SIZE)
+            if out.mode == "P":
+                out = out.convert("RGBA" if "transparency" in out.info else "RGB")
+            try:
+                out = out.reduce(factor)
+            except (ValueError, NotImplementedError):
+                pass
+        arr = _to_ycbcr(out)
+    if arr.shape[0] < 2 or arr.shape[1] < 2:
+        raise _BadPhoto(f"too small to hash ({w}x{h})")
+    return arr, (w, h)
+
+
+def hash_photo(source: PhotoSource, *, limits: Limits = DEFAULT_LIMITS) -> PhotoFingerprint | None:
+    """Fingerprint one photo (a path or the file's bytes), or ``None`` with a :class:`PhotoWarning`.
+
+    Never raises for a bad photo: a missing, empty, oversized, truncated, non-image or
+    decompression-bomb file is reported with its path and the reason, and skipped.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     hash_photo("/no/such/photo.jpg") is None, "no such file" in str(w[0].message)
+    (True, True)
+    """
+    try:
+        src, path = _open_bytes(source, limits)
+        arr, size = _decode(src, limits)
+        return _fingerprint_array(arr, path, size)
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except _BadPhoto as exc:
+        reason = str(exc)
+    except Image.DecompressionBombError as exc:
+        reason = f"decompression bomb ({exc})"
+    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop a batch
+        reason = f"unreadable ({type(exc).__name__}: {exc})"
+    warnings.warn(f"photo skipped: {_describe(source)}: {reason}", PhotoWarning, stacklevel=2)
+    logger.debug("photo skipped: %s: %s", _describe(source), reason)
+    return None
+
+
+def _hash_one(args: tuple[PhotoSource, Limits]) -> tuple[PhotoFingerprint | None, list[str]]:
+    """Worker: hash one photo and hand back its warnings as text (process pools lose them)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PhotoWarning)
+        fp = hash_photo(args[0], limits=args[1])
+    return fp, [str(w.message) for w in caught if issubclass(w.category, PhotoWarning)]
+
+
+def hash_photos(
+    paths: Iterable[PhotoSource],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    workers: int = 1,
+    executor: str = "thread",
+    progress: bool = False,
+) -> list[PhotoFingerprint | None]:
+    """:func:`hash_photo` over many photos, aligned with ``paths``; each distinct path is hashed once.
+
+    Args:
+        workers: >1 uses a ``concurrent.futures`` pool (decoding releases the GIL, so threads
+            scale; ``executor="process"`` for CPU-bound Python overhead).
+        progress: show a tqdm bar.
+
+    >>> hash_photos([])
+    []
+    """
+    items = list(paths)
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    if executor not in ("thread", "process"):
+        raise ValueError(f"executor must be 'thread' or 'process', got {executor!r}")
+    slot: list[int] = []  # item -> index of its distinct source
+    distinct: dict[Any, int] = {}
+    order: list[Any] = []
+    for p in items:
+        k: Any = bytes(p) if isinstance(p, (bytearray, memoryview)) else p
+        if isinstance(k, os.PathLike):
+            k = os.fspath(k)
+        try:
+            idx = distinct.setdefault(k, len(order))
+        except TypeError:  # unhashable junk: hashed alone (and reported as bad)
+            idx = len(order)
+        if idx == len(order):
+            order.append(k)
+        slot.append(idx)
+    results: list[PhotoFingerprint | None]
+    jobs = [(k, limits) for k in order]
+    if workers == 1 or len(jobs) < 2:
+        it: Iterable[Any] = jobs
+        if progress:
+            from tqdm.auto import tqdm
+
+            it = tqdm(jobs, desc="hashing photos", unit="photo")
+        results = [hash_photo(k, limits=lim) for k, lim in it]
+    else:
+        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+        pool_cls = ThreadPoolExecutor if executor == "thread" else ProcessPoolExecutor
+        with pool_cls(max_workers=workers) as pool:
+            mapped: Iterable[Any] = pool.map(_hash_one, jobs, chunksize=1 if executor == "thread" else 16)
+            if progress:
+                from tqdm.auto import tqdm
+
+                mapped = tqdm(mapped, total=len(jobs), desc="hashing photos", unit="photo")
+            results = []
+            for fp, messages in mapped:
+                for m in messages:
+                    warnings.warn(m, PhotoWarning, stacklevel=2)
+                results.append(fp)
+    return [results[i] for i in slot]

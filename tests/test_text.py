@@ -115,7 +115,11 @@ def test_strip_emoji_golden(raw: str, expected: str) -> None:
         ("j4k4rt4", "jakarta"),
         ("budi88", "budi88"),  # appended number stays a number
         ("budi.id2", "budi.id2"),
-        ("budi1", "budi1"),  # a lone trailing digit is read as a number
+        ("budi1", "budi1"),  # a lone trailing 1, 2 or 3 is a serial number ("budi2")
+        ("budi2", "budi2"),
+        ("Kary4", "Karya"),  # ... a lone 0, 4, 5, 7 is leet for a common ending
+        ("Manad0", "Manado"),
+        ("ab4", "ab4"),  # ... after at least three letters
         ("2nd", "2nd"),
         ("88", "88"),
         ("@budi", "budi"),  # handle marker

@@ -207,6 +207,7 @@ LEET: dict[str, str] = {
 }
 """Digits and symbols read as letters when they sit inside a word."""
 
+_TAIL_LEET = frozenset("0457")
 _LEET_UPPER = {k: v.upper() for k, v in LEET.items()}
 _LEET_WORD = re.compile("[0-9A-Za-z$@!€]+")
 _LEET_RUN = re.compile("[A-Za-z]+|[^A-Za-z]+")
@@ -246,10 +247,11 @@ def _fold_word(match: re.Match[str]) -> str:
             folded = True
     # trailing run: a number appended to a word stays a number ("budi88", "budi1"),
     # unless the word is visibly leet ("j4k4rt4", "8ud1") and the run is one sign, or
-    # it is a lone 0 after a word (not a usual serial number: "manad0").
+    # it is a lone 0, 4, 5 or 7 after a word: rarely a serial number, often leet for
+    # the very common endings -o, -a, -s, -t ("manad0", "kary4"). 1, 2, 3 are serials.
     tail = runs[last]
     if last > 0 and not tail[0].isalpha():
-        if tail == "$" or (folded and len(tail) == 1 and tail in LEET) or (tail == "0" and len(runs[last - 1]) >= 3):
+        if tail == "$" or (folded and len(tail) == 1 and tail in LEET) or (tail in _TAIL_LEET and len(runs[last - 1]) >= 3):
             out[last] = leet[tail]
     return "".join(out)
 
@@ -262,7 +264,8 @@ def fold_leet(text: str, *, merge_il: bool = True) -> str:
     ``budi1`` and ``budi.id2`` are unchanged. At the start of a word one leet digit is
     a letter (``8udi`` -> ``budi``); once a word is visibly leet, a single trailing
     sign and a leading pair are folded too (``j4k4rt4`` -> ``jakarta``, ``8ud1`` ->
-    ``budi``), and a lone trailing ``0`` is an ``o`` (``manad0``). Ordinals (``2nd``)
+    ``budi``), and a lone trailing ``0 4 5 7`` is a letter (``manad0``, ``kary4``: these
+    are rarely account serials, unlike ``budi1``, ``budi2``). Ordinals (``2nd``)
     are kept. In an all-capitals word the letters are capitals (``S3C0ND`` -> ``SECOND``). A leading or trailing ``$`` is an ``s``; a
     leading ``@`` (a handle marker) is dropped.
 

@@ -322,3 +322,23 @@ def test_evidence_notes_and_orientation_follow_the_signals_extras():
     assert phone_ev.extra["left_source"] == "bio"
     assert "left found in bio" in match_html(flipped)
     assert _oriented(m, "L") is m
+
+
+def test_real_pipeline_renders(tmp_path):
+    # End to end with the built-in signals (their weights change as they are tuned, so
+    # only the obvious comeback is asserted: same phone written two ways, same photo).
+    from report_world import make_world
+
+    from sellerlink import Linker, PhotoWarning
+
+    accounts, watchlist = make_world(tmp_path / "w")
+    with pytest.warns(PhotoWarning, match="missing.jpg"):  # new2's photo does not exist
+        res = Linker(progress=False).trace(accounts, watchlist)
+    assert ("new1", "old1") in {(ld.account_id, ld.violator_id) for ld in res.top().values()}
+    text = write_report(res, tmp_path / "real.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in text
+    section = text[text.index('id="lead-1"') :]
+    assert section.count('src="data:image/jpeg;base64,') >= 2
+    assert "contacts · phone" in text and "photos · photo" in text
+    lead = res.top()["new1"]
+    assert "slk-match" in lead._repr_html_() and "new1" in res._repr_html_()

@@ -132,3 +132,19 @@ def test_draw_cluster_survives_hostile_names(tmp_path):
     draw_cluster(res, "a", tmp_path / "h.svg")
     assert (tmp_path / "h.png").stat().st_size > 1000
     assert b"<svg" in (tmp_path / "h.svg").read_bytes()[:2000]
+
+
+def test_draw_cluster_caps_big_clusters(tmp_path):
+    pytest.importorskip("matplotlib")
+    from sellerlink.config import SellerlinkWarning
+
+    # a chain: s_k shares a phone with s_k+1, all under one name (strong edges, one cluster)
+    accounts = [
+        {"account_id": f"s{k}", "display_name": "Same Shop", "phones": [f"0812-0000-{k:04d}", f"0812-0000-{k + 1:04d}"]}
+        for k in range(6)
+    ]
+    res = toy_linker().link(accounts)
+    assert len(set(res.clusters.values())) == 1
+    with pytest.warns(SellerlinkWarning, match="drawing the 4 best connected"):
+        fig = draw_cluster(res, "s0", max_nodes=4)
+    assert sum(1 for t in fig.axes[0].texts if "\ns" in t.get_text()) == 4

@@ -36,7 +36,6 @@ def _outputs(nb, kind: str) -> list[str]:
     return out
 
 
-@pytest.mark.timeout(300)
 def test_example_notebook_runs_to_a_decision():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit the notebook without outputs"

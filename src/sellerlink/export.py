@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from .config import SellerlinkWarning
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -293,7 +295,7 @@ def draw_cluster(
         keep = sorted(members, key=lambda a: (-sub.degree(a, weight="score"), a))[:max_nodes]
         warnings.warn(
             f"cluster {cid} has {len(members)} accounts; drawing the {max_nodes} best connected",
-            UserWarning,
+            SellerlinkWarning,
             stacklevel=2,
         )
         sub = graph.subgraph(keep)

@@ -182,8 +182,34 @@ def test_normalisation_never_crashes_and_is_stable(s: str) -> None:
 # -- batch twin -----------------------------------------------------------------------------
 
 _PIECES = st.sampled_from(
-    ["budi", "Budi", "BUDI", "sari", "ayu", "thr1ft", "thrift", "toko", "Toko", "official", "jkt", "88",
-     "Вudі", "ʙᴜᴅɪ", "✨", "🔥", "_", ".", " ", "", "preloved", "s4ri", "ayuu", "\u200b", "jaya", "Ѕаrі"]
+    [
+        "budi",
+        "Budi",
+        "BUDI",
+        "sari",
+        "ayu",
+        "thr1ft",
+        "thrift",
+        "toko",
+        "Toko",
+        "official",
+        "jkt",
+        "88",
+        "Вudі",
+        "ʙᴜᴅɪ",
+        "✨",
+        "🔥",
+        "_",
+        ".",
+        " ",
+        "",
+        "preloved",
+        "s4ri",
+        "ayuu",
+        "\u200b",
+        "jaya",
+        "Ѕаrі",
+    ]
 )
 _NAME = st.lists(_PIECES, max_size=5).map("".join) | st.text(max_size=12)
 
@@ -236,8 +262,14 @@ def _acc(i: int | str, display: str = "", user: str = "") -> Account:
 
 def _generic_table() -> tuple[list[Account], NamesSignal, NamesTable]:
     """30 generic "Thrift Store Jakarta" variants, one rare pair, and a few others."""
-    variants = ["Thrift Store Jakarta", "THRIFT STORE JKT", "thrift.store.jakarta", "Thrift Jakarta",
-                "Thr1ft Store", "✨Thrift Store✨"]
+    variants = [
+        "Thrift Store Jakarta",
+        "THRIFT STORE JKT",
+        "thrift.store.jakarta",
+        "Thrift Jakarta",
+        "Thr1ft Store",
+        "✨Thrift Store✨",
+    ]
     accs = [_acc(f"g{k}", variants[k % len(variants)], f"thriftstore{k}") for k in range(30)]
     accs.append(_acc("r1", "Batik Wiryawan Thrift", "wiryawan_official"))
     accs.append(_acc("r2", "W1ryawan Preloved BDG", "batik.wiryawan"))
@@ -295,6 +327,7 @@ def _slow_features(t: NamesTable, i: int, j: int) -> tuple[float, float, float, 
     left = [t.display_name[i], t.username[i]]
     right = [t.display_name[j], t.username[j]]
     sim = max(name_similarity(a, b) for a in left for b in right)
+
     def keys(name: str) -> set[str]:
         toks = name_tokens(name)
         return {"".join(sorted(toks)), "".join(toks)} - {""}

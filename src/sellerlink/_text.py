@@ -24,14 +24,14 @@ import re
 import unicodedata
 
 __all__ = [
-    "clean_text",
-    "strip_marks",
+    "CONFUSABLES",
     "INVISIBLE",
+    "LEET",
+    "clean_text",
+    "fold_leet",
     "skeleton",
     "strip_emoji",
-    "fold_leet",
-    "CONFUSABLES",
-    "LEET",
+    "strip_marks",
 ]
 
 # Zero-width and bidi controls, BOM, soft hyphen, variation selectors, NUL and C0/C1 controls
@@ -111,9 +111,9 @@ def _build_confusables() -> dict[int, str]:
     table.update({0x00DF: "ss", 0x00E6: "ae", 0x00C6: "AE", 0x0153: "oe", 0x0152: "OE"})
     # close the table under case, so that casefolding never creates a look-alike
     # ("Ω" -> "ω" is mapped as "W" -> "w" does; "ς" as "σ")
-    for src, dst in list(table.items()):
-        ch = chr(src)
-        for other, target in ((ch.lower(), dst.lower()), (ch.upper(), dst.upper()), (ch.casefold(), dst.lower())):
+    for code, latin in list(table.items()):
+        ch = chr(code)
+        for other, target in ((ch.lower(), latin.lower()), (ch.upper(), latin.upper()), (ch.casefold(), latin.lower())):
             if len(other) == 1 and not other.isascii() and ord(other) not in table:
                 table[ord(other)] = target
     table.setdefault(ord("ς"), "o")
@@ -240,9 +240,7 @@ def _fold_word(match: re.Match[str]) -> str:
     if not head[0].isalpha():
         if head == "@":
             out[0] = ""
-        elif all(c in LEET for c in head) and (
-            (len(head) == 1 and len(runs[1]) >= 2) or (len(head) <= 2 and folded)
-        ):
+        elif all(c in LEET for c in head) and ((len(head) == 1 and len(runs[1]) >= 2) or (len(head) <= 2 and folded)):
             out[0] = "".join(leet[c] for c in head)
             folded = True
     # trailing run: a number appended to a word stays a number ("budi88", "budi1"),
@@ -250,9 +248,16 @@ def _fold_word(match: re.Match[str]) -> str:
     # it is a lone 0, 4, 5 or 7 after a word: rarely a serial number, often leet for
     # the very common endings -o, -a, -s, -t ("manad0", "kary4"). 1, 2, 3 are serials.
     tail = runs[last]
-    if last > 0 and not tail[0].isalpha():
-        if tail == "$" or (folded and len(tail) == 1 and tail in LEET) or (tail in _TAIL_LEET and len(runs[last - 1]) >= 3):
-            out[last] = leet[tail]
+    if (
+        last > 0
+        and not tail[0].isalpha()
+        and (
+            tail == "$"
+            or (folded and len(tail) == 1 and tail in LEET)
+            or (tail in _TAIL_LEET and len(runs[last - 1]) >= 3)
+        )
+    ):
+        out[last] = leet[tail]
     return "".join(out)
 
 

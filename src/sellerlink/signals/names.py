@@ -32,7 +32,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,19 +44,19 @@ from ..records import Account
 from .base import Evidence, PairFeatures, stable_hash64
 
 __all__ = [
-    "normalize_name",
-    "name_tokens",
+    "CITY_WORDS",
+    "DECOR_WORDS",
+    "FILLER_WORDS",
+    "PRODUCT_WORDS",
+    "SHOP_TYPE_WORDS",
+    "SHOP_WORDS",
+    "NamesSignal",
+    "NamesTable",
     "name_key",
     "name_similarity",
     "name_similarity_batch",
-    "NamesSignal",
-    "NamesTable",
-    "SHOP_WORDS",
-    "DECOR_WORDS",
-    "SHOP_TYPE_WORDS",
-    "PRODUCT_WORDS",
-    "CITY_WORDS",
-    "FILLER_WORDS",
+    "name_tokens",
+    "normalize_name",
 ]
 
 
@@ -117,8 +116,7 @@ FILLER_WORDS: frozenset[str] = SHOP_WORDS | PRODUCT_WORDS | CITY_WORDS
 # or "brandon" are not cut; three-letter city codes only at the end ("budijkt") or
 # before another filler word.
 _GLUE_INSIDE = frozenset(
-    {w for w in FILLER_WORDS if len(w) >= 5}
-    - _fold_words("brand impor import online house")
+    {w for w in FILLER_WORDS if len(w) >= 5} - _fold_words("brand impor import online house")
     | _fold_words("toko shop kios baju kaos solo bali jkt")
 )
 _GLUE_END = frozenset(w for w in CITY_WORDS if len(w) == 3)
@@ -380,7 +378,7 @@ class _Vocab:
             self._by_raw[raw] = nid
         return nid
 
-    def add_many(self, names: Sequence[str]) -> np.ndarray:
+    def add_many(self, names: Sequence[str] | np.ndarray) -> np.ndarray:
         return np.fromiter((self.add(x) for x in names), dtype=np.int64, count=len(names))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -577,7 +575,8 @@ class NamesSignal:
         empty = _obj_array([""])
 
         def per_row(values: np.ndarray, nid: np.ndarray) -> np.ndarray:
-            return np.concatenate([values, empty])[nid]  # nid -1 picks the trailing ""
+            out: np.ndarray = np.concatenate([values, empty])[nid]  # nid -1 picks the trailing ""
+            return out
 
         d_norm, d_key, d_flat = (per_row(v, d_nid) for v in (norm_vocab, norm_key, norm_flat))
         u_norm, u_key, u_flat = (per_row(v, u_nid) for v in (norm_vocab, norm_key, norm_flat))
@@ -832,8 +831,8 @@ def _shared_tokens(table: NamesTable, left: np.ndarray, right: np.ndarray) -> tu
     """
     p = len(left)
     n = len(table)
-    info = np.zeros(p, dtype=np.float64)
-    min_df = np.zeros(p, dtype=np.int64)
+    info: np.ndarray = np.zeros(p, dtype=np.float64)
+    min_df: np.ndarray = np.zeros(p, dtype=np.int64)
     v = len(table.token_vocab)
     if p == 0 or v == 0:
         return info, min_df
@@ -858,5 +857,4 @@ def _shared_tokens(table: NamesTable, left: np.ndarray, right: np.ndarray) -> tu
     big = np.iinfo(np.int64).max
     md = np.full(p, big, dtype=np.int64)
     np.minimum.at(md, fp, df)
-    min_df = np.where(md == big, 0, md)
-    return info, min_df
+    return info, np.where(md == big, 0, md).astype(np.int64)

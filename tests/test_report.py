@@ -267,6 +267,9 @@ def test_link_report_lists_pairs_and_clusters(world, tmp_path):
     assert len(re.findall(r'<section class="slk-lead"', text)) == len(world.link.matches()) == 3
     assert "<h2>Clusters</h2>" in text
     assert "http://" not in text and "https://" not in text
+    one = write_report(world.link, tmp_path / "one.html", max_leads=1).read_text(encoding="utf-8")
+    assert len(re.findall(r'<section class="slk-lead"', one)) == 1 and "3 pairs at or above" in one
+    assert "the best 1 are shown" in one and ">new1<" in one  # the strongest pair (phone + photo)
 
 
 def test_empty_trace_writes_a_valid_report(tmp_path):

@@ -638,9 +638,20 @@ def trace_table_html(result: TraceResult, *, max_rows: int = 50) -> str:
     return _wrap(f"{note}<table>{head}<tbody>{''.join(rows)}</tbody></table>")
 
 
+def _best_matches(result: LinkResult, limit: int) -> tuple[list[Match], int]:
+    """The ``limit`` best pairs at or above the threshold (evidence built for those only), and how many there are."""
+    import numpy as np
+
+    pairs = result.pairs
+    score = np.asarray(pairs.score)
+    keep = np.flatnonzero(score >= result.threshold)
+    order = keep[np.argsort(-score[keep], kind="stable")][:limit]
+    return [pairs.match(int(k)) for k in order], len(keep)
+
+
 def link_table_html(result: LinkResult, *, max_rows: int = 50) -> str:
     """The pairs at or above the threshold as an HTML table, with their clusters."""
-    matches = result.matches()[:max_rows]
+    matches, _ = _best_matches(result, max_rows)
     accounts = _accounts_of(result)
     rows = []
     for m in matches:
@@ -735,8 +746,7 @@ def _trace_report(result: TraceResult, max_leads: int, max_photos: int) -> tuple
 
 
 def _link_report(result: LinkResult, max_leads: int, max_photos: int) -> tuple[str, str]:
-    all_matches = result.matches()
-    matches = all_matches[:max_leads]
+    matches, n_all = _best_matches(result, max_leads)
     accounts = _accounts_of(result)
     members = result.cluster_members()
     rows = []
@@ -770,9 +780,9 @@ def _link_report(result: LinkResult, max_leads: int, max_photos: int) -> tuple[s
     )
     big = sorted((c for c, ms in members.items() if len(ms) > 1), key=lambda c: -len(members[c]))
     summary = (
-        f'<p class="slk-note">{len(accounts)} accounts; {len(all_matches)} pairs at or above probability '
+        f'<p class="slk-note">{len(accounts)} accounts; {n_all} pairs at or above probability '
         f"{result.threshold:.2f}"
-        + (f"; the best {len(matches)} are shown" if len(all_matches) > len(matches) else "")
+        + (f"; the best {len(matches)} are shown" if n_all > len(matches) else "")
         + f"; {len(big)} clusters of two or more accounts. Click a column header to sort.</p>"
     )
     clusters = "".join(

@@ -1,0 +1,563 @@
+"""Tests of the photos signal: invariance to a comeback seller's photo edits, no false matches
+among distinct photos, a hostile-photo corpus that never raises, golden hashes, and exact
+multi-index hashing against brute force."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import struct
+import warnings
+import zlib
+from pathlib import Path
+
+import imagehash
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
+
+from sellerlink.blocking import pairs_from_keys
+from sellerlink.config import Limits, PhotoWarning
+from sellerlink.records import Account, Listing
+from sellerlink.signals.base import Signal
+from sellerlink.signals.photos import (
+    FEATURE_NAMES,
+    MIRROR_VARIANT,
+    N_WINDOWS,
+    MultiIndexHash,
+    PhotoFingerprint,
+    PhotoHash,
+    PhotosSignal,
+    hash_photo,
+    hash_photos,
+    match_fingerprints,
+    pairs_within,
+    phash_from_pixels,
+)
+
+# ---------------------------------------------------------------------------------------
+# generated photos: smooth colour blobs + shapes + sensor noise (flat colours hash degenerate)
+
+
+def textured(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
+    w, h = size
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.zeros((h, w, 3), np.float32) + rng.uniform(40, 200, 3)
+    for _ in range(8):
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        s = rng.uniform(0.05, 0.3) * w
+        g = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * s * s))
+        img += g[..., None] * rng.uniform(-120, 120, 3)
+    im = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(im)
+    for _ in range(6):
+        x0, y0 = rng.uniform(0, w), rng.uniform(0, h)
+        x1, y1 = x0 + rng.uniform(10, w / 2), y0 + rng.uniform(10, h / 2)
+        col = tuple(int(c) for c in rng.integers(0, 256, 3))
+        if rng.random() < 0.5:
+            d.ellipse((x0, y0, x1, y1), fill=col)
+        else:
+            d.rectangle((x0, y0, x1, y1), fill=col)
+    arr = np.asarray(im, np.float32) + rng.normal(0, 6, (h, w, 3))
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def jpeg(img: Image.Image, quality: int = 85) -> bytes:
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def crop(img: Image.Image, left: float, right: float, top: float, bottom: float) -> Image.Image:
+    w, h = img.size
+    return img.crop((round(left * w), round(top * h), round(w - right * w), round(h - bottom * h)))
+
+
+def watermark(img: Image.Image, y_frac: float = 0.45) -> Image.Image:
+    img = img.convert("RGB")
+    w, h = img.size
+    band = int(h * 0.12)
+    y0 = int(h * y_frac)
+    over = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(over)
+    d.rectangle((0, y0, w, y0 + band), fill=(0, 0, 0, 150))
+    try:
+        font = ImageFont.load_default(size=int(band * 0.6))
+    except TypeError:  # Pillow < 10.1
+        font = ImageFont.load_default()
+    d.text((8, y0 + band * 0.2), "TOKO BARU THRIFT", fill=(255, 255, 255, 235), font=font)
+    return Image.alpha_composite(img.convert("RGBA"), over).convert("RGB")
+
+
+TRANSFORMS = {
+    "reencode q40": lambda im: Image.open(io.BytesIO(jpeg(im, 40))),
+    "reencode q90": lambda im: Image.open(io.BytesIO(jpeg(im, 90))),
+    "resize 0.6": lambda im: im.resize((int(im.width * 0.6), int(im.height * 0.6)), Image.BILINEAR),
+    "resize 1.4": lambda im: im.resize((int(im.width * 1.4), int(im.height * 1.4)), Image.BICUBIC),
+    "crop 5%": lambda im: crop(im, 0.05, 0.05, 0.05, 0.05),
+    "crop 10%": lambda im: crop(im, 0.10, 0.10, 0.10, 0.10),
+    "crop 12%": lambda im: crop(im, 0.12, 0.12, 0.12, 0.12),
+    "crop asymmetric": lambda im: crop(im, 0.11, 0.0, 0.03, 0.09),
+    "crop one side": lambda im: crop(im, 0.0, 0.12, 0.0, 0.0),
+    "crop + resize back": lambda im: crop(im, 0.02, 0.08, 0.10, 0.0).resize(im.size, Image.BICUBIC),
+    "mirror": ImageOps.mirror,
+    "mirror + crop": lambda im: ImageOps.mirror(crop(im, 0.08, 0.0, 0.0, 0.06)),
+    "border black": lambda im: ImageOps.expand(im, border=20, fill=(0, 0, 0)),
+    "border white": lambda im: ImageOps.expand(im, border=12, fill=(255, 255, 255)),
+    "brightness": lambda im: ImageEnhance.Brightness(im).enhance(1.15),
+    "contrast": lambda im: ImageEnhance.Contrast(im).enhance(0.75),
+}
+# Edits the window set only partly absorbs: on real photos radius 6 finds ~70% of watermark
+# bands and ~40% of 3-degree rotations (benchmarks/photo_robustness.py); here they must stay
+# within radius 10 of the original.
+PARTIAL = {
+    "watermark band": watermark,
+    "rotate 3deg": lambda im: im.rotate(3, resample=Image.BICUBIC, fillcolor=(255, 255, 255)),
+}
+
+
+@pytest.fixture(scope="module")
+def originals() -> list[Image.Image]:
+    return [textured(1000 + k) for k in range(6)]
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMS))
+def test_transformed_copy_matches(name: str, originals: list[Image.Image]) -> None:
+    """Each edit keeps the copy matched at the operating radius (at most one miss in six: pHash
+    is statistical, real-photo rates are in benchmarks/photo_robustness.py) and always close."""
+    tr = TRANSFORMS[name]
+    missed = []
+    for img in originals:
+        a = hash_photo(jpeg(img, 85))
+        b = hash_photo(jpeg(tr(img), 70))
+        assert a is not None and b is not None
+        if len(match_fingerprints([a, b])["a"]) != 1:
+            missed.append(a.distance(b))
+        assert len(match_fingerprints([a, b], radius=10)["a"]) == 1, f"{name}: distance {a.distance(b)}"
+    assert len(missed) <= 1, f"{name}: missed at distances {missed}"
+
+
+@pytest.mark.parametrize("name", list(PARTIAL))
+def test_partially_absorbed_edits_stay_close(name: str, originals: list[Image.Image]) -> None:
+    for img in originals:
+        a = hash_photo(jpeg(img, 85))
+        b = hash_photo(jpeg(PARTIAL[name](img), 70))
+        assert a is not None and b is not None
+        assert len(match_fingerprints([a, b], radius=10)["a"]) == 1, f"{name}: distance {a.distance(b)}"
+        other = hash_photo(jpeg(textured(9999)))
+        assert other is not None and len(match_fingerprints([other, b], radius=10)["a"]) == 0
+
+
+def test_crops_fail_without_windows(originals: list[Image.Image]) -> None:
+    """The window set is what catches crops: the whole-image hash alone does not."""
+    far = 0
+    for img in originals:
+        a = hash_photo(jpeg(img))
+        b = hash_photo(jpeg(crop(img, 0.12, 0.12, 0.12, 0.12)))
+        assert a is not None and b is not None
+        far += a.hash.distance(b.hash) > 6
+        assert a.distance(b) <= 6
+    assert far >= len(originals) // 2
+
+
+def test_distinct_photos_do_not_match() -> None:
+    fps = [hash_photo(jpeg(textured(k, (160, 120)))) for k in range(200)]
+    assert all(fp is not None for fp in fps)
+    m = match_fingerprints(fps)  # type: ignore[arg-type]
+    assert len(m["a"]) == 0, list(zip(m["a"], m["b"], m["dist"]))
+
+
+def test_match_reports_mirror_and_window(originals: list[Image.Image]) -> None:
+    img = originals[0]
+    a = hash_photo(jpeg(img))
+    b = hash_photo(jpeg(ImageOps.mirror(crop(img, 0.0, 0.12, 0.0, 0.0))))
+    assert a is not None and b is not None
+    m = match_fingerprints([a, b])
+    assert len(m["a"]) == 1 and m["mirrored"][0] and m["window"][0] != 0
+
+
+# ---------------------------------------------------------------------------------------
+# hashing details
+
+
+def test_numpy_phash_equals_imagehash_on_32x32() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        a = (rng.random((32, 32)) * 255).astype(np.uint8)
+        assert format(phash_from_pixels(a), "016x") == str(imagehash.phash(Image.fromarray(a)))
+    with pytest.raises(ValueError):
+        phash_from_pixels(np.zeros((8, 8)))
+
+
+def test_whole_image_hash_close_to_imagehash() -> None:
+    for k in range(10):
+        img = textured(50 + k)
+        fp = hash_photo(png(img))
+        assert fp is not None
+        ref = PhotoHash.from_hex(str(imagehash.phash(img)))
+        assert fp.hash.distance(ref) <= 8
+
+
+def test_mirrored_hash_is_hash_of_mirrored_image() -> None:
+    for k in range(5):
+        img = textured(70 + k)
+        a = hash_photo(png(img))
+        b = hash_photo(png(ImageOps.mirror(img)))
+        assert a is not None and b is not None
+        assert bin(a.mirrored ^ int(b.windows[0])).count("1") <= 2
+        assert a.mirrored != int(a.windows[0])
+
+
+def test_golden_hashes() -> None:
+    """These values pin the algorithm (decode size, trimming, windows, DCT, median rule).
+    If a deliberate change alters them, every stored fingerprint must be recomputed."""
+    fp = hash_photo(png(textured(12345)))
+    assert fp is not None
+    assert fp.hash.to_hex() == GOLDEN_FULL
+    assert format(fp.mirrored, "016x") == GOLDEN_MIRRORED
+    assert format(int(fp.windows[N_WINDOWS - 1]), "016x") == GOLDEN_LAST_WINDOW
+    assert fp.windows.shape == (N_WINDOWS,) and fp.windows.dtype == np.uint64
+    assert fp.chroma.shape == (16, 16, 2)
+
+
+GOLDEN_FULL = "da63342de12e929b"
+GOLDEN_MIRRORED = "8d366178347bc6c6"
+GOLDEN_LAST_WINDOW = "def11449696c6cd1"
+
+
+def test_border_is_trimmed() -> None:
+    img = textured(3)
+    a = hash_photo(png(img))
+    b = hash_photo(png(ImageOps.expand(img, border=30, fill=(0, 0, 0))))
+    assert a is not None and b is not None
+    assert a.hash.distance(b.hash) <= 4
+
+
+# ---------------------------------------------------------------------------------------
+# PhotoHash value
+
+
+def test_photohash_value_semantics() -> None:
+    h = PhotoHash.from_hex("e9f5c6006deb2658")
+    assert h == PhotoHash(0xE9F5C6006DEB2658)
+    assert h != PhotoHash.from_hex("e9f5c6006deb2659")
+    assert PhotoHash.from_hex(h.to_hex()) == h and str(h) == h.to_hex()
+    assert h.distance(PhotoHash.from_hex("e9f5c6006deb2659")) == 1
+    assert h - h == 0 and len(h) == 64
+    assert hash(h) == hash(PhotoHash.from_hex("E9F5C6006DEB2658"))
+    with pytest.raises(ValueError):
+        h.distance(PhotoHash.from_hex("e9f5c600"))
+    with pytest.raises(ValueError):
+        PhotoHash.from_hex("xyz")
+    with pytest.raises(ValueError):
+        PhotoHash(1 << 64)
+
+
+# ---------------------------------------------------------------------------------------
+# hostile and unusual photos
+
+
+def _bomb_png() -> bytes:
+    """A tiny PNG whose header declares 100000 x 100000 pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("photos")
+    img = textured(42)
+    files: dict[str, Path] = {}
+
+    def put(name: str, data: bytes) -> None:
+        files[name] = d / name
+        files[name].write_bytes(data)
+
+    put("ok.jpg", jpeg(img))
+    put("zero.jpg", b"")
+    put("truncated.jpg", jpeg(img)[:600])
+    put("text.jpg", b"this is not an image, just text\n" * 20)
+    put("bomb.png", _bomb_png())
+    buf = io.BytesIO()
+    img.convert("CMYK").save(buf, "JPEG")
+    put("cmyk.jpg", buf.getvalue())
+    g16 = (np.asarray(img.convert("L"), np.uint16) * 257).astype(np.uint16)
+    buf = io.BytesIO()
+    Image.fromarray(g16).save(buf, "PNG")
+    put("gray16.png", buf.getvalue())
+    pal = img.convert("P", palette=Image.Palette.ADAPTIVE, colors=64)
+    buf = io.BytesIO()
+    pal.save(buf, "PNG", transparency=0)
+    put("palette_transparent.png", buf.getvalue())
+    buf = io.BytesIO()
+    img.convert("LA").save(buf, "PNG")
+    put("la.png", buf.getvalue())
+    rgba = img.convert("RGBA")
+    rgba.putalpha(200)
+    buf = io.BytesIO()
+    rgba.save(buf, "PNG")
+    put("rgba.png", buf.getvalue())
+    buf = io.BytesIO()
+    img.save(buf, "GIF", save_all=True, append_images=[textured(43)], duration=100, loop=0)
+    put("animated.gif", buf.getvalue())
+    buf = io.BytesIO()
+    try:
+        img.save(buf, "WEBP", quality=80)
+        put("photo.webp", buf.getvalue())
+    except (OSError, KeyError):  # Pillow built without WebP
+        pass
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 CW to display
+    buf = io.BytesIO()
+    img.transpose(Image.Transpose.ROTATE_90).save(buf, "JPEG", exif=exif.tobytes(), quality=90)
+    put("exif_rotated.jpg", buf.getvalue())
+    return files
+
+
+BAD = {
+    "zero.jpg": "empty",
+    "truncated.jpg": "unreadable",
+    "text.jpg": "unreadable",
+    "bomb.png": "decompression bomb",
+}
+GOOD = ("ok.jpg", "cmyk.jpg", "gray16.png", "palette_transparent.png", "la.png", "rgba.png", "animated.gif",
+        "photo.webp", "exif_rotated.jpg")
+
+
+def test_bad_photos_warn_and_return_none(corpus: dict[str, Path], tmp_path: Path) -> None:
+    cases = {**{n: corpus[n] for n in BAD}, "missing.jpg": tmp_path / "missing.jpg"}
+    reasons = {**BAD, "missing.jpg": "no such file"}
+    for name, path in cases.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert hash_photo(path) is None, name
+        msgs = [str(w.message) for w in caught if issubclass(w.category, PhotoWarning)]
+        assert len(msgs) == 1, (name, [str(w.message) for w in caught])
+        assert str(path) in msgs[0] and reasons[name] in msgs[0], msgs[0]
+        assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]
+
+
+def test_unusual_modes_fingerprint(corpus: dict[str, Path]) -> None:
+    ref = hash_photo(corpus["ok.jpg"])
+    assert ref is not None
+    for name in GOOD:
+        if name not in corpus:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fp = hash_photo(corpus[name])
+        assert isinstance(fp, PhotoFingerprint), name
+        if name in ("cmyk.jpg", "gray16.png", "exif_rotated.jpg", "photo.webp", "animated.gif", "la.png"):
+            assert fp.distance(ref) <= 8, (name, fp.distance(ref))
+
+
+def test_limits_bytes_and_pixels(corpus: dict[str, Path]) -> None:
+    with pytest.warns(PhotoWarning, match="max_photo_bytes"):
+        assert hash_photo(corpus["ok.jpg"], limits=Limits(max_photo_bytes=100)) is None
+    with pytest.warns(PhotoWarning, match="decompression bomb"):
+        assert hash_photo(corpus["ok.jpg"], limits=Limits(max_photo_pixels=1000)) is None
+    data = corpus["ok.jpg"].read_bytes()
+    with pytest.warns(PhotoWarning, match="max_photo_bytes"):
+        assert hash_photo(data, limits=Limits(max_photo_bytes=100)) is None
+    assert hash_photo(data) is not None
+
+
+def test_never_raises_on_junk() -> None:
+    for junk in (b"\xff\xd8\xff", b"GIF89a", b"\x89PNG\r\n\x1a\n", bytearray(b"RIFF0000WEBP"), 12345):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert hash_photo(junk) is None  # type: ignore[arg-type]
+        assert any(issubclass(w.category, PhotoWarning) for w in caught)
+
+
+def test_hash_photos_dedupes_and_threads(corpus: dict[str, Path]) -> None:
+    paths = [str(corpus["ok.jpg"]), str(corpus["cmyk.jpg"]), str(corpus["ok.jpg"]), str(corpus["zero.jpg"])]
+    with pytest.warns(PhotoWarning) as rec:
+        one = hash_photos(paths)
+    assert len([w for w in rec if "zero.jpg" in str(w.message)]) == 1
+    assert one[0] is one[2] and one[3] is None
+    with pytest.warns(PhotoWarning):
+        two = hash_photos(paths, workers=2)
+    assert [None if f is None else f.hash for f in two] == [None if f is None else f.hash for f in one]
+    with pytest.raises(ValueError):
+        hash_photos(paths, workers=0)
+
+
+# ---------------------------------------------------------------------------------------
+# multi-index hashing vs brute force
+
+
+def _brute_pairs(h: np.ndarray, r: int) -> set[tuple[int, int, int]]:
+    out = set()
+    for i, j in itertools.combinations(range(len(h)), 2):
+        d = bin(int(h[i]) ^ int(h[j])).count("1")
+        if d <= r:
+            out.add((i, j, d))
+    return out
+
+
+hash_sets = st.integers(0, 2**32 - 1).flatmap(
+    lambda seed: st.tuples(st.just(seed), st.integers(1, 60), st.integers(0, 20))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hash_sets)
+def test_mih_pairs_within_equals_brute_force(params: tuple[int, int, int]) -> None:
+    seed, n, radius = params
+    rng = np.random.default_rng(seed)
+    # clustered hashes: a few bases with a handful of flipped bits, so near pairs exist
+    bases = rng.integers(0, 2**63, size=max(1, n // 6), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    h = bases[rng.integers(0, len(bases), n)]
+    flips = rng.integers(0, 64, size=(n, 6))
+    for k in range(n):
+        for b in flips[k, : rng.integers(0, 7)]:
+            h[k] ^= np.uint64(1) << np.uint64(b)
+    i, j, d = pairs_within(h, radius)
+    assert set(zip(i.tolist(), j.tolist(), d.tolist())) == _brute_pairs(h, radius)
+    assert len(i) == len(set(zip(i.tolist(), j.tolist())))
+    idx = MultiIndexHash()
+    idx.add(h[: n // 2], np.arange(n // 2) + 100)
+    idx.add(h[n // 2 :], np.arange(n // 2, n) + 100)
+    q = h[0]
+    ids, dists = idx.query(q, radius)
+    want = sorted((bin(int(q) ^ int(x)).count("1"), k + 100) for k, x in enumerate(h) if bin(int(q) ^ int(x)).count("1") <= radius)
+    assert sorted(zip(dists.tolist(), ids.tolist())) == want
+    idx.remove(np.array([100]))
+    ids2, _ = idx.query(q, radius)
+    assert 100 not in ids2.tolist() and len(ids2) == len(ids) - 1
+
+
+def test_mih_rejects_bad_input() -> None:
+    idx = MultiIndexHash()
+    with pytest.raises(ValueError):
+        idx.add(np.array([1, 2], dtype=np.uint64), np.array([1]))
+    with pytest.raises(ValueError):
+        pairs_within(np.array([1, 2], dtype=np.uint64), 65)
+    with pytest.raises(ValueError):
+        pairs_within(np.array([-1]), 2)
+    assert idx.query(5, 3)[0].size == 0
+
+
+# ---------------------------------------------------------------------------------------
+# the signal
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Account], Path]:
+    d = tmp_path_factory.mktemp("world")
+
+    def save(name: str, img: Image.Image, q: int = 85) -> str:
+        p = d / name
+        p.write_bytes(jpeg(img, q))
+        return str(p)
+
+    own = [textured(2000 + k) for k in range(3)]
+    stock = textured(3000)
+    old = Account("old", photos=(save("old0.jpg", own[0]),),
+                  listings=(Listing("a", photos=(save("old1.jpg", own[1]), save("old2.jpg", own[2]),
+                                                 save("oldstock.jpg", stock))),))
+    comeback = Account("new", photos=(save("new0.jpg", crop(own[0], 0.1, 0.05, 0.12, 0.0), 60),),
+                       listings=(Listing("b", photos=(save("new1.jpg", ImageOps.mirror(crop(own[1], 0.0, 0.05, 0.04, 0.0)), 50),
+                                                      save("new9.jpg", textured(2999)))),))
+    others = [
+        Account(f"shop{k}", photos=(save(f"stock{k}.jpg", stock, 60 + k), save(f"own{k}.jpg", textured(4000 + k))))
+        for k in range(12)
+    ]
+    bad = Account("bad", photos=(str(d / "missing.jpg"),))
+    return [old, comeback, *others, bad], d
+
+
+def test_signal_protocol_and_features(world: tuple[list[Account], Path]) -> None:
+    accounts, _ = world
+    sig = PhotosSignal()
+    assert isinstance(sig, Signal) and sig.name == "photos"
+    assert sig.feature_names == FEATURE_NAMES
+    with pytest.warns(PhotoWarning, match="missing.jpg"):
+        t = sig.fingerprint(accounts)
+    assert t.n_skipped == 1 and len(t) == len(accounts)
+    assert t.hash_value.dtype == np.uint64 and len(t.hash_value) == len(t.photo_path) * (N_WINDOWS + 1)
+    assert set(np.unique(t.hash_variant).tolist()) == set(range(MIRROR_VARIANT + 1))
+    left = np.array([0, 0, 0, 1, 2])
+    right = np.array([1, 2, 14, 0, 3])
+    f = sig.compare(t, left, right)
+    assert tuple(f.values) == FEATURE_NAMES and all(v.dtype == np.float64 and len(v) == 5 for v in f.values.values())
+    # old vs comeback: two of its own photos, rare
+    assert f["photo_matches"][0] == 2 and f["photo_rare_matches"][0] == 2 and f["photo_min_df"][0] == 2
+    assert f["photo_best_dist"][0] <= 6
+    # old vs a stock-photo shop: one match, held by 13 accounts, not rare
+    assert f["photo_matches"][1] == 1 and f["photo_min_df"][1] == 13 and f["photo_rare_matches"][1] == 0
+    # nothing shared with the account whose photo is missing
+    assert f["photo_matches"][2] == 0 and f["photo_best_dist"][2] == 64 and f["photo_min_df"][2] == 0
+    assert f["photo_n_left"][2] == 4 and f["photo_n_right"][2] == 0
+    assert f["photo_matches"][3] == 2  # symmetric
+    with pytest.raises(ValueError):
+        sig.compare(t, np.array([0]), np.array([99]))
+
+
+def test_candidate_keys_cover_matches(world: tuple[list[Account], Path]) -> None:
+    accounts, _ = world
+    with pytest.warns(PhotoWarning):
+        t = PhotosSignal().fingerprint(accounts)
+    rows, keys = PhotosSignal().candidate_keys(t)
+    assert keys.dtype == np.uint64 and rows.shape == keys.shape
+    i, j = pairs_from_keys(rows, keys, max_block=200)
+    pairs = set(zip(i.tolist(), j.tolist()))
+    assert (0, 1) in pairs
+    f = PhotosSignal().compare(t, i, j)
+    assert (f["photo_matches"] > 0).all()  # every candidate is a real match
+    # every matching pair is a candidate (the stock photo: 13 accounts, all pairs)
+    n = len(accounts)
+    ai, aj = np.triu_indices(n, 1)
+    g = PhotosSignal().compare(t, ai, aj)
+    assert set(zip(ai[g["photo_matches"] > 0].tolist(), aj[g["photo_matches"] > 0].tolist())) == pairs
+    # photos above key_max_df propose nothing
+    rows2, _ = PhotosSignal(key_max_df=5).candidate_keys(t)
+    i2, j2 = pairs_from_keys(rows2, _, max_block=200)
+    assert set(zip(i2.tolist(), j2.tolist())) == {(0, 1)}
+
+
+def test_explain(world: tuple[list[Account], Path]) -> None:
+    accounts, _ = world
+    sig = PhotosSignal()
+    with pytest.warns(PhotoWarning):
+        t = sig.fingerprint(accounts)
+    ev = sig.explain(t, 0, 1)
+    assert len(ev) == 2
+    by_left = {Path(e.left).name: e for e in ev}
+    assert set(by_left) == {"old0.jpg", "old1.jpg"}
+    assert Path(by_left["old0.jpg"].right).name == "new0.jpg"
+    assert "cropped" in by_left["old0.jpg"].extra["transform"]
+    assert by_left["old1.jpg"].extra["transform"].startswith("mirrored")
+    for e in ev:
+        assert e.signal == "photos" and e.kind == "photo" and e.shared_by == 2
+        assert e.similarity == pytest.approx(1 - e.extra["distance"] / 64)
+        assert len(e.key) == 16
+    rev = sig.explain(t, 1, 0)
+    assert {Path(e.left).name for e in rev} == {"new0.jpg", "new1.jpg"}
+    assert sig.explain(t, 0, 14) == []
+
+
+def test_empty_and_photoless_accounts() -> None:
+    sig = PhotosSignal()
+    t = sig.fingerprint([Account("a"), Account("b")])
+    rows, keys = sig.candidate_keys(t)
+    assert len(rows) == 0 and keys.dtype == np.uint64
+    f = sig.compare(t, np.array([0]), np.array([1]))
+    assert f["photo_matches"].tolist() == [0.0] and f["photo_best_dist"].tolist() == [64.0]
+    assert sig.explain(t, 0, 1) == []
+    with pytest.raises(ValueError):
+        PhotosSignal(radius=99).fingerprint([])

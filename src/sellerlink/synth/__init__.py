@@ -113,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--difficulty-mix", type=_mix, default=None,
                     help="e.g. keeps_contacts=0.35,hidden_contacts=0.25,no_contacts=0.4")
     ap.add_argument("--photo-size", type=_size, default=None, help="WIDTHxHEIGHT, default 320x400")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes to generate with (same output for any value; not with --photos-dir)")
     return ap
 
 
@@ -144,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             tactics=tactics,
             difficulty_mix=args.difficulty_mix,
             photo_size=args.photo_size,
+            workers=args.workers,
         )
     except ValueError as exc:
         ap.print_usage(sys.stderr)

@@ -7,18 +7,19 @@ from __future__ import annotations
 import random
 
 from . import _vocab as V
+from ._rand import below, digits, pick
 
 __all__ = [
-    "new_phone",
+    "HIDE_TACTICS",
+    "email_variant",
+    "format_address",
+    "format_bank",
     "format_phone",
     "hide_phone",
-    "HIDE_TACTICS",
-    "new_email",
-    "email_variant",
-    "new_bank",
-    "format_bank",
     "new_address",
-    "format_address",
+    "new_bank",
+    "new_email",
+    "new_phone",
 ]
 
 HIDE_TACTICS = (
@@ -35,9 +36,9 @@ N_ADDRESS_FORMATS = 5
 
 def new_phone(rng: random.Random) -> str:
     """National significant number of an Indonesian mobile (no leading 0), e.g. "81234567890"."""
-    prefix = rng.choice(V.PHONE_PREFIXES)
-    rest = rng.choice((7, 8, 8, 8, 9))  # 10-13 digits with the leading 0
-    return prefix + "".join(str(rng.randrange(10)) for _ in range(rest))
+    prefix = pick(rng, V.PHONE_PREFIXES)
+    rest = pick(rng, (7, 8, 8, 8, 9))  # 10-13 digits with the leading 0
+    return prefix + digits(rng, rest)
 
 
 def _groups(digits: str, sizes: tuple[int, ...]) -> list[str]:
@@ -81,12 +82,12 @@ def hide_phone(nsn: str, tactic: str, rng: random.Random) -> str:
     """The phone number hidden in free text the way a banned seller hides it."""
     local = "0" + nsn
     if tactic == "hide_phone_wame":
-        link = rng.choice(("wa.me/62{n}", "https://wa.me/62{n}", "wa.me/62{n}?text=halo", "https://api.whatsapp.com/send?phone=62{n}", "WA.ME/62{n}"))
-        lead = rng.choice(("", "Info lanjut: ", "Chat: ", "order via ", "klik ", "Fast respon "))
+        link = pick(rng, ("wa.me/62{n}", "https://wa.me/62{n}", "wa.me/62{n}?text=halo", "https://api.whatsapp.com/send?phone=62{n}", "WA.ME/62{n}"))
+        lead = pick(rng, ("", "Info lanjut: ", "Chat: ", "order via ", "klik ", "Fast respon "))
         return lead + link.format(n=nsn)
     if tactic == "hide_phone_spelled":
-        words = rng.choice((V.DIGIT_WORDS_NOL, V.DIGIT_WORDS_KOSONG))
-        sep = rng.choice((" ", " ", "-", ", "))
+        words = pick(rng, (V.DIGIT_WORDS_NOL, V.DIGIT_WORDS_KOSONG))
+        sep = pick(rng, (" ", " ", "-", ", "))
         spelled = []
         for i, d in enumerate(local):
             # some sellers spell only part of the number
@@ -94,29 +95,29 @@ def hide_phone(nsn: str, tactic: str, rng: random.Random) -> str:
                 spelled.append(d)
             else:
                 spelled.append(words[int(d)])
-        lead = rng.choice(("WA ", "wa: ", "hubungi ", "no hp ", "whatsapp ", "kontak: ", "Wa "))
+        lead = pick(rng, ("WA ", "wa: ", "hubungi ", "no hp ", "whatsapp ", "kontak: ", "Wa "))
         return lead + sep.join(spelled)
     if tactic == "hide_phone_fullwidth":
         fw = "".join(chr(0xFF10 + int(d)) for d in local)
         if rng.random() < 0.5:
             fw = "\u3000".join((fw[:4], fw[4:8], fw[8:]))
-        return rng.choice(("WA ", "ＷＡ ", "hp: ", "kontak ", "")) + fw
+        return pick(rng, ("WA ", "ＷＡ ", "hp: ", "kontak ", "")) + fw
     if tactic == "hide_phone_letter_o":
-        table = {"0": rng.choice(("O", "o")), "1": rng.choice(("1", "l", "I")), "8": rng.choice(("8", "8", "B"))}
+        table = {"0": pick(rng, ("O", "o")), "1": pick(rng, ("1", "l", "I")), "8": pick(rng, ("8", "8", "B"))}
         text = "".join(table.get(d, d) for d in local)
         if rng.random() < 0.5:
             text = " ".join((text[:4], text[4:8], text[8:]))
-        return rng.choice(("WA ", "wa. ", "Hp ", "call/wa ", "")) + text
+        return pick(rng, ("WA ", "wa. ", "Hp ", "call/wa ", "")) + text
     if tactic == "hide_phone_keycap":
-        return rng.choice(("📱 ", "WA ", "☎️ ", "")) + "".join(V.KEYCAPS[int(d)] for d in local)
+        return pick(rng, ("📱 ", "WA ", "☎️ ", "")) + "".join(V.KEYCAPS[int(d)] for d in local)
     raise ValueError(f"unknown phone-hiding tactic {tactic!r}")
 
 
 def new_email(rng: random.Random, first: str, surname: str | None, shop_word: str) -> str:
     first_l = first.lower()
-    sur = (surname or rng.choice(V.SURNAMES)).lower()
-    num = rng.choice(("", "", str(rng.randrange(1, 99)), str(rng.randrange(1975, 2006))))
-    local = rng.choice(
+    sur = (surname or pick(rng, V.SURNAMES)).lower()
+    num = pick(rng, ("", "", str(1 + below(rng, 99 - 1)), str(1975 + below(rng, 2006 - 1975))))
+    local = pick(rng, 
         (
             f"{first_l}.{sur}{num}",
             f"{first_l}{sur}{num}",
@@ -124,11 +125,11 @@ def new_email(rng: random.Random, first: str, surname: str | None, shop_word: st
             f"{shop_word.lower()}.{first_l}{num}",
             f"{first_l}_{shop_word.lower()}",
             f"{first_l[0]}{sur}{num}",
-            f"{shop_word.lower()}{rng.randrange(10, 999)}",
+            f"{shop_word.lower()}{10 + below(rng, 999 - 10)}",
         )
     )
     local = "".join(ch for ch in local if ch.isalnum() or ch in "._")
-    return f"{local}@{rng.choice(V.EMAIL_DOMAINS)}"
+    return f"{local}@{pick(rng, V.EMAIL_DOMAINS)}"
 
 
 def email_variant(email: str, rng: random.Random) -> str:
@@ -136,12 +137,12 @@ def email_variant(email: str, rng: random.Random) -> str:
     local, _, domain = email.partition("@")
     if domain in ("gmail.com", "googlemail.com"):
         bare = local.replace(".", "")
-        action = rng.randrange(4)
+        action = below(rng, 4)
         if action == 0 and len(bare) > 3:
-            i = rng.randrange(1, len(bare) - 1)
+            i = 1 + below(rng, len(bare) - 1 - 1)
             local = bare[:i] + "." + bare[i:]
         elif action == 1:
-            local = local + "+" + rng.choice(("shop", "toko", "baru", "olshop", "2", "jualan"))
+            local = local + "+" + pick(rng, ("shop", "toko", "baru", "olshop", "2", "jualan"))
         elif action == 2:
             local = bare
             domain = "googlemail.com"
@@ -157,10 +158,10 @@ def email_variant(email: str, rng: random.Random) -> str:
 def new_bank(rng: random.Random, holder: str, nsn: str | None = None) -> tuple[str, str, str]:
     """(bank, account digits, holder). With ``nsn`` an e-wallet on that phone."""
     if nsn is not None:
-        return rng.choice(V.EWALLETS), "0" + nsn, holder
-    bank, n = rng.choice(V.BANKS)
-    digits = str(rng.randrange(1, 10)) + "".join(str(rng.randrange(10)) for _ in range(n - 1))
-    return bank, digits, holder
+        return pick(rng, V.EWALLETS), "0" + nsn, holder
+    bank, n = pick(rng, V.BANKS)
+    number = str(1 + below(rng, 9)) + "".join(digits(rng, min(12, n - 1 - i)) for i in range(0, n - 1, 12))
+    return bank, number, holder
 
 
 def format_bank(bank: tuple[str, str, str], style: int) -> str:
@@ -188,16 +189,16 @@ def format_bank(bank: tuple[str, str, str], style: int) -> str:
 
 def new_address(rng: random.Random, city: tuple[str, tuple[str, ...], str, str]) -> dict[str, str]:
     return {
-        "street": rng.choice(V.STREETS),
-        "kind": rng.choice(("Jl.", "Jl.", "Jalan", "Gg.", "Komp.", "Perum")),
-        "no": str(rng.randrange(1, 180)),
-        "block": rng.choice(("", "", "", f"Blok {rng.choice('ABCDEFGH')}{rng.randrange(1, 20)}")),
-        "rt": f"{rng.randrange(1, 15):02d}",
-        "rw": f"{rng.randrange(1, 12):02d}",
-        "kel": rng.choice(V.KELURAHAN),
+        "street": pick(rng, V.STREETS),
+        "kind": pick(rng, ("Jl.", "Jl.", "Jalan", "Gg.", "Komp.", "Perum")),
+        "no": str(1 + below(rng, 180 - 1)),
+        "block": pick(rng, ("", "", "", f"Blok {pick(rng, 'ABCDEFGH')}{1 + below(rng, 20 - 1)}")),
+        "rt": f"{1 + below(rng, 15 - 1):02d}",
+        "rw": f"{1 + below(rng, 12 - 1):02d}",
+        "kel": pick(rng, V.KELURAHAN),
         "city": city[0],
         "prov": city[2],
-        "zip": city[3] + "".join(str(rng.randrange(10)) for _ in range(5 - len(city[3]))),
+        "zip": city[3] + "".join(str(below(rng, 10)) for _ in range(5 - len(city[3]))),
     }
 
 

@@ -24,16 +24,17 @@ from . import _names as N
 from . import _photos as P
 from . import _vocab as V
 from . import _writing as W
+from ._rand import below, pick
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ALL_TACTICS",
+    "DEFAULT_DIFFICULTY_MIX",
+    "DIFFICULTIES",
+    "Marketplace",
     "SynthConfig",
     "SynthWarning",
-    "ALL_TACTICS",
-    "DIFFICULTIES",
-    "DEFAULT_DIFFICULTY_MIX",
-    "Marketplace",
     "generate",
     "generate_marketplace",
     "iter_marketplace",
@@ -167,7 +168,7 @@ def _split_groups(rng: np.random.Generator, members: np.ndarray, lo: int, hi: in
 def _make_plan(cfg: SynthConfig) -> _Plan:
     rng = np.random.default_rng([cfg.seed, 7001])
     n_live = cfg.n_accounts
-    target = int(round(cfg.comeback_rate * n_live))
+    target = round(cfg.comeback_rate * n_live)
     counts: list[int] = []
     total = 0
     while total < target:
@@ -176,7 +177,7 @@ def _make_plan(cfg: SynthConfig) -> _Plan:
         counts.append(c)
         total += c
     n_active = len(counts)
-    n_dormant = int(round(cfg.dormant_rate * n_active))
+    n_dormant = round(cfg.dormant_rate * n_active)
     n_inn_accounts = n_live - target
     n_multi = int(cfg.multi_shop_rate * n_inn_accounts / (1 + cfg.multi_shop_rate))
     n_inn = n_inn_accounts - n_multi
@@ -208,14 +209,14 @@ def _make_plan(cfg: SynthConfig) -> _Plan:
     )
     for name, eligible, rate, (lo, hi) in spec:
         arr = np.full(n, -1, np.int32)
-        m = int(round(rate * len(eligible)))
+        m = round(rate * len(eligible))
         if m >= 2:
             members = rng.choice(eligible, size=m, replace=False)
             _split_groups(rng, members, lo, hi, arr)
         groups[name] = arr
     # namesakes: innocents whose shop name is built on a banned seller's name core
     arr = np.full(n, -1, np.int64)
-    m = int(round(cfg.namesake_rate * len(viol_idx)))
+    m = round(cfg.namesake_rate * len(viol_idx))
     free = inn_idx[(groups["generic_name"][inn_idx] < 0) & (groups["household"][inn_idx] < 0)]
     m = min(m, len(free), len(viol_idx))
     if m > 0:
@@ -360,10 +361,10 @@ def _generic_name(ctx: _Ctx, g: int, rng: random.Random) -> str:
     if roll < 0.7:
         return base.upper()
     if roll < 0.8:
-        return f"{base} {rng.choice(V.NAME_NUMBERS)}"
+        return f"{base} {pick(rng, V.NAME_NUMBERS)}"
     if roll < 0.9:
-        return f"{rng.choice(V.EMOJI)} {base}"
-    return f"{base} {rng.choice(('Official', 'ID', 'Store', '2'))}"
+        return f"{pick(rng, V.EMOJI)} {base}"
+    return f"{base} {pick(rng, ('Official', 'ID', 'Store', '2'))}"
 
 
 def _persona(ctx: _Ctx, a: int) -> _Persona:
@@ -371,9 +372,9 @@ def _persona(ctx: _Ctx, a: int) -> _Persona:
     rng = random.Random(f"{cfg.seed}/persona/{a}")
     kind = int(plan.kind[a])
     hh = int(plan.groups["household"][a])
-    first = rng.choice(V.FIRST_NAMES)
-    surname = rng.choice(V.SURNAMES) if rng.random() < 0.5 else None
-    city = rng.choice(V.CITIES)
+    first = pick(rng, V.FIRST_NAMES)
+    surname = pick(rng, V.SURNAMES) if rng.random() < 0.5 else None
+    city = pick(rng, V.CITIES)
     address = C.new_address(rng, city) if rng.random() < (0.45 if kind == 0 else 0.5) else None
     use_surname = False
     if hh >= 0:
@@ -383,16 +384,17 @@ def _persona(ctx: _Ctx, a: int) -> _Persona:
     ns = int(plan.groups["namesake"][a])
     if ns >= 0:
         core = _persona(ctx, ns).name.core
-        name = N.ShopName(core, post=(rng.choice(V.FILLERS_POST),), case=rng.choice(("asis", "title", "upper")),
-                          emoji=rng.choice(("", "", rng.choice(V.EMOJI))))
+        name = N.ShopName(core, post=(pick(rng, V.FILLERS_POST),), case=pick(rng, ("asis", "title", "upper")),
+                          emoji=pick(rng, ("", "", pick(rng, V.EMOJI))))
     g = int(plan.groups["generic_name"][a])
     generic = _generic_name(ctx, g, rng) if g >= 0 else None
     style = W.make_style(rng)
     pool = tuple(k for k in V.CATEGORIES if k != "bal")
-    cats = tuple(rng.sample(pool, rng.randrange(1, 4)))
+    cats = tuple(rng.sample(pool, 1 + below(rng, 4 - 1)))
     if rng.random() < (0.5 if kind == 1 else 0.12):
         cats = (*cats, "bal")
-    catalogue = W.make_catalogue(rng, 14, cats, ctx.csv_titles)
+    # enough stock for the first shop plus what a comeback or second shop adds
+    catalogue = W.make_catalogue(rng, cfg.listings[1] + (4 if kind == 1 else 2), cats, ctx.csv_titles)
     phones = [C.new_phone(rng)]
     if rng.random() < 0.12:
         phones.append(C.new_phone(rng))
@@ -404,12 +406,12 @@ def _persona(ctx: _Ctx, a: int) -> _Persona:
     ig = N.username_for(name.render(), rng) if rng.random() < 0.6 else None
     own_hidden = None
     if kind == 0 and rng.random() < 0.08:
-        own_hidden = C.hide_phone(phones[0], rng.choice(C.HIDE_TACTICS), rng)
+        own_hidden = C.hide_phone(phones[0], pick(rng, C.HIDE_TACTICS), rng)
     return _Persona(
         actor=a, kind=kind, first=first, surname=surname, city=city, name=name, generic=generic, style=style,
-        cats=cats, catalogue=catalogue, phones=phones, phone_fmt=rng.randrange(C.N_PHONE_FORMATS), email=email,
-        bank=bank, bank_fmt=rng.randrange(C.N_BANK_FORMATS), ig=ig, address=address,
-        addr_fmt=rng.randrange(C.N_ADDRESS_FORMATS), platform=rng.choice(V.PLATFORMS),
+        cats=cats, catalogue=catalogue, phones=phones, phone_fmt=below(rng, C.N_PHONE_FORMATS), email=email,
+        bank=bank, bank_fmt=below(rng, C.N_BANK_FORMATS), ig=ig, address=address,
+        addr_fmt=below(rng, C.N_ADDRESS_FORMATS), platform=pick(rng, V.PLATFORMS),
         wa_link=rng.random() < 0.3, own_hidden=own_hidden,
     )
 
@@ -469,11 +471,11 @@ def _derive(
                 for t in ("name_filler", "name_reorder", "name_leet", "name_homoglyph"):
                     if t != primary and t in E and rng.random() < 0.2:
                         name_tactics.append(t)
-        first = p.first if rng.random() < 0.4 else rng.choice(V.FIRST_NAMES)
+        first = p.first if rng.random() < 0.4 else pick(rng, V.FIRST_NAMES)
         fresh = N.make_shop_name(rng, first=first, surname=p.surname, city=p.city)
         if "name_generic" in name_tactics:
-            g = rng.randrange(len(V.GENERIC_NAMES))
-            name, display = fresh, V.GENERIC_NAMES[g] if rng.random() < 0.6 else f"{V.GENERIC_NAMES[g]} {rng.choice(V.NAME_NUMBERS)}"
+            g = below(rng, len(V.GENERIC_NAMES))
+            name, display = fresh, V.GENERIC_NAMES[g] if rng.random() < 0.6 else f"{V.GENERIC_NAMES[g]} {pick(rng, V.NAME_NUMBERS)}"
         else:
             name, literal = N.rename(old.name, name_tactics, rng, fresh=fresh)
             display = literal or name.render()
@@ -498,12 +500,12 @@ def _derive(
         keep: list[str] = []
         if difficulty == "keeps_contacts":
             feasible = [t for t in KEEP_TACTICS if t in E and _has(old, t)]
-            keep = rng.sample(feasible, min(len(feasible), rng.choice((1, 1, 2, 2, 3))))
+            keep = rng.sample(feasible, min(len(feasible), pick(rng, (1, 1, 2, 2, 3))))
         new_phone = C.new_phone(rng)
         phones = []
         if "keep_phone" in keep:
             phones.append(old.phones[0])
-            phone_fmt = rng.randrange(C.N_PHONE_FORMATS)
+            phone_fmt = below(rng, C.N_PHONE_FORMATS)
             kept["phone"] = "contact"
         if "new_phone" in E and (not phones or rng.random() < 0.4):
             phones.append(new_phone)
@@ -511,33 +513,33 @@ def _derive(
         hide_opts = [t for t in C.HIDE_TACTICS if t in E]
         if hide_opts and old.phones and (difficulty == "hidden_contacts" or (difficulty == "keeps_contacts" and not kept["phone"]
                                                               and rng.random() < 0.3)):
-            t = rng.choice(hide_opts)
+            t = pick(rng, hide_opts)
             hidden = C.hide_phone(old.phones[0], t, rng)
             hidden_in_bio = rng.random() < 0.65
             applied.add(t)
             kept["phone"] = "hidden"
             kept["hidden_text"] = hidden
         email = C.email_variant(old.email, rng) if "keep_email" in keep and old.email else (
-            C.new_email(rng, rng.choice(V.FIRST_NAMES), None, rng.choice(V.SHOP_WORDS)) if old.email and rng.random() < 0.7 else None)
+            C.new_email(rng, pick(rng, V.FIRST_NAMES), None, pick(rng, V.SHOP_WORDS)) if old.email and rng.random() < 0.7 else None)
         kept["email"] = "keep_email" in keep
         if "keep_bank" in keep:
-            bank_fmt = (bank_fmt + rng.randrange(1, C.N_BANK_FORMATS)) % C.N_BANK_FORMATS
+            bank_fmt = (bank_fmt + 1 + below(rng, C.N_BANK_FORMATS - 1)) % C.N_BANK_FORMATS
             kept["bank"] = True
         elif old.bank and rng.random() < 0.6:  # a relative's account
-            holder = f"{rng.choice(V.FIRST_NAMES)} {rng.choice(V.SURNAMES)}"
+            holder = f"{pick(rng, V.FIRST_NAMES)} {pick(rng, V.SURNAMES)}"
             bank = C.new_bank(rng, holder, new_phone if rng.random() < 0.2 else None)
         else:
             bank = None
         if "keep_link" in keep:
-            ig = old.ig if rng.random() < 0.6 else f"{old.ig}{rng.choice(('_', '.id', '2', '_official', '.new'))}"
+            ig = old.ig if rng.random() < 0.6 else f"{old.ig}{pick(rng, ('_', '.id', '2', '_official', '.new'))}"
             kept["link"] = True
         else:
             ig = N.username_for(display, rng) if rng.random() < 0.6 else None
         if "keep_address" in keep:
-            addr_fmt = (addr_fmt + rng.randrange(1, C.N_ADDRESS_FORMATS)) % C.N_ADDRESS_FORMATS
+            addr_fmt = (addr_fmt + 1 + below(rng, C.N_ADDRESS_FORMATS - 1)) % C.N_ADDRESS_FORMATS
             kept["address"] = True
         else:
-            address = C.new_address(rng, rng.choice(V.CITIES)) if rng.random() < 0.4 else None
+            address = C.new_address(rng, pick(rng, V.CITIES)) if rng.random() < 0.4 else None
         applied.update(keep)
     # --- listings and photos
     lo, hi = ctx.cfg.listings
@@ -577,7 +579,7 @@ def _derive(
                 else:
                     photos[i] = ctx.photos.fresh((4, p.actor, i))
             if allow_new:
-                cover = ctx.photos.fresh((5, p.actor, rng.randrange(1 << 30)))
+                cover = ctx.photos.fresh((5, p.actor, below(rng, 1 << 30)))
                 if len(items) > len(reuse):
                     applied.add("photo_new")
             elif old.cover is not None:
@@ -586,7 +588,7 @@ def _derive(
                 cover = P.encode(img, q)
                 applied.update(chosen)
                 photo_pairs.append({"item": "cover", "ops": params, "tactics": chosen})
-    platform = old.platform if rng.random() < 0.75 else rng.choice(V.PLATFORMS)
+    platform = old.platform if rng.random() < 0.75 else pick(rng, V.PLATFORMS)
     state = _State(
         name=name, display=display, style=style, phones=phones, phone_fmt=phone_fmt, email=email, bank=bank,
         bank_fmt=bank_fmt, ig=ig, address=address, addr_fmt=addr_fmt, platform=platform, items=items,
@@ -600,7 +602,7 @@ def _derive(
 def _photo_ops(rng: random.Random, ops: list[str]) -> list[str]:
     if not ops:
         return []
-    chosen = rng.sample(ops, min(len(ops), rng.choice((1, 2, 2, 3))))
+    chosen = rng.sample(ops, min(len(ops), pick(rng, (1, 2, 2, 3))))
     if "photo_crop" in ops and "photo_crop" not in chosen and rng.random() < 0.5:
         chosen.append("photo_crop")  # crops are the common case and the hard one
     return [t for t in P.PHOTO_TACTICS if t in chosen]
@@ -641,7 +643,7 @@ def _render(ctx: _Ctx, p: _Persona, s: _State, account_id: str, created: _dt.dat
         boiler = W.boilerplate_block(random.Random(f"{ctx.cfg.seed}/boilerplate/{bp_group}"))
     hidden_listing = None
     if s.hidden and not s.hidden_in_bio and s.items:
-        hidden_listing = rng.choice(s.items)
+        hidden_listing = pick(rng, s.items)
     ig_text = None
     if s.ig:
         ig_text = "@" + s.ig
@@ -663,9 +665,9 @@ def _render(ctx: _Ctx, p: _Persona, s: _State, account_id: str, created: _dt.dat
         if with_photos:
             rel = f"photos/{account_id}/{k}.jpg"
             if k in stock_slots:
-                data = stock[rng.randrange(len(stock))]
+                data = stock[below(rng, len(stock))]
                 if rng.random() < 0.5:  # lightly re-encoded copy of the supplier photo
-                    data = P.encode(P.decode(data), rng.randrange(70, 92))
+                    data = P.encode(P.decode(data), 70 + below(rng, 92 - 70))
                 s.stock_items.add(i)
             else:
                 data = s.photos[i]
@@ -679,19 +681,19 @@ def _render(ctx: _Ctx, p: _Persona, s: _State, account_id: str, created: _dt.dat
         files.append((rel, s.cover))
         s.cover_path = rel
         photos = [rel]
-    phones = [C.format_phone(x, s.phone_fmt if j == 0 else rng.randrange(C.N_PHONE_FORMATS))
+    phones = [C.format_phone(x, s.phone_fmt if j == 0 else below(rng, C.N_PHONE_FORMATS))
               for j, x in enumerate(s.phones)]
     agency = int(plan.groups["agency_phone"][p.actor])
     links: list[str] = []
     if agency >= 0:
         nsn = C.new_phone(random.Random(f"{ctx.cfg.seed}/agency/{agency}"))
-        agency_txt = C.format_phone(nsn, rng.randrange(C.N_PHONE_FORMATS))
+        agency_txt = C.format_phone(nsn, below(rng, C.N_PHONE_FORMATS))
         phones = [agency_txt] + (phones[:1] if rng.random() < 0.4 else [])
         if rng.random() < 0.3:
             links.append(f"https://wa.me/62{nsn}")
         extra["agency_phone"] = nsn
     if s.ig:
-        links.append(rng.choice((f"https://instagram.com/{s.ig}", f"instagram.com/{s.ig}", f"@{s.ig}",
+        links.append(pick(rng, (f"https://instagram.com/{s.ig}", f"instagram.com/{s.ig}", f"@{s.ig}",
                                  f"https://www.instagram.com/{s.ig}/")))
     if p.wa_link and s.phones and agency < 0 and s.phones[0] in p.phones:
         links.append(f"https://wa.me/62{s.phones[0]}")
@@ -760,7 +762,7 @@ def _actor_accounts(ctx: _Ctx, a: int, chunk: _Chunk) -> None:
         watch_dates = [first_ban]
         for j, wid in enumerate(watch_ids):
             if j > 0:
-                diff = rng.choice(_feasible_difficulties(ctx, state))
+                diff = pick(rng, _feasible_difficulties(ctx, state))
                 state, _ = _derive(ctx, p, state, rng, difficulty=diff)
                 watch_dates.append(_days_before(ctx.today, 60, max(61, (ctx.today - watch_dates[-1]).days - 1), rng))
             extra: dict[str, Any] = {}
@@ -827,6 +829,26 @@ def _load_csv_titles(path: str | os.PathLike[str] | None) -> tuple[str, ...]:
     return tuple(titles)
 
 
+def _make_ctx(
+    cfg: SynthConfig, photos_dir: str | os.PathLike[str] | None, text_csv: str | os.PathLike[str] | None
+) -> _Ctx:
+    plan = _make_plan(cfg)
+    files = P.list_photo_files(photos_dir) if (photos_dir is not None and cfg.with_photos) else None
+    photos = _Photos(cfg, files) if cfg.with_photos else None
+    return _Ctx(cfg, plan, _load_csv_titles(text_csv), photos)
+
+
+def _build_chunk(ctx: _Ctx, start: int) -> _Chunk:
+    cfg = ctx.cfg
+    chunk = _Chunk()
+    for a in range(start, min(start + cfg.chunk_actors, ctx.plan.n_actors)):
+        _actor_accounts(ctx, a, chunk)
+    r = random.Random(f"{cfg.seed}/chunk/{start}")
+    r.shuffle(chunk.watch)
+    r.shuffle(chunk.live)
+    return chunk
+
+
 def iter_marketplace(
     cfg: SynthConfig,
     *,
@@ -834,18 +856,62 @@ def iter_marketplace(
     text_csv: str | os.PathLike[str] | None = None,
 ) -> Iterator[_Chunk]:
     """The market as chunks of actors, each chunk's records shuffled. Pure given ``cfg``."""
-    plan = _make_plan(cfg)
-    files = P.list_photo_files(photos_dir) if (photos_dir is not None and cfg.with_photos) else None
-    photos = _Photos(cfg, files) if cfg.with_photos else None
-    ctx = _Ctx(cfg, plan, _load_csv_titles(text_csv), photos)
-    for start in range(0, plan.n_actors, cfg.chunk_actors):
-        chunk = _Chunk()
-        for a in range(start, min(start + cfg.chunk_actors, plan.n_actors)):
-            _actor_accounts(ctx, a, chunk)
-        r = random.Random(f"{cfg.seed}/chunk/{start}")
-        r.shuffle(chunk.watch)
-        r.shuffle(chunk.live)
-        yield chunk
+    ctx = _make_ctx(cfg, photos_dir, text_csv)
+    for start in range(0, ctx.plan.n_actors, cfg.chunk_actors):
+        yield _build_chunk(ctx, start)
+
+
+@dataclass
+class _Serialized:
+    """A chunk as the text the writer appends (built in a worker process when parallel)."""
+
+    watch: list[tuple[str, list[tuple[str, bytes]]]]
+    live: list[tuple[str, list[tuple[str, bytes]]]]
+    parts: dict[str, str]
+    n_parts: dict[str, int]
+    n_comebacks: int
+    traps: list[tuple[str, int, str]]
+
+
+def _serialize(chunk: _Chunk) -> _Serialized:
+    parts, n_parts = {}, {}
+    for key, items in (("accounts", chunk.accounts), ("actors", chunk.actors), ("comebacks", chunk.comebacks)):
+        parts[key] = ",\n".join(_dumps(k) + ":" + _dumps(v) for k, v in items)
+        n_parts[key] = len(items)
+    return _Serialized(
+        watch=[(_dumps(rec), files) for rec, files in chunk.watch],
+        live=[(_dumps(rec), files) for rec, files in chunk.live],
+        parts=parts,
+        n_parts=n_parts,
+        n_comebacks=len(chunk.comebacks),
+        traps=chunk.traps,
+    )
+
+
+_WORKER_CTX: _Ctx | None = None  # set in the parent before forking; read by workers
+
+
+def _worker_chunk(start: int) -> _Serialized:
+    assert _WORKER_CTX is not None
+    return _serialize(_build_chunk(_WORKER_CTX, start))
+
+
+def _iter_serialized(ctx: _Ctx, workers: int) -> Iterator[_Serialized]:
+    starts = range(0, ctx.plan.n_actors, ctx.cfg.chunk_actors)
+    if workers <= 1 or len(starts) <= 1:
+        for start in starts:
+            yield _serialize(_build_chunk(ctx, start))
+        return
+    import multiprocessing as mp
+
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            # imap keeps chunk order, so the output does not depend on the number of workers
+            yield from pool.imap(_worker_chunk, starts, chunksize=1)
+    finally:
+        _WORKER_CTX = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -918,12 +984,15 @@ def generate_marketplace(
     difficulty_mix: Mapping[str, float] | None = None,
     photo_size: tuple[int, int] | None = None,
     config: SynthConfig | None = None,
+    workers: int = 1,
 ) -> Marketplace:
     """Write a synthetic marketplace into ``out_dir`` (streaming; memory stays flat).
 
     Files: ``watchlist.jsonl`` (banned accounts), ``accounts.jsonl`` (today's accounts),
     ``photos/<account_id>/*.jpg`` and ``truth.json``. Explicit keyword arguments override
-    the fields of ``config``. Same arguments, same bytes.
+    the fields of ``config``. Same arguments, same bytes, whatever ``workers`` is
+    (``workers`` > 1 forks processes for chunks of actors; with ``photos_dir`` it stays 1,
+    since real photos are handed out in order).
 
     Example:
         >>> m = generate_marketplace("/tmp/market", n_accounts=300, seed=1)   # doctest: +SKIP
@@ -931,7 +1000,13 @@ def generate_marketplace(
         (300, 'truth.json')
     """
     cfg = _config(n_accounts, seed, with_photos, comeback_rate, tactics, difficulty_mix, photo_size, config)
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
     t0 = time.perf_counter()
+    ctx = _make_ctx(cfg, photos_dir, text_csv)
+    if workers > 1 and ctx.photos is not None and ctx.photos.files:
+        log.info("real photos are handed out in order: generating with one process")
+        workers = 1
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     photo_root = out / "photos"
@@ -948,10 +1023,10 @@ def generate_marketplace(
             open(tmp["actors"], "w", encoding="utf-8") as tac, \
             open(tmp["comebacks"], "w", encoding="utf-8") as tc:
         parts = {"accounts": ta, "actors": tac, "comebacks": tc}
-        for chunk in iter_marketplace(cfg, photos_dir=photos_dir, text_csv=text_csv):
+        for chunk in _iter_serialized(ctx, workers):
             for fh, recs, key in ((fw, chunk.watch, "watch"), (fa, chunk.live, "live")):
-                for rec, files in recs:
-                    fh.write(_dumps(rec))
+                for line, files in recs:
+                    fh.write(line)
                     fh.write("\n")
                     counts[key] += 1
                     for rel, data in files:
@@ -961,12 +1036,11 @@ def generate_marketplace(
                             made_dirs.add(d)
                         (out / rel).write_bytes(data)
                         counts["photos"] += 1
-            for key, items in (("accounts", chunk.accounts), ("actors", chunk.actors), ("comebacks", chunk.comebacks)):
-                fh = parts[key]
-                for k, v in items:
-                    fh.write(("" if first[key] else ",\n") + _dumps(k) + ":" + _dumps(v))
+            for key, fh in parts.items():
+                if chunk.n_parts[key]:
+                    fh.write(("" if first[key] else ",\n") + chunk.parts[key])
                     first[key] = False
-            counts["comebacks"] += len(chunk.comebacks)
+            counts["comebacks"] += chunk.n_comebacks
             for t, g, acc in chunk.traps:
                 trap_members.setdefault((t, g), []).append(acc)
     header = {

@@ -6,8 +6,9 @@ import random
 from dataclasses import dataclass, replace
 
 from . import _vocab as V
+from ._rand import below, pick
 
-__all__ = ["ShopName", "make_shop_name", "rename", "username_for", "RENAME_TACTICS"]
+__all__ = ["RENAME_TACTICS", "ShopName", "make_shop_name", "rename", "username_for"]
 
 RENAME_TACTICS = ("name_leet", "name_homoglyph", "name_filler", "name_reorder", "name_new")
 
@@ -58,43 +59,43 @@ def make_shop_name(
     use_surname: bool = False,
 ) -> ShopName:
     """A shop name in one of a dozen Indonesian marketplace styles."""
-    style = rng.randrange(12)
-    abbr = rng.choice(city[1])
+    style = below(rng, 12)
+    abbr = pick(rng, city[1])
     person = surname if (use_surname and surname) else first
     if use_surname and surname and style in (2, 5, 8):
-        style = rng.choice((0, 6, 9))
+        style = pick(rng, (0, 6, 9))
     if style == 0:
-        name = ShopName((person,), post=(rng.choice(V.FILLERS_POST),))
+        name = ShopName((person,), post=(pick(rng, V.FILLERS_POST),))
     elif style == 1:
-        name = ShopName((person, rng.choice(V.SHOP_WORDS)), post=(rng.choice(V.FILLERS_POST),))
+        name = ShopName((person, pick(rng, V.SHOP_WORDS)), post=(pick(rng, V.FILLERS_POST),))
     elif style == 2:
-        name = ShopName((rng.choice(V.SHOP_WORDS), rng.choice(V.SHOP_WORDS), city[0]))
+        name = ShopName((pick(rng, V.SHOP_WORDS), pick(rng, V.SHOP_WORDS), city[0]))
     elif style == 3:
-        name = ShopName((person.lower(),), post=(rng.choice(("thrift", "preloved", "store", "shop", "id")),),
-                        number=rng.choice(V.NAME_NUMBERS), joiner=rng.choice((".", "_", "")), case="lower")
+        name = ShopName((person.lower(),), post=(pick(rng, ("thrift", "preloved", "store", "shop", "id")),),
+                        number=pick(rng, V.NAME_NUMBERS), joiner=pick(rng, (".", "_", "")), case="lower")
     elif style == 4:
-        name = ShopName((rng.choice(V.SHOP_WORDS), rng.choice(("Preloved", "Thrift", "Second", "Bal"))),
+        name = ShopName((pick(rng, V.SHOP_WORDS), pick(rng, ("Preloved", "Thrift", "Second", "Bal"))),
                         post=(abbr,), joiner="")
     elif style == 5:
-        name = ShopName((rng.choice(V.ENGLISH_WORDS), rng.choice(V.ENGLISH_WORDS)),
-                        post=(rng.choice(("ID", "Co", "Store", "Supply", "Project")),))
+        name = ShopName((pick(rng, V.ENGLISH_WORDS), pick(rng, V.ENGLISH_WORDS)),
+                        post=(pick(rng, ("ID", "Co", "Store", "Supply", "Project")),))
     elif style == 6:
-        name = ShopName((person, rng.choice(V.SHOP_WORDS)), pre=(rng.choice(V.FILLERS_PRE),))
+        name = ShopName((person, pick(rng, V.SHOP_WORDS)), pre=(pick(rng, V.FILLERS_PRE),))
     elif style == 7:
-        name = ShopName((person, rng.choice(V.ENGLISH_WORDS)), post=(abbr,), emoji=rng.choice(V.EMOJI))
+        name = ShopName((person, pick(rng, V.ENGLISH_WORDS)), post=(abbr,), emoji=pick(rng, V.EMOJI))
     elif style == 8:
-        name = ShopName((rng.choice(V.SHOP_WORDS), first), post=(rng.choice(V.FILLERS_POST), abbr))
+        name = ShopName((pick(rng, V.SHOP_WORDS), first), post=(pick(rng, V.FILLERS_POST), abbr))
     elif style == 9:
-        name = ShopName((person, rng.choice(("Thrift", "Preloved", "Second", "Vintage"))), post=(abbr,),
-                        case=rng.choice(("asis", "upper")))
+        name = ShopName((person, pick(rng, ("Thrift", "Preloved", "Second", "Vintage"))), post=(abbr,),
+                        case=pick(rng, ("asis", "upper")))
     elif style == 10:
-        name = ShopName((f"{first}{rng.choice(('', 's', 'ku', 'nya'))}", rng.choice(V.ENGLISH_WORDS)),
-                        post=(rng.choice(V.FILLERS_POST),), number=rng.choice(("", "", *V.NAME_NUMBERS)))
+        name = ShopName((f"{first}{pick(rng, ('', 's', 'ku', 'nya'))}", pick(rng, V.ENGLISH_WORDS)),
+                        post=(pick(rng, V.FILLERS_POST),), number=pick(rng, ("", "", *V.NAME_NUMBERS)))
     else:
-        name = ShopName((rng.choice(V.SHOP_WORDS), person), pre=(rng.choice(("Thrift", "Preloved", "Distro")),),
+        name = ShopName((pick(rng, V.SHOP_WORDS), person), pre=(pick(rng, ("Thrift", "Preloved", "Distro")),),
                         post=(city[0],))
     if rng.random() < 0.12 and not name.emoji:
-        name = replace(name, emoji=rng.choice(V.EMOJI))
+        name = replace(name, emoji=pick(rng, V.EMOJI))
     return name
 
 
@@ -109,7 +110,7 @@ def _leet(text: str, rng: random.Random) -> str:
     if "".join(out) == text:  # guarantee at least one swap when any letter allows it
         spots = [i for i, ch in enumerate(text) if ch.lower() in V.LEET]
         if spots:
-            i = rng.choice(spots)
+            i = pick(rng, spots)
             out[i] = V.LEET[text[i].lower()]
     return "".join(out)
 
@@ -130,8 +131,8 @@ def _homoglyph(text: str, rng: random.Random) -> str:
                 break
     # sometimes a zero-width joiner or space as well
     if rng.random() < 0.3 and len(out) > 3:
-        pos = rng.randrange(1, len(out) - 1)
-        out.insert(pos, rng.choice(("\u200b", "\u200c", "\u00ad")))
+        pos = 1 + below(rng, len(out) - 1 - 1)
+        out.insert(pos, pick(rng, ("\u200b", "\u200c", "\u00ad")))
     return "".join(out)
 
 
@@ -155,29 +156,29 @@ def rename(
     name = old
     if "name_filler" in tactics:
         pre, post = list(name.pre), list(name.post)
-        action = rng.randrange(3)
+        action = below(rng, 3)
         if action == 0 and (pre or post):  # drop a filler
             if post:
-                post.pop(rng.randrange(len(post)))
+                post.pop(below(rng, len(post)))
             else:
                 pre.pop()
         if action in (1, 2) or not (name.pre or name.post):  # add or replace fillers
-            choice = rng.choice(V.FILLERS_POST)
+            choice = pick(rng, V.FILLERS_POST)
             if post and action == 2:
-                post[rng.randrange(len(post))] = choice
+                post[below(rng, len(post))] = choice
             else:
                 post.append(choice)
             if rng.random() < 0.3:
-                pre = [rng.choice(V.FILLERS_PRE)]
+                pre = [pick(rng, V.FILLERS_PRE)]
         if rng.random() < 0.3:
-            name = replace(name, emoji=rng.choice(V.EMOJI) if not name.emoji else "")
+            name = replace(name, emoji=pick(rng, V.EMOJI) if not name.emoji else "")
         if rng.random() < 0.3:
-            name = replace(name, number=rng.choice(V.NAME_NUMBERS) if not name.number else "")
+            name = replace(name, number=pick(rng, V.NAME_NUMBERS) if not name.number else "")
         name = replace(name, pre=tuple(pre), post=tuple(post))
     if "name_reorder" in tactics:
         words = [*name.core, *name.post]
         if len(words) >= 2:
-            i = rng.randrange(len(words) - 1)
+            i = below(rng, len(words) - 1)
             words[i], words[i + 1] = words[i + 1], words[i]
             if words == [*name.core, *name.post]:
                 words.reverse()
@@ -185,7 +186,7 @@ def rename(
         post = tuple(words[len(name.core):])
         name = replace(name, core=core, post=post)
         if rng.random() < 0.4:
-            name = replace(name, joiner=rng.choice((" ", "", "_", ".")), case=rng.choice(("asis", "lower", "upper")))
+            name = replace(name, joiner=pick(rng, (" ", "", "_", ".")), case=pick(rng, ("asis", "lower", "upper")))
     if "name_leet" in tactics:
         name = replace(name, core=tuple(_leet(w, rng) for w in name.core))
     if "name_homoglyph" in tactics:
@@ -199,8 +200,8 @@ def username_for(display: str, rng: random.Random) -> str:
     words = [w for w in cleaned.replace(".", " ").replace("_", " ").split() if w]
     if not words:
         words = ["toko"]
-    sep = rng.choice(("", "", ".", "_"))
+    sep = pick(rng, ("", "", ".", "_"))
     handle = sep.join(words)[:24]
     if rng.random() < 0.35:
-        handle += rng.choice(("", ".id", "_id", "official", "store", *V.NAME_NUMBERS))
+        handle += pick(rng, ("", ".id", "_id", "official", "store", *V.NAME_NUMBERS))
     return handle.strip("._") or "toko"

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
-__all__ = ["PHOTO_TACTICS", "draw_photo", "load_photo", "encode", "decode", "transform", "list_photo_files"]
+__all__ = ["PHOTO_TACTICS", "decode", "draw_photo", "encode", "list_photo_files", "load_photo", "transform"]
 
 PHOTO_TACTICS = (
     "photo_crop",

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from . import _vocab as V
+from ._rand import below, pick
 
-__all__ = ["Style", "Item", "make_style", "make_catalogue", "reword_style", "swap_product_words",
-           "render_title", "render_description", "render_bio", "boilerplate_block"]
+__all__ = [
+    "Item",
+    "Style",
+    "boilerplate_block",
+    "make_catalogue",
+    "make_style",
+    "render_bio",
+    "render_description",
+    "render_title",
+    "reword_style",
+    "swap_product_words",
+]
 
 SECTIONS = ("head", "item", "cond", "size", "price", "pets", "ship", "contact", "sign")
 
@@ -48,8 +60,9 @@ class Style:
     chat: str
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
+    """One product in an actor's stock (a NamedTuple: cheap to build a million of)."""
+
     cat: str
     word: str
     brand: str
@@ -63,8 +76,8 @@ class Item:
 
 
 def _catchphrase(rng: random.Random) -> str:
-    form = rng.randrange(5)
-    i, a, d, p = rng.choice(V.INTENSIFIERS), rng.choice(V.ADJECTIVES), rng.choice(V.DEGREES), rng.choice(V.PARTICLES)
+    form = below(rng, 5)
+    i, a, d, p = pick(rng, V.INTENSIFIERS), pick(rng, V.ADJECTIVES), pick(rng, V.DEGREES), pick(rng, V.PARTICLES)
     if form == 0:
         return f"{i} {a} {d} {p}"
     if form == 1:
@@ -77,41 +90,41 @@ def _catchphrase(rng: random.Random) -> str:
 
 
 def make_style(rng: random.Random) -> Style:
-    n_abbr = rng.choice((0, 2, 5, 9, 14))
+    n_abbr = pick(rng, (0, 2, 5, 9, 14))
     keys = sorted(V.ABBREVIATIONS)
     abbrevs = {k: V.ABBREVIATIONS[k] for k in rng.sample(keys, n_abbr)}
     order = list(SECTIONS[1:-1])
     rng.shuffle(order)
-    order = ["head", *order[: rng.randrange(4, len(order) + 1)], "sign"]
+    order = ["head", *order[: 4 + below(rng, len(order) + 1 - 4)], "sign"]
     if "item" not in order:
         order.insert(1, "item")
     return Style(
-        greeting=rng.choice(V.GREETINGS),
-        signoff=rng.choice(V.SIGNOFFS),
-        pets=tuple(rng.sample(V.PET_PHRASES, rng.randrange(3, 6))),
-        catch=tuple(_catchphrase(rng) for _ in range(rng.randrange(1, 4))),
-        emojis=tuple(rng.sample(V.EMOJI, rng.randrange(1, 5))),
-        emoji_rate=rng.choice((0.0, 0.1, 0.3, 0.6, 0.9)),
-        exclaim=rng.choice(("", "", "!", "!!", "!!!", " !", "~")),
+        greeting=pick(rng, V.GREETINGS),
+        signoff=pick(rng, V.SIGNOFFS),
+        pets=tuple(rng.sample(V.PET_PHRASES, 3 + below(rng, 6 - 3))),
+        catch=tuple(_catchphrase(rng) for _ in range(1 + below(rng, 4 - 1))),
+        emojis=tuple(rng.sample(V.EMOJI, 1 + below(rng, 5 - 1))),
+        emoji_rate=pick(rng, (0.0, 0.1, 0.3, 0.6, 0.9)),
+        exclaim=pick(rng, ("", "", "!", "!!", "!!!", " !", "~")),
         ellipsis=rng.random() < 0.25,
         space_before=rng.random() < 0.15,
-        casing=rng.choice(("lower", "sentence", "sentence", "title", "upper", "asis")),
-        title_case=rng.choice(("upper", "title", "title", "lower", "asis")),
+        casing=pick(rng, ("lower", "sentence", "sentence", "title", "upper", "asis")),
+        title_case=pick(rng, ("upper", "title", "title", "lower", "asis")),
         abbrevs=abbrevs,
-        neg=rng.choice(V.NEGATIONS),
-        bullet=rng.choice(V.BULLETS),
-        line_sep=rng.choice(("\n", "\n", "\n", " | ", ". ", " ")),
-        measure=rng.randrange(len(V.MEASURE_STYLES)),
-        price=rng.randrange(len(V.PRICE_STYLES)),
-        size=rng.randrange(len(V.SIZE_STYLES)),
-        redup=rng.choice(("2", "2", "-")),
-        terms={k: rng.choice(v) for k, v in V.CONCEPTS.items()},
-        title_tpl=rng.randrange(8),
+        neg=pick(rng, V.NEGATIONS),
+        bullet=pick(rng, V.BULLETS),
+        line_sep=pick(rng, ("\n", "\n", "\n", " | ", ". ", " ")),
+        measure=below(rng, len(V.MEASURE_STYLES)),
+        price=below(rng, len(V.PRICE_STYLES)),
+        size=below(rng, len(V.SIZE_STYLES)),
+        redup=pick(rng, ("2", "2", "-")),
+        terms={k: pick(rng, v) for k, v in V.CONCEPTS.items()},
+        title_tpl=below(rng, 8),
         order=tuple(order),
-        kak=rng.choice(V.ADDRESS_TERMS),
+        kak=pick(rng, V.ADDRESS_TERMS),
         greet_kak=rng.random() < 0.7,
-        grade=rng.choice(("9/10", "90%", "mulus", "like new", "8,5/10", "95%", "bagus", "oke")),
-        chat=rng.choice(("chat aja", "langsung chat", "tanya admin", "DM aja", "hubungi kami", "wa aja", "PM")),
+        grade=pick(rng, ("9/10", "90%", "mulus", "like new", "8,5/10", "95%", "bagus", "oke")),
+        chat=pick(rng, ("chat aja", "langsung chat", "tanya admin", "DM aja", "hubungi kami", "wa aja", "PM")),
     )
 
 
@@ -119,24 +132,26 @@ def make_catalogue(
     rng: random.Random, n: int, cats: tuple[str, ...], csv_titles: tuple[str, ...] = ()
 ) -> list[Item]:
     items = []
+    rnd = rng.random
     for _ in range(n):
-        cat = rng.choice(cats)
+        cat = cats[int(rnd() * len(cats))]
         words, sizes, (lo, hi) = V.CATEGORIES[cat]
         csv_title = ""
-        if csv_titles and cat != "bal" and rng.random() < 0.3:
-            csv_title = rng.choice(csv_titles)
+        if csv_titles and cat != "bal" and rnd() < 0.3:
+            csv_title = pick(rng, csv_titles)
+        bottom = cat in ("celana", "rok")
         items.append(
             Item(
-                cat=cat,
-                word=rng.choice(words),
-                brand=rng.choice(V.BRANDS) if cat != "bal" else rng.choice(V.ORIGINS),
-                color=rng.choice(V.COLORS),
-                size=rng.choice(sizes),
-                ld=rng.randrange(44, 66),
-                p=rng.randrange(60, 80) if cat not in ("celana", "rok") else rng.randrange(90, 110),
-                price_k=int(round(rng.uniform(lo, hi) / 5.0) * 5),
-                origin=rng.choice(V.ORIGINS),
-                csv_title=csv_title,
+                cat,
+                words[int(rnd() * len(words))],
+                pick(rng, V.BRANDS) if cat != "bal" else pick(rng, V.ORIGINS),
+                pick(rng, V.COLORS),
+                sizes[int(rnd() * len(sizes))],
+                44 + int(rnd() * 22),
+                (90 + int(rnd() * 20)) if bottom else (60 + int(rnd() * 20)),
+                int(round((lo + (hi - lo) * rnd()) / 5.0) * 5),
+                pick(rng, V.ORIGINS),
+                csv_title,
             )
         )
     return items
@@ -148,19 +163,19 @@ def reword_style(style: Style, rng: random.Random) -> Style:
     order = list(style.order[1:-1])
     if len(order) >= 2:
         for _ in range(2):
-            i, j = rng.randrange(len(order)), rng.randrange(len(order))
+            i, j = below(rng, len(order)), below(rng, len(order))
             order[i], order[j] = order[j], order[i]
     pets = list(style.pets)
     for k in range(len(pets)):
         if rng.random() < 0.35:
-            pets[k] = rng.choice(V.PET_PHRASES)
+            pets[k] = pick(rng, V.PET_PHRASES)
     return replace(
         style,
         order=("head", *order, "sign"),
         pets=tuple(pets),
-        greeting=style.greeting if rng.random() < 0.7 else rng.choice(V.GREETINGS),
-        signoff=style.signoff if rng.random() < 0.75 else rng.choice(V.SIGNOFFS),
-        title_tpl=style.title_tpl if rng.random() < 0.6 else rng.randrange(8),
+        greeting=style.greeting if rng.random() < 0.7 else pick(rng, V.GREETINGS),
+        signoff=style.signoff if rng.random() < 0.75 else pick(rng, V.SIGNOFFS),
+        title_tpl=style.title_tpl if rng.random() < 0.6 else below(rng, 8),
     )
 
 
@@ -169,10 +184,10 @@ def swap_product_words(style: Style, rng: random.Random) -> Style:
     terms = dict(style.terms)
     for concept, options in V.EVASIVE.items():
         choices = [w for w in options if w != terms[concept]]
-        terms[concept] = rng.choice(choices)
+        terms[concept] = pick(rng, choices)
     for concept in ("original", "cheap", "ready"):
         if rng.random() < 0.5:
-            terms[concept] = rng.choice(V.CONCEPTS[concept])
+            terms[concept] = pick(rng, V.CONCEPTS[concept])
     return replace(style, terms=terms)
 
 
@@ -180,37 +195,40 @@ def swap_product_words(style: Style, rng: random.Random) -> Style:
 # rendering
 
 
-def _habits(line: str, style: Style, rng: random.Random) -> str:
-    words = line.split(" ")
+_SEP = " \x1f "
+
+
+def _habits(lines: list[str], style: Style, rng: random.Random) -> list[str]:
+    """The writer's habits on a batch of lines: abbreviations and casing on the joined
+    text (one pass), then per line the punctuation and emoji."""
+    text = _SEP.join(lines)
     if style.abbrevs:
-        words = [style.abbrevs.get(w, w) for w in words]
-    text = " ".join(words)
-    if style.casing == "lower":
+        get = style.abbrevs.get
+        text = " ".join([get(w, w) for w in text.split(" ")])
+    casing = style.casing
+    if casing == "lower":
         text = text.lower()
-    elif style.casing == "upper":
+    elif casing == "upper":
         text = text.upper()
-    elif style.casing == "sentence":
-        text = text[:1].upper() + text[1:]
-    elif style.casing == "title":
-        text = " ".join(w[:1].upper() + w[1:] for w in text.split(" "))
-    if style.exclaim and rng.random() < 0.6:
-        text += style.exclaim
-    elif style.ellipsis and rng.random() < 0.5:
-        text += "..."
-    if style.space_before and text and text[-1] in "!?.":
-        text = text.rstrip("!?.~") + " " + text[len(text.rstrip("!?.~")):]
-    if style.emoji_rate and rng.random() < style.emoji_rate:
-        text += " " + rng.choice(style.emojis)
-    return text
-
-
-def _t(template: str, style: Style, item: Item | None = None, **extra: str) -> str:
-    fmt = dict(style.terms)
-    if item is not None:
-        fmt.update(cat=item.cat, item=item.word, brand=item.brand, color=item.color)
-    fmt.setdefault("cat", "pakaian")
-    fmt.update(extra)
-    return template.format(**fmt)
+    elif casing == "title":
+        text = " ".join([w[:1].upper() + w[1:] for w in text.split(" ")])
+    out = text.split(_SEP)
+    rnd = rng.random
+    exclaim, ellipsis, space_before, emoji_rate = style.exclaim, style.ellipsis, style.space_before, style.emoji_rate
+    for k, line in enumerate(out):
+        if casing == "sentence":
+            line = line[:1].upper() + line[1:]
+        if exclaim and rnd() < 0.6:
+            line += exclaim
+        elif ellipsis and rnd() < 0.5:
+            line += "..."
+        if space_before and line and line[-1] in "!?.":
+            stem = line.rstrip("!?.~")
+            line = stem + " " + line[len(stem):]
+        if emoji_rate and rnd() < emoji_rate:
+            line += " " + pick(rng, style.emojis)
+        out[k] = line
+    return out
 
 
 def render_title(item: Item, style: Style, rng: random.Random) -> str:
@@ -264,35 +282,35 @@ def _section(name: str, item: Item, style: Style, rng: random.Random, hidden: st
         if rng.random() < 0.5:
             return _greet(style)
         word = f"{t['bundle']} {item.word}" if item.cat == "bal" else item.word
-        return rng.choice((f"dijual {word} {item.brand}", f"{t['ready']} {word}", f"open order {style.kak}"))
+        return pick(rng, (f"dijual {word} {item.brand}", f"{t['ready']} {word}", f"open order {style.kak}"))
     if name == "item":
         if item.cat == "bal":
             return f"{t['bundle']} {item.word} {t['import']} {item.origin}, isi campur {t['original']}"
-        return rng.choice((
+        return pick(rng, (
             f"{item.word} {item.brand} {item.color} {t['used']} {t['original']}",
             f"{item.brand} {item.word} warna {item.color}, {t['used']} {t['import']} ex {item.origin}",
             f"{item.word} {item.brand} {t['original']} ex {item.origin}",
         ))
     if name == "cond":
-        return f"{t['condition']} {style.grade}, " + rng.choice(style.pets)
+        return f"{t['condition']} {style.grade}, " + pick(rng, style.pets)
     if name == "size":
         size = V.SIZE_STYLES[style.size].format(s=item.size)
         if item.cat == "bal":
             return size
         return size + " " + V.MEASURE_STYLES[style.measure].format(ld=item.ld, ld2=item.ld * 2, p=item.p)
     if name == "price":
-        return _price(item, style) + rng.choice(("", f" {t['cheap']}", " nett", " bisa nego"))
+        return _price(item, style) + pick(rng, ("", f" {t['cheap']}", " nett", " bisa nego"))
     if name == "pets":
-        phrases = rng.sample(style.pets, min(len(style.pets), rng.randrange(1, 3)))
-        phrases.append(rng.choice(style.catch))
+        phrases = rng.sample(style.pets, min(len(style.pets), 1 + below(rng, 3 - 1)))
+        phrases.append(pick(rng, style.catch))
         rng.shuffle(phrases)
         sep = ", " if style.line_sep != ", " else " "
         text = sep.join(phrases)
         return text.replace("2 ", style.redup + " ") if style.redup != "2" else text
     if name == "ship":
-        tpl = rng.choice(V.SHIP_LINES)
-        return tpl.format(days=rng.choice(V.DAYS), off=rng.choice(V.DAYS_OFF), hour=rng.choice(("12", "14", "15", "16")),
-                          courier=rng.choice(V.COURIERS), pack=rng.choice(V.PACKS), city=city)
+        tpl = pick(rng, V.SHIP_LINES)
+        return tpl.format(days=pick(rng, V.DAYS), off=pick(rng, V.DAYS_OFF), hour=pick(rng, ("12", "14", "15", "16")),
+                          courier=pick(rng, V.COURIERS), pack=pick(rng, V.PACKS), city=city)
     if name == "contact":
         if hidden:
             return hidden
@@ -318,12 +336,12 @@ def render_description(
     hidden: str | None = None,
     boilerplate: str | None = None,
 ) -> str:
-    lines = []
     order = style.order if not hidden or "contact" in style.order else (*style.order[:-1], "contact", "sign")
-    for name in order:
-        s = _section(name, item, style, rng, hidden if name == "contact" else None, city)
-        if s:
-            lines.append(s if (hidden and s == hidden) else _habits(s, style, rng))
+    lines = [x for x in (_section(name, item, style, rng, None, city) for name in order) if x]
+    lines = _habits(lines, style, rng)
+    if hidden:  # the hidden phone goes in as written, untouched by casing or abbreviations
+        pos = order.index("contact") if "contact" in order else len(lines) - 1
+        lines[min(pos, len(lines) - 1)] = hidden
     text = _join(lines, style)
     if boilerplate:
         text = text + "\n\n" + boilerplate
@@ -341,22 +359,22 @@ def render_bio(
     boilerplate: str | None = None,
 ) -> str:
     t = style.terms
-    about = rng.choice(V.SHOP_ABOUT).format(cat=rng.choice(cats), **t)
+    about = pick(rng, V.SHOP_ABOUT).format(cat=pick(rng, cats), **t)
     lines = [_greet(style), about]
-    k = rng.randrange(1, 3)
+    k = 1 + below(rng, 3 - 1)
     lines.append(", ".join(rng.sample(style.pets, min(k, len(style.pets)))))
     if rng.random() < 0.6:
-        lines.append(rng.choice(style.catch))
+        lines.append(pick(rng, style.catch))
     if rng.random() < 0.5:
-        lines.append(rng.choice(V.SHIP_LINES).format(days=rng.choice(V.DAYS), off=rng.choice(V.DAYS_OFF),
-                                                     hour="15", courier=rng.choice(V.COURIERS),
-                                                     pack=rng.choice(V.PACKS), city=city))
+        lines.append(pick(rng, V.SHIP_LINES).format(days=pick(rng, V.DAYS), off=pick(rng, V.DAYS_OFF),
+                                                     hour="15", courier=pick(rng, V.COURIERS),
+                                                     pack=pick(rng, V.PACKS), city=city))
     if ig and rng.random() < 0.5:
         lines.append(f"IG: {ig}")
-    lines = [_habits(x, style, rng) for x in lines]
+    lines.append(style.signoff)
+    lines = _habits(lines, style, rng)
     if hidden:
-        lines.insert(rng.randrange(2, len(lines) + 1), hidden)
-    lines.append(_habits(style.signoff, style, rng))
+        lines.insert(2 + below(rng, len(lines) - 2), hidden)
     text = _join(lines, style)
     if boilerplate:
         text = boilerplate + "\n" + text if rng.random() < 0.5 else text + "\n" + boilerplate
@@ -365,6 +383,6 @@ def render_bio(
 
 def boilerplate_block(rng: random.Random) -> str:
     """A marketplace template many unrelated sellers paste: 4-7 formal lines."""
-    lines = rng.sample(V.BOILERPLATE_LINES, rng.randrange(4, 8))
-    bullet = rng.choice(("- ", "• ", "", "* ", "✓ "))
+    lines = rng.sample(V.BOILERPLATE_LINES, 4 + below(rng, 8 - 4))
+    bullet = pick(rng, ("- ", "• ", "", "* ", "✓ "))
     return "\n".join(bullet + x for x in lines)

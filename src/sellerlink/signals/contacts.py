@@ -152,6 +152,7 @@ class _Tracked:
 
 
 _FOLD_TARGET = re.compile("[^\t\n\r\x20-\x7e]")  # non-ASCII and ASCII controls
+_FOLD_RUN = re.compile("[^\t\n\r\x20-\x7e]+")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _DROP_CATEGORIES = frozenset(("Mn", "Me", "Cf", "Cc", "Cs", "Co", "Cn"))
 _SPACE_LIKE = frozenset(("Zs", "Zl", "Zp"))
@@ -181,10 +182,37 @@ def _fold_char(ch: str) -> str:
 def _fold(text: str) -> _Tracked:
     """Casefold, NFKD, remove zero-width/bidi/control characters and marks; keycap and
     full-width or other-script digits become ASCII digits. Never raises."""
-    lowered = text.translate(_ASCII_LOWER)  # ASCII only: keeps the length
-    if lowered.isascii() and lowered.isprintable():
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower to two ("İ"): keep the length
+        lowered = text.translate(_ASCII_LOWER)
+    if _FOLD_TARGET.search(lowered) is None:
         return _Tracked(lowered)
-    return _Tracked(lowered).sub(_FOLD_TARGET, lambda m: _fold_char(m.group()))
+    # Characters that fold to exactly one character keep their position; only the others
+    # (dropped, expanded) need a mapping region.
+    pieces: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    old_starts: list[int] = []
+    old_ends: list[int] = []
+    pos = 0
+    out_len = 0
+    for m in _FOLD_RUN.finditer(lowered):
+        s, e = m.span()
+        pieces.append(lowered[pos:s])
+        out_len += s - pos
+        for k in range(s, e):
+            f = _fold_char(lowered[k])
+            if len(f) != 1:
+                new_starts.append(out_len)
+                new_ends.append(out_len + len(f))
+                old_starts.append(k)
+                old_ends.append(k + 1)
+            pieces.append(f)
+            out_len += len(f)
+        pos = e
+    pieces.append(lowered[pos:])
+    steps = ((new_starts, new_ends, old_starts, old_ends),) if new_starts else ()
+    return _Tracked("".join(pieces), steps)
 
 
 def _fold_str(text: str) -> str:
@@ -223,11 +251,12 @@ _NUMBER_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, 
 # A token of digits in which o/i/l/| stand for 0/1 and b for 8 (at least one real digit,
 # no other letters). Whatever it becomes must still pass the phone checks.
 _LETTER_DIGIT_RE = re.compile(
-    r"(?<![a-z0-9])[0-9oilb|]*[0-9][0-9oilb|]*(?![a-z0-9])"
+    r"(?<![a-z0-9])(?=[0-9]*[oilb|])[0-9oilb|]*[0-9][0-9oilb|]*(?![a-z0-9])"
     r"|(?<![a-z0-9])o[oilb]{2,4}(?=[ \t.,\-]{1,3}[oilb]*\d)"  # "OBBB 6679 6932": a leading group of letters only
     r"|(?<=[0-9][ \t.\-])[oilb]{2,5}(?![a-z0-9])"  # "0832 IIoo 3211": a letters-only group after digits
 )
 _LETTER_DIGIT_TABLE = str.maketrans("oilb|", "01181")
+_PHONEISH = re.compile(r"[0-9oilb|](?:[ \t.,\-()]{0,3}[0-9oilb|]){6}")
 
 # Things made of digits that are not phones.
 _NOT_PHONE_RE = re.compile(
@@ -343,6 +372,8 @@ def _prepare_digits(t: _Tracked) -> _Tracked:
     """Number words and letter-for-digit tokens become digits (mapped)."""
     if _NUMBER_WORD_RE.search(t.text):
         t = t.sub(_NUMBER_WORD_RE, lambda m: _NUMBER_WORDS[m.group()])
+    if not _PHONEISH.search(t.text):  # not even 7 digit-like characters in a row
+        return t
     return t.sub(_LETTER_DIGIT_RE, _letter_digits)
 
 
@@ -466,6 +497,8 @@ def normalize_phone(text: str, region: str = "ID") -> str | None:
 
 def _phones_in(t: _Tracked, region: str, strict: bool) -> list[tuple[str, int, int]]:
     """Phones in folded free text (links already masked by the caller); spans in ``t.text``."""
+    if not _PHONEISH.search(t.text) and not _NUMBER_WORD_RE.search(t.text):
+        return []
     t2 = _prepare_digits(_Tracked(t.text))
     if not _SEVEN_DIGITS.search(t2.text):
         return []

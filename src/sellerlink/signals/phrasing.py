@@ -102,25 +102,30 @@ tas bag ransel backpack dompet wallet topi cap hat beanie kacamata ikat pinggang
 jam tangan aksesoris kaos kaki
 bekas second seken sekon secon preloved prelove pre-loved thrift thrifting thrifted
 vintage bundle bundlingan bundling awul awul-awul cakar monza rombengan babebo obral
-impor import imported branded brand ori original authentic asli kw replika premium
-bal karung karungan ball bale grosir ecer eceran borongan sortiran sortir unsortir
-korea korean jepang japan usa eropa europe
+impor import imported branded brand ori original authentic asli kw replika premium ex ln
+bal bal-balan karung karungan ball bale grosir ecer eceran borongan sortiran sortir unsortir
+korea korean jepang japan usa eropa europe amerika america singapore singapura hongkong
+taiwan australia china cina thailand bangkok
+parasut bomber varsity coach oversize oversized plisket midi span crewneck knitwear trench
+sablon bordir slimfit baggy
 hitam putih merah biru hijau kuning abu abu-abu coklat cokelat krem cream navy maroon
 pink ungu orange oranye tosca army olive mustard beige
 katun cotton polyester wol wool kulit leather corduroy rajut knit fleece
 nike adidas puma uniqlo zara h&m hnm levis levi's lee wrangler gap supreme gucci
 vans converse reebok fila champion carhartt dickies stussy tommy hilfiger ralph lauren
-polo ralph columbia patagonia northface the north face uniqlo gu muji giordano
+polo ralph columbia patagonia northface uniqlo gu muji giordano guess kappa bershka
+mango evisu quiksilver billabong pull&bear
 """.split()
 
 # Multi-word product phrases (matched before single words).
 _PRODUCT_PHRASES = (
-    "bekas impor",
-    "bekas import",
-    "second impor",
-    "second import",
-    "pakaian bekas",
-    "baju bekas",
+    "layak pakai",
+    "luar negeri",
+    "dari luar",
+    "paket grosir",
+    "cotton on",
+    "slim fit",
+    "the north face",
     "north face",
     "ralph lauren",
     "tommy hilfiger",
@@ -136,22 +141,38 @@ lebar cm mm kg gr gram rb ribu k jt juta pcs pc lusin kodi rp idr
 """.split()
 
 
-def _lexicon_regex() -> re.Pattern[str]:
-    words = sorted(set(_PRODUCT_WORDS) | set(_PRODUCT_PHRASES), key=len, reverse=True)
-    alts = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
-    return re.compile(rf"(?<![\w&'-])(?:{alts})(?:2|-?2)?(?![\w&'])")
+_PROD_WORDS = frozenset(_PRODUCT_WORDS)
+_SIZE_SET = frozenset(_SIZE_WORDS)
+_PHRASE_RE = re.compile(
+    r"(?<![\w])(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(_PRODUCT_PHRASES, key=len, reverse=True)) + r")(?![\w])"
+)
+_LEX_WORD = re.compile(r"[^\W_]+(?:[-'&][^\W_]+)*")
 
 
-_PROD_RE = _lexicon_regex()
+def _lex_word(m: re.Match[str]) -> str:
+    w = m.group(0)
+    if w in _PROD_WORDS:
+        return PROD
+    if w in _SIZE_SET:
+        return NUM
+    if w[-1] == "2" and w[:-1] in _PROD_WORDS:  # Indonesian plural "baju2"
+        return PROD
+    if "-" in w and all(x in _PROD_WORDS for x in w.split("-")):  # "baju-baju", "pre-loved"
+        return PROD
+    return w
+
+
 _NUM_RE = re.compile(r"(?<![^\W\d_])(?:rp\.?\s*)?\d+(?:[.,]\d+)*(?:\s*(?:rb|ribu|k|jt|juta|cm|mm|kg|gr|pcs|pc))?(?![^\W\d_])")
-_SIZE_RE = re.compile(r"(?<![\w\ue000\ue001])(?:" + "|".join(re.escape(w) for w in sorted(set(_SIZE_WORDS), key=len, reverse=True)) + r")(?![\w])")
 _PROD_RUN = re.compile(PROD + r"(?:[\s/&+,-]*" + PROD + ")+")
 _NUM_RUN = re.compile(NUM + r"(?:[\s/x:.,-]*" + NUM + ")+")
 _SPACE = re.compile(r"\s+")
-_SENT_SPLIT = re.compile(r"(?<=[.!?\u2026])\s+(?=\S)|\s+[|\u2022\u00b7]+\s+")
-_EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$")
-_TOKEN = re.compile(r"[^\W_]+|[\ue000\ue001]")
-_WORD_SHINGLE_TOKEN = re.compile(r"[^\W_]+|[\ue000\ue001]|[^\w\s]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_BREAK = re.compile("\r\n|[\r\u2028\u2029]")
+_INLINE_SPACE = re.compile(r"[^\S\n]+")
+# sentence boundaries: line breaks, white space after . ! ? …, and " | " / " • " separators;
+# leading and trailing spaces of a sentence go with the boundary
+_SENT_SPLIT_ALL = re.compile(r" ?\n[\s]*|^ | $|(?<=[.!?\u2026]) (?=\S)| ?[|\u2022\u00b7]+ (?=\S)| [|\u2022\u00b7]+ ?$")
+_WORD_SHINGLE_TOKEN = re.compile(r"[^\W_]+|[\ue000\ue001]|[^\w\s\ue000\ue001]+")
 _EMOJI_CLASS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u2190-\u21ff\u3030\u303d\u3297\u3299"
 _EMOJI = re.compile(f"[{_EMOJI_CLASS}]")
 
@@ -172,9 +193,9 @@ def normalize_text(text: str) -> str:
 def _normalize_folded(s: str) -> str:
     if not s:
         return ""
-    s = _PROD_RE.sub(PROD, s)
+    s = _PHRASE_RE.sub(PROD, s)
+    s = _LEX_WORD.sub(_lex_word, s)
     s = _NUM_RE.sub(NUM, s)
-    s = _SIZE_RE.sub(NUM, s)
     s = _PROD_RUN.sub(PROD, s)
     s = _NUM_RUN.sub(NUM, s)
     return s
@@ -188,22 +209,35 @@ def split_sentences(text: str) -> list[str]:
     >>> split_sentences("Halo kak!! Barang ready.\\nCek stok dulu ya")
     ['Halo kak!!', 'Barang ready.', 'Cek stok dulu ya']
     """
-    out: list[str] = []
-    for line in text.splitlines():
-        line = clean_text(line, casefold=False, marks=False)
-        if not line:
-            continue
-        out.extend(p for p in _SENT_SPLIT.split(line) if p)
-    return out
+    if not text:
+        return []
+    # clean_text(casefold=False, marks=False) for the whole text at once, keeping line breaks
+    text = unicodedata.normalize("NFKC", _SURROGATE.sub("", text))
+    text = _LINE_BREAK.sub("\n", INVISIBLE.sub("", text))
+    text = _INLINE_SPACE.sub(" ", text)
+    return [p for p in _SENT_SPLIT_ALL.split(text) if p]
 
 
-def _sentence_key(norm: str) -> str | None:
-    """The key of a normalised sentence for exact-sentence evidence, or None if too short."""
-    core = _SPACE.sub(" ", _EDGE_JUNK.sub("", norm)).strip()
-    tokens = _TOKEN.findall(core)
-    if len(tokens) < 3 or sum(1 for t in tokens if t not in (PROD, NUM)) < 2:
+def _sentence_key(tokens: Sequence[str]) -> str | None:
+    """The key of a tokenised normalised sentence for exact-sentence evidence, or None if too short.
+
+    Leading and trailing punctuation / emoji tokens are dropped ("ready ya!!" and "ready ya"
+    are one sentence); a sentence needs 3+ words of which 2+ are not class tokens.
+    """
+    lo, hi = 0, len(tokens)
+    while lo < hi and not _is_word_token(tokens[lo]):
+        lo += 1
+    while hi > lo and not _is_word_token(tokens[hi - 1]):
+        hi -= 1
+    core = tokens[lo:hi]
+    words = [t for t in core if _is_word_token(t)]
+    if len(words) < 3 or sum(1 for t in words if t not in (PROD, NUM)) < 2:
         return None
-    return core
+    return " ".join(core)
+
+
+def _is_word_token(tok: str) -> bool:
+    return tok[0].isalnum() or tok in (PROD, NUM)
 
 
 def display_normalized(norm: str) -> str:
@@ -292,24 +326,37 @@ def _token_hash(tok: str) -> int:
 def word_shingles(sentences: Sequence[str], k: int = 3) -> np.ndarray:
     """Sorted unique ``uint64`` hashes of word ``k``-shingles (punctuation runs count as words).
 
+    Each sentence is padded with boundary tokens; shingles never cross sentences.
+
     >>> len(word_shingles(["halo kak ready ya"], k=3))  # <s> halo kak / halo kak ready / ... / ya </s>
     4
     """
+    return _word_shingles_from_tokens([_WORD_SHINGLE_TOKEN.findall(s) for s in sentences], k)
+
+
+def _word_shingles_from_tokens(token_lists: Sequence[Sequence[str]], k: int) -> np.ndarray:
     if k < 1:
         raise ValueError(f"shingle size k must be >= 1, got {k}")
-    out: list[np.ndarray] = []
-    for s in sentences:
-        toks = [_BOS, *_WORD_SHINGLE_TOKEN.findall(s), _EOS]
-        toks += [_EOS] * max(0, k - len(toks))
-        th = np.fromiter((_token_hash(t) for t in toks), dtype=np.uint64, count=len(toks))
-        m = len(th) - k + 1
-        h = np.zeros(m, dtype=np.uint64)
-        for j in range(k):
-            h = _mix64(h ^ th[j : j + m])
-        out.append(h)
-    if not out:
+    flat: list[str] = []
+    lengths: list[int] = []
+    for toks in token_lists:
+        n = len(toks) + 2
+        flat.append(_BOS)
+        flat.extend(toks)
+        flat.append(_EOS)
+        if n < k:
+            flat.extend([_EOS] * (k - n))
+            n = k
+        lengths.append(n)
+    if not lengths:
         return np.empty(0, dtype=np.uint64)
-    return np.unique(np.concatenate(out))
+    th = np.fromiter((_token_hash(t) for t in flat), dtype=np.uint64, count=len(flat))
+    m = len(th) - k + 1
+    h = np.zeros(m, dtype=np.uint64)
+    for j in range(k):
+        h = _mix64(h ^ th[j : j + m])
+    sid = np.repeat(np.arange(len(lengths)), lengths)
+    return np.unique(h[sid[:m] == sid[k - 1 : k - 1 + m]])
 
 
 # ---------------------------------------------------------------------------------------
@@ -542,9 +589,15 @@ _ABBREVIATIONS: tuple[tuple[str, str], ...] = (
 _EMOJI_BINS = 16
 _PUNCT_CHARS = "!?.,~*-:/#@()"
 
-# One pass finds every sign-off, fixed phrase, abbreviation and addressee: group names
+# One pass finds every sign-off and fixed phrase: group names
 # are "<family>_<name>", the longest alternatives come first within each family.
-_VOCAB_FAMILIES = (("sign", _SIGNOFFS), ("phrase", _PHRASES), ("abbr", _ABBREVIATIONS), ("addr", _ADDRESSEES))
+_VOCAB_FAMILIES = (("sign", _SIGNOFFS), ("phrase", _PHRASES))
+# single-word families are looked up word by word (a dict is far cheaper than a regex alternation)
+_WORD_FAMILY: dict[str, str] = {}
+for _fam, _pairs in (("addr", _ADDRESSEES), ("abbr", _ABBREVIATIONS)):
+    for _name, _pat in _pairs:
+        for _w in _pat.split("|"):
+            _WORD_FAMILY.setdefault(_w, f"{_fam}_{_name}")
 _VOCAB_RE = re.compile(
     r"(?<![\w'])(?:"
     + "|".join(f"(?P<{fam}_{name}>{pat})" for fam, pairs in _VOCAB_FAMILIES for name, pat in pairs)
@@ -558,23 +611,26 @@ _GREET_RE = re.compile(
     + r"))?)(?![\w])"
 )
 _WORD = re.compile(r"[^\W\d_]+")
-_COUNTERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("run_excl2", re.compile(r"(?<!!)!{2}(?!!)")),
-    ("run_excl3", re.compile(r"!{3,}")),
-    ("run_dots", re.compile(r"\.{2,}")),
-    ("run_quest", re.compile(r"\?{2,}")),
-    ("mixed_qe", re.compile(r"[?!]*(?:\?!|!\?)[?!]*")),
-    ("space_before_punct", re.compile(r"\w[ \t]+[!?,.](?!\d)")),
-    ("no_space_comma", re.compile(r"[^\W\d_],[^\W\d_]")),
-    ("no_space_period", re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")),
-    ("elongation", re.compile(r"([^\W\d_])\1\1")),
-    ("redup2", re.compile(r"[^\W\d_]{2,}2(?![\w])")),
-    ("price_k", re.compile(r"\d\s?k(?![\w])")),
-    ("price_rb", re.compile(r"\d\s?(?:rb|ribu)(?![\w])")),
-    ("price_rp", re.compile(r"(?<![\w])(?:rp|idr)\.?\s?\d")),
-    ("hashtags", re.compile(r"#\w")),
+_COUNTERS: tuple[tuple[str, str], ...] = (
+    ("mixed_qe", r"[?!]*(?:\?!|!\?)[?!]*"),
+    ("run_excl3", r"!{3,}"),
+    ("run_excl2", r"!{2}"),
+    ("run_dots", r"\.{2,}"),
+    ("run_quest", r"\?{2,}"),
+    ("space_before_punct", r"[ \t]+(?=[!?,.](?!\d))"),
+    ("no_space_comma", r",(?=[^\W\d_])"),
+    ("no_space_period", r"\.(?=[^\W\d_]{2})"),
+    ("price_k", r"\d\s?k(?!\w)"),
+    ("price_rb", r"\d\s?(?:rb|ribu)(?!\w)"),
+    ("price_rp", r"\b(?:rp|idr)\.?\s?\d"),
+    ("hashtags", r"#(?=\w)"),
 )
+# Every alternative starts with a literal or a small class, so the engine skips most
+# positions fast. "elongation" and "redup2" are counted separately (see _style).
+# all counters in one pass (leftmost match wins; the order above settles overlaps)
+_COUNTER_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _COUNTERS), re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_ALNUM = re.compile(r"[^\W_]+")
 _TRAILING_EMOJI = re.compile(f"([{_EMOJI_CLASS}]+)[\\s\\W]*$")
 
 STYLE_FEATURES: tuple[str, ...] = (
@@ -659,9 +715,20 @@ def _emoji_bin(ch: str) -> int:
     return ord(ch) * 2654435761 % 4294967296 * _EMOJI_BINS >> 32
 
 
+_NOT_ASCII_OR_EMOJI = re.compile(f"[^\\x00-\\x7f{_EMOJI_CLASS}]")
+
+
 def _fold(s: str) -> str:
-    """``clean_text`` of an already cleaned (cased) string, fast for ASCII."""
-    return s.lower() if s.isascii() else clean_text(s)
+    """``clean_text`` of an already cleaned (cased) string; fast when it is ASCII plus emoji.
+
+    Emoji have no combining marks and no case, so NFKD + ``lower`` equals ``clean_text`` there.
+    """
+    if s.isascii():
+        return s.lower()
+    d = unicodedata.normalize("NFKD", s)
+    if _NOT_ASCII_OR_EMOJI.search(d) is None:
+        return d.lower()
+    return clean_text(s)
 
 
 def _count_upper(s: str) -> int:
@@ -740,15 +807,24 @@ def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
     for m in _VOCAB_RE.finditer(low):
         group = m.lastgroup or ""
         f[_FIDX[group]] += 1
-        fam, name = group.split("_", 1)
-        if fam == "sign":
-            labels.add(f"signs off with '{_SPACE.sub(' ', m.group(0))}'")
-        elif fam == "phrase":
-            labels.add(f"uses '{_SPACE.sub(' ', m.group(0))}'")
-        elif fam == "abbr":
-            labels.add(f"writes '{name}'")
-    for name, rx in _COUNTERS:
-        f[_FIDX[name]] = len(rx.findall(cased))
+        verb = "signs off with" if group.startswith("sign_") else "uses"
+        labels.add(f"{verb} '{_SPACE.sub(' ', m.group(0))}'")
+    words_low = _WORD.findall(low)
+    for w in words_low:
+        group = _WORD_FAMILY.get(w)
+        if group is not None:
+            f[_FIDX[group]] += 1
+            if group[1] == "b":  # "abbr_..."
+                labels.add(f"writes '{group[5:]}'")
+    for m in _COUNTER_RE.finditer(cased):
+        f[_FIDX[m.lastgroup or ""]] += 1
+    # "kakkk", "yaaa": a letter three times in a row (counted once per run)
+    cp = np.frombuffer(low.encode("utf-32-le"), dtype="<u4")
+    if len(cp) >= 3:
+        triple = (cp[:-2] == cp[1:-1]) & (cp[1:-1] == cp[2:]) & (cp[:-2] >= 97) & (cp[:-2] <= 122)
+        f[_FIDX["elongation"]] = int(np.count_nonzero(triple[1:] & ~triple[:-1])) + int(triple[0])
+    # "baju2": a word of 2+ letters with the plural "2" glued on
+    f[_FIDX["redup2"]] = sum(1 for t in _ALNUM.findall(low) if len(t) > 2 and t[-1] == "2" and t[:-1].isalpha())
     f[_FIDX["double_space"]] = sum(r.count("  ") for r in p.raw)
     for c in _PUNCT_CHARS:
         f[_FIDX[f"punct_{c}"]] = low.count(c)
@@ -1044,11 +1120,6 @@ class PhrasingSignal:
             if not isinstance(v, int) or v < 0:
                 raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
 
-    def _shingles(self, norm_sentences: list[str]) -> np.ndarray:
-        if self.shingle == "char":
-            return char_shingles(norm_sentences, self.k or 5)
-        return word_shingles(norm_sentences, self.k or 3)
-
     # -- 1. fingerprint ----------------------------------------------------------------------
     def fingerprint(self, accounts: Sequence[Account]) -> PhrasingTable:
         """Fingerprint a batch of accounts into a :class:`PhrasingTable` (row ``i`` = ``accounts[i]``)."""
@@ -1068,13 +1139,16 @@ class PhrasingSignal:
             written = [s for ws in prep.sentences for s in ws]
             # one regex pass per account: sentences joined by NUL (clean_text removed any NUL)
             norms = _normalize_folded("\x00".join(folded)).split("\x00") if folded else []
+            tokens = [_WORD_SHINGLE_TOKEN.findall(x) for x in norms]
             seen: dict[int, str] = {}
-            for norm, sent in zip(norms, written):
-                key = _sentence_key(norm)
+            for toks, sent in zip(tokens, written):
+                key = _sentence_key(toks)
                 if key is not None:
                     seen.setdefault(stable_hash64(key, "phrasing.sentence"), sent)
-            norms = [x for x in norms if x]
-            sh = self._shingles(norms)
+            if self.shingle == "word":
+                sh = _word_shingles_from_tokens([t for t in tokens if t], self.k or 3)
+            else:
+                sh = char_shingles([x for x in norms if x], self.k or 5)
             if len(sh) > self.max_shingles:
                 sh = sh[: self.max_shingles]  # already sorted: bottom-k by hash
                 capped[i] = True

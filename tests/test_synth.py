@@ -368,6 +368,26 @@ def test_drawn_photo_golden():
 GOLDEN_PHASH = "f1f2c39dc426c90d"
 
 
+def test_account_ids_golden():
+    # pins the id bijection: ids of stored benchmark markets depend on it
+    from sellerlink.synth._core import _account_id
+
+    assert [_account_id(0, i) for i in range(3)] == ["ub338a15e33", "ue36dee95a3", "ud9d151dc67"]
+    assert _account_id(7, 123456) == "u1ab9739742"
+    ids = {_account_id(3, i) for i in range(50_000)}
+    assert len(ids) == 50_000
+
+
+# Pins the whole generator (vocabulary, styles, tactics, draw order) for seed 0: a market
+# published for the team must be reproducible. Update deliberately when the generator changes.
+GOLDEN_MARKET_SHA256 = "8740a76ef5f1f29313627af1cb7624ab2859b5b50c05901049b8dd34e994f41d"
+
+
+def test_market_golden(tmp_path):
+    m = generate_marketplace(tmp_path, n_accounts=30, seed=0, with_photos=False)
+    assert hashlib.sha256(m.accounts_path.read_bytes()).hexdigest() == GOLDEN_MARKET_SHA256
+
+
 def test_photo_pairs_are_transformed_copies(written):
     truth = json.loads(written.truth_path.read_text("utf-8"))
     pairs = [p for c in truth["comebacks"].values() for p in c["photo_pairs"]]
@@ -484,6 +504,7 @@ def test_trace_metrics_hand_made():
             ("c2", "w1", 0.1),                               # duplicate pair: best score kept
             ("i1", "w2", 0.95),                              # innocent flagged
             ("i2", "w1", 0.2),                               # innocent, not flagged
+            ("w3", "w2", 0.99),                              # watchlist to watchlist: not judged
         ],                                                   # c3 has no lead at all
         columns=["account_id", "violator_id", "score"],
     )

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Truth", "load_truth", "as_truth", "trace_metrics", "pairwise_metrics", "bcubed"]
+__all__ = ["Truth", "as_truth", "bcubed", "load_truth", "pairwise_metrics", "trace_metrics"]
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def _ranked(leads: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary(first_rank: pd.Series, flagged_ok: pd.Series) -> dict[str, Any]:
-    n = int(len(first_rank))
+    n = len(first_rank)
     fr = first_rank.to_numpy(dtype=float)
     return {
         "n": n,
@@ -161,7 +161,8 @@ def trace_metrics(
     - ``recall@5``: one of those is among its five best leads; ``mrr``: mean 1/rank;
     - ``flagged_recall``: top lead correct and its score >= ``threshold``.
 
-    Over every account in ``leads_df`` whose top score >= ``threshold`` (flagged):
+    Over every live account (not on the watchlist) in ``leads_df`` whose top score >=
+    ``threshold`` (flagged):
     ``precision`` = share whose top lead is a true violator of it; ``innocent_fpr`` =
     flagged innocent accounts / all innocent accounts. ``by_difficulty`` and ``by_tactic``
     repeat the comeback metrics per group. Leads naming accounts unknown to the truth are
@@ -182,6 +183,8 @@ def trace_metrics(
     first = ranked[ranked["correct"]].groupby("account_id")["rank"].min()
     top = ranked[ranked["rank"] == 1].set_index("account_id")
     flagged = top[top["score"] >= threshold]
+    # only today's accounts are traced: leads between watchlist accounts are not judged
+    flagged = flagged[[t.list_of.get(a) != "watchlist" for a in flagged.index]]
     cb_index = pd.Index(cb_ids, dtype=object)
     first_rank = first.reindex(cb_index).astype(float).fillna(np.inf)
     flagged_ok = pd.Series(False, index=cb_index)
@@ -191,7 +194,7 @@ def trace_metrics(
     out: dict[str, Any] = {"threshold": float(threshold), "n_comebacks": len(cb_ids)}
     s = _summary(first_rank, flagged_ok)
     out.update({k: v for k, v in s.items() if k != "n"})
-    n_flagged = int(len(flagged))
+    n_flagged = len(flagged)
     n_flag_ok = int(flagged["correct"].sum()) if n_flagged else 0
     innocents = set(t.innocent_ids)
     n_flag_inn = int(sum(1 for a in flagged.index if a in innocents))
@@ -270,7 +273,7 @@ def pairwise_metrics(
     tp = int(np.sum(same))
     sizes = pd.Series([actor[a] for a in universe], dtype=object).value_counts().to_numpy(dtype=np.int64)
     n_true = int(np.sum(sizes * (sizes - 1) // 2))
-    n_pred = int(len(pred))
+    n_pred = len(pred)
     precision, recall = _nan_div(tp, n_pred), _nan_div(tp, n_true)
     f1 = 2 * precision * recall / (precision + recall) if (tp and precision + recall) else 0.0
     return {"threshold": float(threshold), "n_predicted": n_pred, "n_true": n_true, "tp": tp,

@@ -19,8 +19,38 @@ A market has three kinds of actors:
   households (same surname / address, different people, sometimes a violator's relative)
   and namesakes of banned shops.
 
-Everything is deterministic for a seed (same bytes, photos included) and streaming: 1M
-accounts without photos are written with flat memory.
+Everything is deterministic for a seed (same bytes, photos included, whatever the number
+of worker processes) and streaming: 1M accounts without photos are written with flat memory.
+
+Files written by :func:`generate_marketplace` into ``out_dir``:
+
+- ``watchlist.jsonl``: the banned accounts; ``accounts.jsonl``: today's accounts. One
+  :class:`sellerlink.records.Account` record a line; photo paths relative to ``out_dir``
+  (``photos/<account_id>/<k>.jpg``, ``photos/<account_id>/cover.jpg``). Account ids are
+  random-looking (``u`` + 10 hex digits) and reveal nothing.
+- ``truth.json`` (schema ``sellerlink.synth.truth/1``)::
+
+    {"schema", "seed", "n_accounts", "n_watchlist", "n_comebacks", "config": {...},
+     "accounts":  {account_id: {"actor": "a17", "role": "watchlist"|"comeback"|"innocent",
+                                "list": "watchlist"|"accounts"}},
+     "actors":    {actor_id: {"kind": "violator"|"innocent", "watchlist": [ids], "live": [ids],
+                              "household": group number or null}},
+     "comebacks": {account_id: {"actor", "violators": [watchlist ids of the same actor],
+                                "parent": the watchlist account it was derived from,
+                                "difficulty": "keeps_contacts"|"hidden_contacts"|"no_contacts",
+                                "tactics": [applied tactic names],
+                                "kept": {"phone": "contact"|"hidden"|null, "email", "bank", "link",
+                                         "address": bool, "hidden_text": the hidden phone as written},
+                                "photo_pairs": [{"old": path, "new": path, "ops": [{"op": "crop",
+                                                 "left": 0.08, ...}, ...]}],
+                                "shared_items": how many listed products it shares with the parent}},
+     "traps":     [{"type": "stock_photo"|"agency_phone"|"boilerplate"|"generic_name"|
+                            "household"|"namesake", "group": "type:n", "accounts": [ids]}]}
+
+  A trap group lists every account of its members (a namesake group: the innocent
+  namesakes plus the banned seller whose name they share). Innocent accounts with a
+  second shop are one actor with two live accounts, role "innocent" — same-actor pairs
+  that are not comebacks. :func:`sellerlink.evaluate.load_truth` reads the file.
 
 Text may draw product names from PRDECT-ID (``text_csv``): Sutoyo et al., "PRDECT-ID:
 Indonesian product reviews dataset for emotions classification tasks", Mendeley Data,

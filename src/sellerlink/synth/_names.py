@@ -194,9 +194,14 @@ def rename(
     return name, None
 
 
+_UNGLYPH = {v: k for k, v in V.HOMOGLYPHS.items()}
+
+
 def username_for(display: str, rng: random.Random) -> str:
-    """An Instagram/marketplace-like handle derived from a display name."""
-    cleaned = "".join(ch for ch in display.lower() if ch.isascii() and (ch.isalnum() or ch in " ._"))
+    """An Instagram/marketplace-like handle derived from a display name (handles are
+    ASCII, so a seller types plain letters where the display name had look-alikes)."""
+    plain = "".join(_UNGLYPH.get(ch, ch) for ch in display)
+    cleaned = "".join(ch for ch in plain.lower() if ch.isascii() and (ch.isalnum() or ch in " ._"))
     words = [w for w in cleaned.replace(".", " ").replace("_", " ").split() if w]
     if not words:
         words = ["toko"]

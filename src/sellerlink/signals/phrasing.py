@@ -922,12 +922,16 @@ class PhrasingTable:
         idf: ``float64`` weight of each vocab shingle, ``max(0, log(common_df / df))``.
         sh_offsets, sh_ids: CSR of each account's shingles (ids sorted).
         sh_capped: ``bool`` per row: the shingle set was cut to the bottom ``max_shingles``.
+        sh_gkey, sh_weight, sh_cumw: per shingle entry, ``row * len(vocab) + id`` (globally
+            sorted, for vectorised set intersection), its weight, and the running sum of
+            weights (with a leading 0).
         minhash: ``(n, num_perm)`` ``uint64`` sketches (all ``2**64-1`` for no text).
         style: ``(n, len(STYLE_FEATURES))`` ``float32`` raw style features.
         style_unit: the same standardised over the batch (z-scores clipped to +-4) and
             scaled to unit length (zero rows for accounts without text).
         sent_offsets, sent_hashes: CSR of each account's distinct sentence hashes (sorted).
         sent_df: ``int64`` per sentence entry: how many accounts use that sentence.
+        sent_ids, sent_gkey: dense sentence ids and ``row * n_ids + id`` keys, as for shingles.
         sent_text: ``object`` per sentence entry: the sentence as first written by the account.
         habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count.
         num_perm, seed: the MinHash parameters.
@@ -940,12 +944,17 @@ class PhrasingTable:
     sh_offsets: np.ndarray
     sh_ids: np.ndarray
     sh_capped: np.ndarray
+    sh_gkey: np.ndarray
+    sh_weight: np.ndarray
+    sh_cumw: np.ndarray
     minhash: np.ndarray
     style: np.ndarray
     style_unit: np.ndarray
     sent_offsets: np.ndarray
     sent_hashes: np.ndarray
     sent_df: np.ndarray
+    sent_ids: np.ndarray
+    sent_gkey: np.ndarray
     sent_text: np.ndarray
     habits: np.ndarray
     habit_df: dict[str, int]
@@ -987,6 +996,7 @@ def _gather_ranges(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, n
 def _pair_intersections(
     offsets: np.ndarray,
     ids: np.ndarray,
+    gkey: np.ndarray,
     space: int,
     left: np.ndarray,
     right: np.ndarray,
@@ -996,8 +1006,8 @@ def _pair_intersections(
 ) -> np.ndarray:
     """For each pair, the sum of ``weights[entry]`` over left-side entries whose id the right side also holds.
 
-    Vectorised: a row's entries have sorted ids, so ``row * space + id`` is globally
-    sorted and one ``searchsorted`` answers membership for every pair at once. The
+    Vectorised: a row's entries have sorted ids, so ``gkey = row * space + id`` is
+    globally sorted and one ``searchsorted`` answers membership for every pair at once. The
     shorter side of each pair is the one looked up. ``limit`` (per pair) ignores ids
     above it (consistent bottom-k samples).
     """
@@ -1005,7 +1015,6 @@ def _pair_intersections(
     out = np.zeros(n_pairs, dtype=np.float64)
     if n_pairs == 0 or len(ids) == 0:
         return out
-    gkey = _row_of(offsets) * np.int64(space) + ids.astype(np.int64)
     lens = np.diff(offsets)
     swap = lens[left] > lens[right]
     small = np.where(swap, right, left)
@@ -1021,7 +1030,7 @@ def _pair_intersections(
         sl = slice(start, stop)
         idx, owner = _gather_ranges(offsets, small[sl])
         if len(idx):
-            e_ids = ids[idx].astype(np.int64)
+            e_ids = ids[idx]
             q = big[sl][owner] * np.int64(space) + e_ids
             pos = np.searchsorted(gkey, q)
             pos[pos >= len(gkey)] = len(gkey) - 1
@@ -1164,14 +1173,22 @@ class PhrasingSignal:
         sh_offsets, sh_flat = _csr(sh_list, np.uint64)
         vocab, inverse, vocab_df = np.unique(sh_flat, return_inverse=True, return_counts=True)
         idf = np.maximum(np.log(self.common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
-        sh_ids = inverse.astype(np.int64 if len(vocab) > 2**31 - 1 else np.int32).ravel()
+        sh_ids = inverse.astype(np.int64).ravel()
+        sh_gkey = _row_of(sh_offsets) * np.int64(max(len(vocab), 1)) + sh_ids
+        sh_weight = idf[sh_ids] if len(sh_ids) else np.empty(0, dtype=np.float64)
+        sh_cumw = np.concatenate(([0.0], np.cumsum(sh_weight)))
 
         sent_offsets, sent_hashes = _csr(sent_hash_list, np.uint64)
         if len(sent_hashes):
             _, s_inv, s_cnt = np.unique(sent_hashes, return_inverse=True, return_counts=True)
             sent_df = s_cnt[s_inv.ravel()].astype(np.int64)
+            # dense ids keep row * space + id inside int64; hashes are sorted per row and
+            # np.unique maps them monotonically, so ids stay sorted per row
+            sent_ids = s_inv.ravel().astype(np.int64)
         else:
             sent_df = np.empty(0, dtype=np.int64)
+            sent_ids = np.empty(0, dtype=np.int64)
+        sent_gkey = _row_of(sent_offsets) * np.int64(max(len(sent_ids) and int(sent_ids.max()) + 1, 1)) + sent_ids
         sent_text = np.empty(len(sent_hashes), dtype=object)
         sent_text[:] = [t for lst in sent_text_list for t in lst]
 
@@ -1205,12 +1222,17 @@ class PhrasingSignal:
             sh_offsets=sh_offsets,
             sh_ids=sh_ids,
             sh_capped=capped,
+            sh_gkey=sh_gkey,
+            sh_weight=sh_weight,
+            sh_cumw=sh_cumw,
             minhash=minhash,
             style=styles,
             style_unit=style_unit,
             sent_offsets=sent_offsets,
             sent_hashes=sent_hashes,
             sent_df=sent_df,
+            sent_ids=sent_ids,
+            sent_gkey=sent_gkey,
             sent_text=sent_text,
             habits=habits,
             habit_df=habit_df,
@@ -1292,7 +1314,7 @@ class PhrasingSignal:
         lens = np.diff(offs)
         has = (lens[left] > 0) & (lens[right] > 0)
         space = max(len(table.vocab), 1)
-        w = table.idf[table.sh_ids] if len(table.sh_ids) else np.empty(0)
+        w = table.sh_weight
         # consistent bottom-k: if either side was capped, only ids <= the smaller max count
         limit = None
         if table.sh_capped.any():
@@ -1300,13 +1322,13 @@ class PhrasingSignal:
             capped = table.sh_capped
             last[capped] = table.sh_ids[offs[1:][capped] - 1]
             limit = np.minimum(last[left], last[right])
-        inter = _pair_intersections(offs, table.sh_ids, space, left, right, w, limit)
-        cumw = np.concatenate(([0.0], np.cumsum(w)))
+        inter = _pair_intersections(offs, table.sh_ids, table.sh_gkey, space, left, right, w, limit)
+        cumw = table.sh_cumw
         if limit is None:
             wl = cumw[offs[left + 1]] - cumw[offs[left]]
             wr = cumw[offs[right + 1]] - cumw[offs[right]]
         else:
-            gkey = _row_of(offs) * np.int64(space) + table.sh_ids.astype(np.int64)
+            gkey = table.sh_gkey
             lim = np.minimum(limit, space - 1)
             wl = cumw[np.searchsorted(gkey, left * space + lim, side="right")] - cumw[offs[left]]
             wr = cumw[np.searchsorted(gkey, right * space + lim, side="right")] - cumw[offs[right]]
@@ -1321,16 +1343,10 @@ class PhrasingSignal:
         text_jaccard[~has] = 0.0
 
         rare = (table.sent_df <= self.rare_df).astype(np.float64)
-        s_space = 1 << 62
-        # sentence hashes are sorted per row; map to dense ids to fit row * space + id in int64
-        if len(table.sent_hashes):
-            _, s_ids = np.unique(table.sent_hashes, return_inverse=True)
-            s_ids = s_ids.ravel().astype(np.int64)
-            s_space = int(s_ids.max()) + 1
-            # ids must be sorted within a row: hashes are sorted per row and unique maps monotonically
-            sentence_shared = _pair_intersections(table.sent_offsets, s_ids, s_space, left, right, rare)
-        else:
-            sentence_shared = np.zeros(n_pairs, dtype=np.float64)
+        s_space = int(table.sent_ids.max()) + 1 if len(table.sent_ids) else 1
+        sentence_shared = _pair_intersections(
+            table.sent_offsets, table.sent_ids, table.sent_gkey, s_space, left, right, rare
+        )
 
         su = table.style_unit
         style_sim = np.einsum("ij,ij->i", su[left].astype(np.float64), su[right].astype(np.float64))

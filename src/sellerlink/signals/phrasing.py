@@ -932,7 +932,8 @@ class PhrasingTable:
         sent_offsets, sent_hashes: CSR of each account's distinct sentence hashes (sorted).
         sent_df: ``int64`` per sentence entry: how many accounts use that sentence.
         sent_ids, sent_gkey: dense sentence ids and ``row * n_ids + id`` keys, as for shingles.
-        sent_text: ``object`` per sentence entry: the sentence as first written by the account.
+        sent_text: ``object`` per sentence entry: the sentence as first written by the account
+            (``None`` unless 2..``rare_df`` accounts use it: only those are ever explained).
         habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count.
         num_perm, seed: the MinHash parameters.
     """
@@ -1040,6 +1041,16 @@ def _pair_intersections(
             out[order[sl]] = np.bincount(owner[hit], weights=weights[idx[hit]], minlength=stop - start)
         start = stop
     return out
+
+
+_PLURAL_VERBS = {"opens": "open", "ends": "end", "starts": "start", "signs": "sign", "uses": "use",
+                 "writes": "write", "puts": "put", "types": "type", "stretches": "stretch"}  # fmt: skip
+
+
+def _plural(label: str) -> str:
+    """ "opens with 'halo kak'" -> "open with 'halo kak'" (for "both ...")."""
+    verb, _, rest = label.partition(" ")
+    return f"{_PLURAL_VERBS[verb]} {rest}" if verb in _PLURAL_VERBS else label
 
 
 def _rarest_per_row(
@@ -1189,8 +1200,10 @@ class PhrasingSignal:
             sent_df = np.empty(0, dtype=np.int64)
             sent_ids = np.empty(0, dtype=np.int64)
         sent_gkey = _row_of(sent_offsets) * np.int64(max(len(sent_ids) and int(sent_ids.max()) + 1, 1)) + sent_ids
+        # the text is kept only where explain() can show it: sentences 2..rare_df accounts share
         sent_text = np.empty(len(sent_hashes), dtype=object)
         sent_text[:] = [t for lst in sent_text_list for t in lst]
+        sent_text[(sent_df < 2) | (sent_df > self.rare_df)] = None
 
         minhash = minhash_batch(sh_list, self.num_perm, self.seed)
 
@@ -1410,7 +1423,7 @@ class PhrasingSignal:
                         key=lambda lab: (table.habit_df.get(lab, 0), lab))  # fmt: skip
         if shared:
             feats = self.compare(table, left, right)
-            text = "both " + ", ".join(shared[:8])
+            text = ", ".join("both " + _plural(lab) for lab in shared[:8])
             out.append(
                 Evidence(
                     signal=self.name,

@@ -365,7 +365,7 @@ def test_drawn_photo_golden():
     assert img.size == (320, 400)
 
 
-GOLDEN_PHASH = "f1f2c39dc426c90d"
+GOLDEN_PHASH = "f08bcf24c19e1c79"
 
 
 def test_account_ids_golden():

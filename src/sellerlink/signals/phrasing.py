@@ -60,19 +60,19 @@ from ..records import Account
 from .base import Evidence, PairFeatures, stable_hash64
 
 __all__ = [
+    "NUM",
+    "PROD",
+    "STYLE_FEATURES",
     "MinHash",
     "PhrasingSignal",
     "PhrasingTable",
-    "STYLE_FEATURES",
-    "PROD",
-    "NUM",
-    "normalize_text",
-    "split_sentences",
     "char_shingles",
-    "word_shingles",
     "minhash_batch",
     "minhash_params",
+    "normalize_text",
+    "split_sentences",
     "style_features",
+    "word_shingles",
 ]
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ nike adidas puma uniqlo zara h&m hnm levis levi's lee wrangler gap supreme gucci
 vans converse reebok fila champion carhartt dickies stussy tommy hilfiger ralph lauren
 polo ralph columbia patagonia northface uniqlo gu muji giordano guess kappa bershka
 mango evisu quiksilver billabong pull&bear
-""".split()
+""".split()  # noqa: SIM905 - a word list reads best as text
 
 # Multi-word product phrases (matched before single words).
 _PRODUCT_PHRASES = (
@@ -138,7 +138,7 @@ _PRODUCT_PHRASES = (
 _SIZE_WORDS = """
 xs s m l xl xxl xxxl 2xl 3xl 4xl 5xl allsize all-size ld pj lp lb lingkar dada panjang
 lebar cm mm kg gr gram rb ribu k jt juta pcs pc lusin kodi rp idr
-""".split()
+""".split()  # noqa: SIM905
 
 
 _PROD_WORDS = frozenset(_PRODUCT_WORDS)
@@ -448,7 +448,7 @@ class MinHash:
     (True, 1.0)
     """
 
-    __slots__ = ("num_perm", "seed", "hashvalues")
+    __slots__ = ("hashvalues", "num_perm", "seed")
     _MAGIC = b"SLMH"
     _VERSION = 1
     _HEADER = struct.Struct("<4sBIQ")
@@ -458,7 +458,7 @@ class MinHash:
         if hv.ndim != 1 or hv.dtype != np.uint64:
             raise ValueError(f"hashvalues must be a 1-D uint64 array, got {hv.dtype} with shape {hv.shape}")
         _check_perm_seed(len(hv), seed)
-        self.num_perm = int(len(hv))
+        self.num_perm = len(hv)
         self.seed = int(seed)
         self.hashvalues = hv.copy()
         self.hashvalues.setflags(write=False)
@@ -811,11 +811,11 @@ def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
         labels.add(f"{verb} '{_SPACE.sub(' ', m.group(0))}'")
     words_low = _WORD.findall(low)
     for w in words_low:
-        group = _WORD_FAMILY.get(w)
-        if group is not None:
-            f[_FIDX[group]] += 1
-            if group[1] == "b":  # "abbr_..."
-                labels.add(f"writes '{group[5:]}'")
+        fam = _WORD_FAMILY.get(w)
+        if fam is not None:
+            f[_FIDX[fam]] += 1
+            if fam[1] == "b":  # "abbr_..."
+                labels.add(f"writes '{fam[5:]}'")
     for m in _COUNTER_RE.finditer(cased):
         f[_FIDX[m.lastgroup or ""]] += 1
     # "kakkk", "yaaa": a letter three times in a row (counted once per run)
@@ -873,8 +873,8 @@ def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
     n_emoji = sum(emoji_counts.values())
     f[_FIDX["emoji_rate"]] = n_emoji / chars100
     f[_FIDX["emoji_distinct"]] = math.log1p(len(emoji_counts))
-    for ch, c in emoji_counts.items():
-        f[_FIDX[f"emoji_bin{_emoji_bin(ch)}"]] += c / n_emoji
+    for emo, cnt in emoji_counts.items():
+        f[_FIDX[f"emoji_bin{_emoji_bin(emo)}"]] += cnt / n_emoji
     for ch, _c in sorted(emoji_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]:
         labels.add(f"uses '{ch}'")
     f[_FIDX["caps_ratio"]] = n_upper / max(n_letters, 1)
@@ -1153,7 +1153,7 @@ class PhrasingSignal:
         habits = np.empty(n, dtype=object)
         for i, acc in enumerate(accounts):
             if not isinstance(acc, Account):
-                raise ValueError(f"accounts[{i}] is a {type(acc).__name__}, expected sellerlink.Account")
+                raise TypeError(f"accounts[{i}] is a {type(acc).__name__}, expected sellerlink.Account")
             prep = _prepare(acc)
             folded = [s for fs in prep.folded for s in fs]
             written = [s for ws in prep.sentences for s in ws]
@@ -1376,7 +1376,7 @@ class PhrasingSignal:
 
     def _check_pairs(self, table: PhrasingTable, left: Any, right: Any) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(table, PhrasingTable):
-            raise ValueError(f"table must be a PhrasingTable from PhrasingSignal.fingerprint, got {type(table).__name__}")
+            raise TypeError(f"table must be a PhrasingTable from PhrasingSignal.fingerprint, got {type(table).__name__}")
         left = np.asarray(left)
         right = np.asarray(right)
         if left.ndim != 1 or right.ndim != 1 or len(left) != len(right):

@@ -459,6 +459,17 @@ def test_bad_arguments_raise(kwargs, match):
         generate(**kwargs)
 
 
+def test_never_deletes_foreign_photos(tmp_path):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "mine.jpg").write_bytes(b"x")
+    with pytest.raises(ValueError, match="did not write"):
+        generate_marketplace(tmp_path, n_accounts=20, photo_size=SMALL)
+    assert (tmp_path / "photos" / "mine.jpg").exists()
+    m = generate_marketplace(tmp_path / "m", n_accounts=20, photo_size=SMALL)
+    again = generate_marketplace(tmp_path / "m", n_accounts=20, seed=1, photo_size=SMALL)  # overwrite own output
+    assert again.n_photos == sum(1 for _ in (tmp_path / "m" / "photos").rglob("*.jpg")) and m.n_photos > 0
+
+
 def test_with_photos_needs_out_dir():
     with pytest.raises(ValueError, match="out_dir"):
         generate(n_accounts=20, with_photos=True)

@@ -971,6 +971,14 @@ def _config(
     return replace(base, **changes)
 
 
+def _is_synth_output(out: Path) -> bool:
+    try:
+        with open(out / "truth.json", encoding="utf-8") as fh:
+            return f'"schema":"{TRUTH_SCHEMA}"' in fh.read(200)
+    except OSError:
+        return False
+
+
 def generate_marketplace(
     out_dir: str | os.PathLike[str],
     *,
@@ -1011,7 +1019,10 @@ def generate_marketplace(
     out.mkdir(parents=True, exist_ok=True)
     photo_root = out / "photos"
     if photo_root.exists():
-        shutil.rmtree(photo_root)
+        if not _is_synth_output(out):
+            raise ValueError(f"{out} already has a photos/ folder that sellerlink synth did not write; "
+                             "choose an empty or new out_dir")
+        shutil.rmtree(photo_root)  # photos of an earlier market here: replace them
     tmp = {name: out / f".truth.{name}.part" for name in ("accounts", "actors", "comebacks")}
     counts = {"watch": 0, "live": 0, "comebacks": 0, "photos": 0}
     trap_members: dict[tuple[str, int], list[str]] = {}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 import os
 import random
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 

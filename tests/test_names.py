@@ -16,6 +16,7 @@ from sellerlink.signals.base import Evidence, PairFeatures, Signal, stable_hash6
 from sellerlink.signals.names import (
     CITY_WORDS,
     FILLER_WORDS,
+    MAX_NAME_CHARS,
     NamesSignal,
     NamesTable,
     name_key,
@@ -73,6 +74,16 @@ def test_tokens_and_key() -> None:
     assert name_key("") == ""
     with pytest.raises(TypeError):
         name_tokens(None)  # type: ignore[arg-type]
+
+
+def test_long_names_cost_bounded_time() -> None:
+    import time
+
+    huge = "Budi Thr1ft " * 2000
+    t0 = time.perf_counter()
+    assert normalize_name(huge) == normalize_name(huge[:MAX_NAME_CHARS])
+    assert name_similarity(huge, huge[::-1]) >= 0.0
+    assert time.perf_counter() - t0 < 1.0
 
 
 def test_filler_lists_are_folded() -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "CITY_WORDS",
     "DECOR_WORDS",
     "FILLER_WORDS",
+    "MAX_NAME_CHARS",
     "PRODUCT_WORDS",
     "SHOP_TYPE_WORDS",
     "SHOP_WORDS",
@@ -110,6 +111,10 @@ CITY_WORDS: frozenset[str] = _fold_words(
 """Indonesian cities, regions and their usual abbreviations."""
 
 FILLER_WORDS: frozenset[str] = SHOP_WORDS | PRODUCT_WORDS | CITY_WORDS
+
+MAX_NAME_CHARS = 200
+"""Only this many leading characters of a name are read: real shop names and handles are
+far shorter, and the cap bounds the cost of every comparison of a hostile name."""
 
 # Filler glued to a name without a separator ("tokobudi", "budishop88", "liagrosirgallery").
 # Only long or unmistakable words are looked for inside a token, so "idaman", "realita"
@@ -264,7 +269,7 @@ def name_tokens(text: str) -> list[str]:
     """
     if not isinstance(text, str):
         raise TypeError(f"name must be a str, got {type(text).__name__}")
-    return _drop_filler(_raw_tokens(text))
+    return _drop_filler(_raw_tokens(text[:MAX_NAME_CHARS]))
 
 
 def normalize_name(text: str) -> str:

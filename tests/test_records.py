@@ -493,9 +493,21 @@ def test_round_trip_through_jsonl(tmp_path):
 
 @pytest.mark.parametrize("name", [
     "max_photo_pixels", "max_photo_bytes", "max_text_length", "max_photos_per_account",
-    "max_listings_per_account", "max_list_items", "max_record_bytes", "max_id_length",
+    "max_listings_per_account", "max_list_items", "max_text_per_account", "max_record_bytes", "max_id_length",
 ])
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "10"])
 def test_limits_reject_nonsense(name, bad):
     with pytest.raises(ValueError, match=f"Limits.{name} must be a positive integer"):
         Limits(**{name: bad})
+
+
+def test_total_text_per_account_is_capped(tmp_path):
+    lim = Limits(max_text_length=100, max_text_per_account=250)
+    r = {"account_id": "a", "bio": "b" * 100, "listings": [{"title": "t" * 100, "description": "d" * 100,
+                                                           "photos": ["p.jpg"]}] * 3}
+    accs, ws = load(write_lines(tmp_path, [json.dumps(r)]), limits=lim)
+    a = accs[0]
+    assert sum(len(t) for t in a.texts) == 250 and a.bio == "b" * 100
+    assert [(len(x.title), len(x.description)) for x in a.listings] == [(100, 50), (0, 0), (0, 0)]
+    assert len(a.all_photos) == 1 and len(a.listings) == 3  # photos and listings are kept
+    assert "700 characters of bio and listing text" in only(ws, line=1, field="listings")

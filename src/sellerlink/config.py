@@ -81,6 +81,11 @@ class Limits:
         max_list_items: items beyond this many in a list field (phones, emails, links,
             bank accounts, addresses, a listing's photos) are ignored, with a warning.
             Default 50.
+        max_text_per_account: the bio plus every listing's title and description of one
+            account may hold at most this many characters in total; text beyond it is cut
+            (later listings first) with a warning. This bounds the time the text signals
+            spend on one account (phrasing costs ~3.5 us per character: ~2 s at the
+            default of 500 000; a seller with 500 listings of 600 characters is at 300 000).
         max_record_bytes: one JSON Lines line or one CSV field longer than this is
             rejected unparsed (the reader never holds more than this much of it in
             memory). Default 32 MB, so a 10 MB bio still loads and is then cut to
@@ -100,6 +105,7 @@ class Limits:
     max_photos_per_account: int = 64
     max_listings_per_account: int = 500
     max_list_items: int = 50
+    max_text_per_account: int = 500_000
     max_record_bytes: int = 32_000_000
     max_id_length: int = 1_000
 

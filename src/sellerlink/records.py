@@ -504,6 +504,31 @@ def _listings(raw: Any, limits: Limits, report: _Reporter, base_dir: Any) -> lis
     return out
 
 
+def _cap_account_text(
+    texts: dict[str, str], listings: list[Listing], limits: Limits, report: _Reporter
+) -> list[Listing]:
+    """Cut the bio and listing texts to ``limits.max_text_per_account`` characters in total."""
+    budget = limits.max_text_per_account
+    total = len(texts["bio"]) + sum(len(x.title) + len(x.description) for x in listings)
+    if total <= budget:
+        return listings
+    report.warn(
+        f"{total:,} characters of bio and listing text, only the first {budget:,} kept "
+        "(Limits.max_text_per_account)",
+        "listings",
+    )
+    texts["bio"] = texts["bio"][:budget]
+    budget -= len(texts["bio"])
+    out: list[Listing] = []
+    for x in listings:
+        title = x.title[: max(budget, 0)]
+        budget -= len(title)
+        description = x.description[: max(budget, 0)]
+        budget -= len(description)
+        out.append(Listing(title, description, x.photos))
+    return out
+
+
 def _parse_record(
     record: Any,
     *,
@@ -517,6 +542,8 @@ def _parse_record(
     texts = {name: _text(record.get(name), name, limits, report) for name in TEXT_FIELDS}
     lists = {name: _str_list(record.get(name), name, limits, report) for name in LIST_FIELDS}
     listings = _listings(record.get("listings"), limits, report, base_dir)
+
+    listings = _cap_account_text(texts, listings, limits, report)
 
     # Photos per account are capped in order: profile photos first.
     photos = _resolve(lists.pop("photos"), base_dir)

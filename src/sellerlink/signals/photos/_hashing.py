@@ -43,6 +43,7 @@ import io
 import itertools
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -403,13 +404,18 @@ def _open_bytes(source: PhotoSource, limits: Limits) -> tuple[bytes | str, str]:
 
 def _decode(src: bytes | str, limits: Limits) -> tuple[np.ndarray, tuple[int, int]]:
     fh: Any = io.BytesIO(src) if isinstance(src, bytes) else src
-    with warnings.catch_warnings():
-        # PIL's own bomb warning becomes an error we report as a PhotoWarning (never escapes).
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            im = Image.open(fh)
-        except Image.DecompressionBombWarning as exc:
-            raise _BadPhoto(f"decompression bomb ({exc})") from None
+    if threading.current_thread() is threading.main_thread():
+        # PIL's own bomb warning becomes an error reported as a PhotoWarning. (Warning filters
+        # are process-global, so worker threads leave them alone: there our own pixel limit,
+        # below PIL's by default, reports the bomb.)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                im = Image.open(fh)
+            except Image.DecompressionBombWarning as exc:
+                raise _BadPhoto(f"decompression bomb ({exc})") from None
+    else:
+        im = Image.open(fh)
     with im:
         w, h = im.size
         if w <= 0 or h <= 0:
@@ -439,6 +445,23 @@ def _decode(src: bytes | str, limits: Limits) -> tuple[np.ndarray, tuple[int, in
     return arr, (w, h)
 
 
+def _hash_quiet(source: PhotoSource, limits: Limits) -> tuple[PhotoFingerprint | None, str]:
+    """Fingerprint or ``(None, reason)``; emits no warning (safe in worker threads)."""
+    try:
+        src, path = _open_bytes(source, limits)
+        arr, size = _decode(src, limits)
+        return _fingerprint_array(arr, path, size), ""
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except _BadPhoto as exc:
+        reason = str(exc)
+    except Image.DecompressionBombError as exc:
+        reason = f"decompression bomb ({exc})"
+    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop a batch
+        reason = f"unreadable ({type(exc).__name__}: {exc})"
+    return None, f"photo skipped: {_describe(source)}: {reason}"
+
+
 def hash_photo(source: PhotoSource, *, limits: Limits = DEFAULT_LIMITS) -> PhotoFingerprint | None:
     """Fingerprint one photo (a path or the file's bytes), or ``None`` with a :class:`PhotoWarning`.
 
@@ -451,29 +474,16 @@ def hash_photo(source: PhotoSource, *, limits: Limits = DEFAULT_LIMITS) -> Photo
     ...     hash_photo("/no/such/photo.jpg") is None, "no such file" in str(w[0].message)
     (True, True)
     """
-    try:
-        src, path = _open_bytes(source, limits)
-        arr, size = _decode(src, limits)
-        return _fingerprint_array(arr, path, size)
-    except (MemoryError, KeyboardInterrupt):
-        raise
-    except _BadPhoto as exc:
-        reason = str(exc)
-    except Image.DecompressionBombError as exc:
-        reason = f"decompression bomb ({exc})"
-    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop a batch
-        reason = f"unreadable ({type(exc).__name__}: {exc})"
-    warnings.warn(f"photo skipped: {_describe(source)}: {reason}", PhotoWarning, stacklevel=2)
-    logger.debug("photo skipped: %s: %s", _describe(source), reason)
-    return None
+    fp, message = _hash_quiet(source, limits)
+    if fp is None:
+        warnings.warn(message, PhotoWarning, stacklevel=2)
+        logger.debug(message)
+    return fp
 
 
-def _hash_one(args: tuple[PhotoSource, Limits]) -> tuple[PhotoFingerprint | None, list[str]]:
-    """Worker: hash one photo and hand back its warnings as text (process pools lose them)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PhotoWarning)
-        fp = hash_photo(args[0], limits=args[1])
-    return fp, [str(w.message) for w in caught if issubclass(w.category, PhotoWarning)]
+def _hash_one(args: tuple[PhotoSource, Limits]) -> tuple[PhotoFingerprint | None, str]:
+    """Pool worker: no warnings here (filters are process-global); the caller reports them."""
+    return _hash_quiet(args[0], args[1])
 
 
 def hash_photos(
@@ -533,8 +543,8 @@ def hash_photos(
 
                 mapped = tqdm(mapped, total=len(jobs), desc="hashing photos", unit="photo")
             results = []
-            for fp, messages in mapped:
-                for m in messages:
-                    warnings.warn(m, PhotoWarning, stacklevel=2)
+            for fp, message in mapped:
+                if fp is None:
+                    warnings.warn(message, PhotoWarning, stacklevel=2)
                 results.append(fp)
     return [results[i] for i in slot]

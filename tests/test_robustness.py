@@ -500,6 +500,49 @@ def test_same_results_with_two_workers(baseline):
     assert snapshot(live, banned, workers=2) == baseline
 
 
+def _photo_marketplace(folder) -> tuple[list[dict], list[dict]]:
+    """The marketplace with photos: each actor's accounts share a product photo (the comeback
+    has it mirrored and re-encoded), innocents share one supplier photo."""
+    from PIL import Image, ImageOps
+
+    live, banned = marketplace()
+    rng = np.random.default_rng(3)
+
+    def save(img, name, **kw):
+        path = folder / name
+        img.save(path, **kw)
+        return str(path)
+
+    supplier = Image.fromarray(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)).resize((256, 192))
+    supplier_path = save(supplier, "supplier.png")
+    for b in banned:
+        img = Image.fromarray(rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)).resize((320, 240))
+        b["photos"] = [save(img, b["account_id"] + ".png")]
+        actor = b["account_id"].removeprefix("banned_")
+        for r in live:
+            if r["account_id"].startswith(f"new_{actor}_"):
+                r["photos"] = [save(ImageOps.mirror(img), r["account_id"] + ".jpg", quality=80)]
+    for r in live:
+        if r["account_id"].startswith("innocent_"):
+            r["photos"] = [supplier_path]
+    return live, banned
+
+
+def test_same_results_with_photos_any_order_and_workers(tmp_path):
+    """All four default signals (photo hashing runs in threads with workers=2)."""
+    from sellerlink.linker import default_signals
+
+    live, banned = _photo_marketplace(tmp_path)
+    base = snapshot(live, banned, signals=default_signals(workers=1))
+    assert snapshot(live, banned, signals=default_signals(workers=2), workers=2) == base
+    rng = random.Random(5)
+    rng.shuffle(live)
+    rng.shuffle(banned)
+    assert_same(snapshot(live, banned, signals=default_signals(workers=2), workers=2), base, rel=1e-12)
+    # and the photos matter here: the comebacks are traced with photo evidence
+    assert len({ld[0] for ld in base["leads"] if ld[2] >= 0.5}) >= 8
+
+
 _SUBPROCESS = """
 import json, sys
 sys.path.insert(0, {tests!r})
@@ -597,7 +640,7 @@ def test_a_run_never_opens_a_socket(monkeypatch, tmp_path):
     for r in live + banned:
         r["photos"] = [url, "https://wa.me/6281234567890", "//evil.example/p.png", "file:///etc/passwd"]
         r["links"] = ["https://instagram.com/" + r["account_id"]]
-    linker = Linker(signals=text_signals(), progress=False)
+    linker = Linker(progress=False, workers=2)  # all four default signals, photos included
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tr = linker.trace(live, banned)

@@ -426,6 +426,9 @@ def _first_state(ctx: _Ctx, p: _Persona, rng: random.Random) -> _State:
         photos = {i: ctx.photos.fresh((1, p.actor, i)) for i in items}
         cover = ctx.photos.fresh((1, p.actor, 100))
     display = p.generic if p.generic is not None else p.name.render()
+    if p.kind == 0 and p.generic is None and rng.random() < 0.04:
+        # decoy: innocents with stylised Unicode names, so odd characters alone prove nothing
+        display = N.stylise(display, rng)
     return _State(
         name=p.name, display=display, style=p.style, phones=list(p.phones), phone_fmt=p.phone_fmt, email=p.email,
         bank=p.bank, bank_fmt=p.bank_fmt, ig=p.ig, address=p.address, addr_fmt=p.addr_fmt, platform=p.platform,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass, replace
 
 from . import _vocab as V
@@ -194,13 +195,44 @@ def rename(
     return name, None
 
 
+def _shift(text: str, upper: int, lower: int, digit: int | None = None) -> str:
+    out = []
+    for ch in text:
+        if "A" <= ch <= "Z":
+            out.append(chr(upper + ord(ch) - 65))
+        elif "a" <= ch <= "z":
+            out.append(chr(lower + ord(ch) - 97))
+        elif digit is not None and "0" <= ch <= "9":
+            out.append(chr(digit + ord(ch) - 48))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def stylise(text: str, rng: random.Random) -> str:
+    """Fancy-font shop names innocent sellers use too: math bold, bold italic, sans bold,
+    full-width, or letters spaced out."""
+    kind = below(rng, 5)
+    if kind == 0:
+        return _shift(text, 0x1D400, 0x1D41A, 0x1D7CE)  # 𝐁𝐨𝐥𝐝
+    if kind == 1:
+        return _shift(text, 0x1D468, 0x1D482)  # 𝑩𝒐𝒍𝒅 𝒊𝒕𝒂𝒍𝒊𝒄
+    if kind == 2:
+        return _shift(text, 0x1D5D4, 0x1D5EE, 0x1D7EC)  # 𝗦𝗮𝗻𝘀
+    if kind == 3:
+        return _shift(text, 0xFF21, 0xFF41, 0xFF10)  # Ｆｕｌｌ
+    return " ".join(text.upper())  # T H R I F T
+
+
 _UNGLYPH = {v: k for k, v in V.HOMOGLYPHS.items()}
 
 
 def username_for(display: str, rng: random.Random) -> str:
     """An Instagram/marketplace-like handle derived from a display name (handles are
     ASCII, so a seller types plain letters where the display name had look-alikes)."""
-    plain = "".join(_UNGLYPH.get(ch, ch) for ch in display)
+    plain = unicodedata.normalize("NFKC", "".join(_UNGLYPH.get(ch, ch) for ch in display))
+    if "   " in plain:  # "T H R I F T   S H O P": letters spaced out, words by three spaces
+        plain = " ".join(w.replace(" ", "") for w in plain.split("   "))
     cleaned = "".join(ch for ch in plain.lower() if ch.isascii() and (ch.isalnum() or ch in " ._"))
     words = [w for w in cleaned.replace(".", " ").replace("_", " ").split() if w]
     if not words:

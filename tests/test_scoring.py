@@ -51,7 +51,7 @@ def test_fit_recovers_a_known_logistic_model_and_is_calibrated():
     true_logit = -4.0 + 7.0 * text
     y = rng.random(n) < 1 / (1 + np.exp(-true_logit))
     f = feats(text_sim=text, style_sim=style_sim)
-    s = Scorer(l2=0.01).fit(f, y)
+    s = Scorer(l2=0.01, bounds={"text_sim": (0.0, 100.0)}).fit(f, y)
     coef = dict(zip(TERMS, s.coef_))
     assert coef["text_sim"] == pytest.approx(7.0, abs=0.5)
     assert s.intercept_ == pytest.approx(-4.0, abs=0.5)
@@ -87,3 +87,26 @@ def test_terms_are_in_unit_interval_for_extreme_features():
               sentence_shared=[99, 0], style_sim=[1.0, -1.0])
     for name, v in evidence_terms(f).items():
         assert np.all((v >= 0) & (v <= 1)), name
+
+
+def test_bounds_pin_a_coefficient_and_the_rest_refit():
+    rng = np.random.default_rng(1)
+    n = 20000
+    text = rng.uniform(0.0, 1.0, n)
+    y = rng.random(n) < 1 / (1 + np.exp(-(-4.0 + 7.0 * text)))
+    f = feats(text_sim=text)
+    s = Scorer(l2=0.01, bounds={"text_sim": (0.0, 3.0)}).fit(f, y)
+    coef = dict(zip(TERMS, s.coef_))
+    assert coef["text_sim"] == pytest.approx(3.0)
+    # with the slope capped, the intercept moves to fit the mean rate instead
+    assert abs(s.predict_proba(f).mean() - y.mean()) < 0.01
+
+
+def test_default_bounds_keep_soft_signals_from_flagging_alone():
+    from sellerlink.scoring import DEFAULT_BOUNDS, DEFAULT_COEF, DEFAULT_INTERCEPT
+
+    for term, (lo, hi) in DEFAULT_BOUNDS.items():
+        assert lo <= DEFAULT_COEF[term] <= hi, term
+    for term in ("style", "name_match", "name_exact", "text_sim", "text_sentences", "address"):
+        assert DEFAULT_INTERCEPT + DEFAULT_COEF[term] < 0, term
+    assert DEFAULT_INTERCEPT + DEFAULT_COEF["contact_best"] > 0

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Scorer", "TERMS", "TERM_SIGNAL", "rarity", "DEFAULT_COEF", "DEFAULT_INTERCEPT"]
+__all__ = ["Scorer", "TERMS", "TERM_SIGNAL", "rarity", "DEFAULT_BOUNDS", "DEFAULT_COEF", "DEFAULT_INTERCEPT"]
 
 # term name -> signal it belongs to (order is the order of the coefficient vector)
 TERM_SIGNAL: dict[str, str] = {
@@ -36,6 +36,7 @@ TERM_SIGNAL: dict[str, str] = {
     "name_match": "names",
     "name_exact": "names",
     "text_sim": "phrasing",
+    "text_info": "phrasing",
     "text_sentences": "phrasing",
     "style": "phrasing",
 }
@@ -50,11 +51,29 @@ DEFAULT_COEF: dict[str, float] = {
     "photo_more": 3.0,
     "name_match": 3.0,
     "name_exact": 1.5,
-    "text_sim": 8.0,
-    "text_sentences": 3.0,
-    "style": 2.0,
+    "text_sim": 4.0,
+    "text_info": 2.0,
+    "text_sentences": 2.0,
+    "style": 4.0,
 }
 DEFAULT_INTERCEPT = -9.0
+
+# What fitting may not overrule (see Scorer.fit). Soft signals are capped so that none of
+# them alone reaches even odds against the fitted intercept (about -7 to -9); a rare shared
+# contact is floored so that it alone does.
+DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
+    "contact_best": (10.0, 20.0),
+    "contact_more": (0.0, 3.0),
+    "address": (0.0, 2.0),
+    "photo_best": (0.0, 6.0),
+    "photo_more": (0.0, 4.0),
+    "name_match": (0.0, 4.0),
+    "name_exact": (0.0, 2.0),
+    "text_sim": (0.0, 6.0),
+    "text_info": (0.0, 4.0),
+    "text_sentences": (0.0, 4.0),
+    "style": (0.0, 5.0),
+}
 
 
 def rarity(df: np.ndarray, *, vanish_at: float) -> np.ndarray:
@@ -115,10 +134,13 @@ def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     name_match = np.clip((sim - 0.75) / 0.25, 0.0, 1.0) * info
     name_exact = (f("name_exact") > 0) * rarity(f("name_df"), vanish_at=6)
 
-    # Phrasing: IDF-weighted overlap, rare shared sentences, and habits.
-    text_sim = np.clip(f("text_sim"), 0.0, 1.0)
+    # Phrasing: IDF-weighted overlap (scaled so that the overlap typical of one seller's
+    # rewritten listings, ~0.25, counts fully), how much rare text is shared, rare shared
+    # sentences, and habits.
+    text_sim = np.clip(f("text_sim") / 0.25, 0.0, 1.0)
+    text_info = np.clip((f("text_info") - 10.0) / 30.0, 0.0, 1.0)
     text_sentences = np.clip(f("sentence_shared"), 0.0, 4.0) / 4.0
-    style = np.clip((f("style_sim") - 0.6) / 0.4, 0.0, 1.0)
+    style = np.clip((f("style_sim") - 0.5) / 0.4, 0.0, 1.0)
 
     return {
         "contact_best": best,
@@ -129,6 +151,7 @@ def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         "name_match": name_match,
         "name_exact": name_exact,
         "text_sim": text_sim,
+        "text_info": text_info,
         "text_sentences": text_sentences,
         "style": style,
     }
@@ -148,22 +171,46 @@ class _Fit:
     intercept: float
 
 
-def _irls(X: np.ndarray, y: np.ndarray, *, l2: float, free: np.ndarray, iters: int = 50) -> _Fit:
+def _penalised_loss(A: np.ndarray, y: np.ndarray, w: np.ndarray, reg: np.ndarray, offset: np.ndarray) -> float:
+    z = A @ w + offset
+    # log(1 + exp(z)) - y z, computed stably
+    return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.sum(reg * w * w))
+
+
+def _irls(
+    X: np.ndarray, y: np.ndarray, *, l2: float, free: np.ndarray, fixed: np.ndarray, iters: int = 100
+) -> _Fit:
+    """Newton's method with step halving on the L2-penalised logistic loss (the intercept is
+    not penalised). Coefficients outside ``free`` are held at ``fixed``. Step halving keeps
+    it stable on separable data."""
     n, k = X.shape
+    offset = X[:, ~free] @ fixed[~free]
     A = np.hstack([np.ones((n, 1)), X[:, free]])
     w = np.zeros(A.shape[1])
-    w[0] = np.log((y.mean() + 1e-9) / (1 - y.mean() + 1e-9))
+    rate = min(max(y.mean(), 1e-6), 1 - 1e-6)
+    w[0] = np.log(rate / (1 - rate))
     reg = np.full(A.shape[1], l2)
-    reg[0] = 0.0
+    reg[0] = 1e-6
+    loss = _penalised_loss(A, y, w, reg, offset)
     for _ in range(iters):
-        p = _sigmoid(A @ w)
+        p = _sigmoid(A @ w + offset)
         grad = A.T @ (p - y) + reg * w
-        h = A.T @ (A * (p * (1 - p))[:, None]) + np.diag(reg + 1e-9)
+        h = A.T @ (A * (p * (1 - p))[:, None]) + np.diag(reg)
         step = np.linalg.solve(h, grad)
-        w -= step
-        if np.max(np.abs(step)) < 1e-8:
+        t = 1.0
+        while t > 1e-6:
+            cand = w - t * step
+            new_loss = _penalised_loss(A, y, cand, reg, offset)
+            if new_loss <= loss:
+                break
+            t *= 0.5
+        else:
             break
-    coef = np.zeros(k)
+        converged = loss - new_loss < 1e-9 * max(1.0, abs(loss))
+        w, loss = cand, new_loss
+        if converged:
+            break
+    coef = fixed.astype(np.float64).copy()
     coef[free] = w[1:]
     return _Fit(coef, float(w[0]))
 
@@ -186,10 +233,21 @@ class Scorer:
         coef: Mapping[str, float] | None = None,
         intercept: float | None = None,
         l2: float = 1.0,
+        bounds: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         self.coef = coef
         self.intercept = intercept
         self.l2 = l2
+        self.bounds = bounds
+
+    def _bounds(self) -> dict[str, tuple[float, float]]:
+        out = dict(DEFAULT_BOUNDS)
+        if self.bounds is not None:
+            unknown = set(self.bounds) - set(TERMS)
+            if unknown:
+                raise ValueError(f"unknown evidence terms {sorted(unknown)}; known: {list(TERMS)}")
+            out.update(self.bounds)
+        return out
 
     # -- learned state ----------------------------------------------------------------
     def _params(self) -> tuple[np.ndarray, float]:
@@ -205,20 +263,30 @@ class Scorer:
         return np.array([coef[t] for t in TERMS], dtype=np.float64), intercept
 
     def fit(self, features: Mapping[str, np.ndarray], labels: np.ndarray) -> Scorer:
-        """Learn non-negative coefficients by L2-regularised logistic regression."""
+        """Learn the coefficients by L2-regularised logistic regression within ``bounds``.
+
+        ``bounds`` (term -> (low, high)) encodes what the data may not overrule: by default
+        every weight is non-negative, no soft signal (writing style, a name, phrasing) may
+        be strong enough to flag a pair on its own, and a rare shared contact must be.
+        """
         y = np.asarray(labels, dtype=np.float64)
         X = _design(evidence_terms(features))
         if X.shape[0] != len(y):
             raise ValueError(f"{X.shape[0]} feature rows but {len(y)} labels")
         if len(np.unique(y)) < 2:
             raise ValueError("fit needs both matching and non-matching pairs")
+        lo = np.array([self._bounds().get(t, (0.0, np.inf))[0] for t in TERMS])
+        hi = np.array([self._bounds().get(t, (0.0, np.inf))[1] for t in TERMS])
+        fixed = np.clip(np.zeros(len(TERMS)), lo, hi)
         free = X.std(axis=0) > 0
-        for _ in range(X.shape[1]):
-            fit = _irls(X, y, l2=self.l2, free=free)
-            neg = free & (fit.coef < 0)
-            if not neg.any():
+        # active set: a coefficient that leaves its box is pinned to the bound, the rest refitted
+        for _ in range(X.shape[1] + 1):
+            fit = _irls(X, y, l2=self.l2, free=free, fixed=fixed)
+            out = free & ((fit.coef < lo - 1e-9) | (fit.coef > hi + 1e-9))
+            if not out.any():
                 break
-            free &= ~neg
+            fixed = np.where(out, np.clip(fit.coef, lo, hi), fixed)
+            free &= ~out
         self.coef_ = fit.coef
         self.intercept_ = fit.intercept
         return self

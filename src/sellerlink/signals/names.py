@@ -453,6 +453,8 @@ class NamesTable:
             name; a row counts once).
         token_ptr, token_ids: CSR lists: row ``i`` holds the sorted distinct token ids
             ``token_ids[token_ptr[i]:token_ptr[i + 1]]`` (display and username together).
+        token_codes: ``row * len(token_vocab) + token_id`` for every (row, token), sorted:
+            a pair's shared tokens are found by binary search.
         display_norm_id, username_norm_id: int64 index into ``norm_vocab``, the distinct
             normalised names of both fields (-1 if empty); ``norm_key``, ``norm_flat``
             and ``norm_flat_is_key`` describe each, so :meth:`NamesSignal.compare` scores
@@ -479,6 +481,7 @@ class NamesTable:
     token_df: np.ndarray
     token_ptr: np.ndarray
     token_ids: np.ndarray
+    token_codes: np.ndarray
     display_norm_id: np.ndarray
     username_norm_id: np.ndarray
     norm_vocab: np.ndarray
@@ -639,6 +642,7 @@ class NamesSignal:
             token_df=token_df,
             token_ptr=ptr,
             token_ids=token_ids,
+            token_codes=np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr)) * len(tok_index) + token_ids,
             display_norm_id=d_nid,
             username_norm_id=u_nid,
             norm_vocab=norm_vocab,
@@ -709,16 +713,13 @@ class NamesSignal:
         # any of the right row's; 16 vector comparisons
         big = np.iinfo(np.int64).max
         exact_df = np.full(p, big, dtype=np.int64)
-        rk = table.row_key_ids
-        for lc in range(4):
-            kl = rk[left, lc]
-            valid = kl >= 0
-            if not valid.any():
-                continue
-            dfl = table.key_df[np.maximum(kl, 0)] if len(table.key_df) else np.zeros(p, dtype=np.int64)
-            for rc in range(4):
-                eq = valid & (kl == rk[right, rc])
-                np.minimum(exact_df, np.where(eq, dfl, big), out=exact_df)
+        lk = np.ascontiguousarray(table.row_key_ids[left].T)  # (4, p)
+        rk = np.ascontiguousarray(table.row_key_ids[right].T)
+        if len(table.key_df):
+            ldf = np.where(lk >= 0, table.key_df[np.maximum(lk, 0)], big)  # big: no key here
+            for lc in range(4):
+                for rc in range(4):
+                    np.minimum(exact_df, np.where(lk[lc] == rk[rc], ldf[lc], big), out=exact_df)
         exact = exact_df < big
 
         tok_info, tok_df = _shared_tokens(table, left, right)
@@ -849,8 +850,7 @@ def _shared_tokens(table: NamesTable, left: np.ndarray, right: np.ndarray) -> tu
     pair = np.repeat(np.arange(p), counts)
     starts = np.repeat(ptr[left] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
     tok = ids[starts + np.arange(total)]
-    row_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
-    codes = row_of * v + ids  # sorted: rows ascending, token ids sorted within a row
+    codes = table.token_codes  # sorted: rows ascending, token ids sorted within a row
     query = right[pair].astype(np.int64) * v + tok
     pos = np.minimum(np.searchsorted(codes, query), len(codes) - 1)
     found = codes[pos] == query

@@ -46,9 +46,9 @@ def test_weights_sum_to_log_odds():
 def test_fit_recovers_a_known_logistic_model_and_is_calibrated():
     rng = np.random.default_rng(0)
     n = 20000
-    text = rng.uniform(0.0, 1.0, n)
-    style_sim = rng.uniform(0.6, 1.0, n)  # style term uniform on [0, 1], pure noise
-    true_logit = -4.0 + 7.0 * text
+    text = rng.uniform(0.0, 0.25, n)  # the text_sim term is text / 0.25, uniform on [0, 1]
+    style_sim = rng.uniform(0.5, 0.9, n)  # style term uniform on [0, 1], pure noise
+    true_logit = -4.0 + 7.0 * text / 0.25
     y = rng.random(n) < 1 / (1 + np.exp(-true_logit))
     f = feats(text_sim=text, style_sim=style_sim)
     s = Scorer(l2=0.01, bounds={"text_sim": (0.0, 100.0)}).fit(f, y)
@@ -92,8 +92,8 @@ def test_terms_are_in_unit_interval_for_extreme_features():
 def test_bounds_pin_a_coefficient_and_the_rest_refit():
     rng = np.random.default_rng(1)
     n = 20000
-    text = rng.uniform(0.0, 1.0, n)
-    y = rng.random(n) < 1 / (1 + np.exp(-(-4.0 + 7.0 * text)))
+    text = rng.uniform(0.0, 0.25, n)
+    y = rng.random(n) < 1 / (1 + np.exp(-(-4.0 + 7.0 * text / 0.25)))
     f = feats(text_sim=text)
     s = Scorer(l2=0.01, bounds={"text_sim": (0.0, 3.0)}).fit(f, y)
     coef = dict(zip(TERMS, s.coef_))

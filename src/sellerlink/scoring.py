@@ -45,24 +45,24 @@ TERMS: tuple[str, ...] = tuple(TERM_SIGNAL)
 # Fitted by benchmarks/calibrate.py on generated marketplaces; see benchmarks/README.md.
 DEFAULT_COEF: dict[str, float] = {
     "contact_best": 12.0,
-    "contact_more": 2.0,
-    "address": 1.0,
-    "photo_best": 9.0,
-    "photo_more": 3.0,
-    "name_match": 3.0,
-    "name_exact": 1.5,
-    "text_sim": 4.0,
-    "text_info": 2.0,
-    "text_sentences": 2.0,
-    "style": 4.0,
+    "contact_more": 0.0,
+    "address": 0.0,
+    "photo_best": 3.68,
+    "photo_more": 0.42,
+    "name_match": 0.0,
+    "name_exact": 1.98,
+    "text_sim": 6.0,
+    "text_info": 4.0,
+    "text_sentences": 2.47,
+    "style": 5.0,
 }
-DEFAULT_INTERCEPT = -9.0
+DEFAULT_INTERCEPT = -9.68
 
 # What fitting may not overrule (see Scorer.fit). Soft signals are capped so that none of
 # them alone reaches even odds against the fitted intercept (about -7 to -9); a rare shared
 # contact is floored so that it alone does.
 DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
-    "contact_best": (10.0, 20.0),
+    "contact_best": (12.0, 20.0),
     "contact_more": (0.0, 3.0),
     "address": (0.0, 2.0),
     "photo_best": (0.0, 6.0),

@@ -511,3 +511,28 @@ def test_total_text_per_account_is_capped(tmp_path):
     assert [(len(x.title), len(x.description)) for x in a.listings] == [(100, 50), (0, 0), (0, 0)]
     assert len(a.all_photos) == 1 and len(a.listings) == 3  # photos and listings are kept
     assert "700 characters of bio and listing text" in only(ws, line=1, field="listings")
+
+
+def test_confine_photos_drops_paths_that_leave_the_data_folder(tmp_path):
+    data = tmp_path / "data"
+    (data / "photos").mkdir(parents=True)
+    (data / "photos" / "ok.jpg").write_bytes(b"x")
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(b"x")
+    (data / "photos" / "link.jpg").symlink_to(secret)
+    r = {"account_id": "a", "photos": ["photos/ok.jpg", str(secret), "../secret.jpg", "photos/link.jpg",
+                                       "http://203.0.113.7/x.jpg", "photos/../photos/ok.jpg"],
+         "listings": [{"photos": ["/etc/passwd", "photos/new.jpg"]}]}
+    p = write_lines(data, [json.dumps(r)])
+    accs, ws = load(p)  # default: paths as written, resolved against the folder
+    assert len(accs[0].all_photos) == 8 and ws == []
+    accs, ws = load(p, confine_photos=True)
+    assert [Path(x).name for x in accs[0].all_photos] == ["ok.jpg", "ok.jpg", "new.jpg"]
+    assert [(w.line, w.field) for w in ws] == [(1, "listings[0].photos[0]"), (1, "photos[1]"), (1, "photos[2]"),
+                                               (1, "photos[3]"), (1, "photos[4]")]
+    with pytest.raises(RecordError, match="outside") as ei:
+        load_accounts(p, confine_photos=True, strict=True)
+    assert ei.value.field == "listings[0].photos[0]"
+    with pytest.raises(ValueError, match="needs base_dir"):
+        load_accounts([r], confine_photos=True)
+    assert len(load(([r]), confine_photos=True, base_dir=data)[0][0].all_photos) == 3

@@ -414,11 +414,36 @@ def _str_list(value: Any, name: str, limits: Limits, report: _Reporter) -> tuple
     return tuple(out)
 
 
-def _resolve(paths: tuple[str, ...], base_dir: str | os.PathLike[str] | None) -> tuple[str, ...]:
-    if base_dir is None:
-        return paths
-    base = Path(base_dir)
-    return tuple(p if os.path.isabs(p) else str(base / p) for p in paths)
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//|[^\\/])")
+
+
+class _PhotoPaths:
+    """Resolves photo paths against ``base_dir``; with ``confine`` drops any path that
+    leaves it (absolute, ``..``, a symlink pointing out, a URL), with a warning."""
+
+    def __init__(self, base_dir: str | os.PathLike[str] | None, confine: bool) -> None:
+        if confine and base_dir is None:
+            raise ValueError("confine_photos=True needs base_dir (or a file source, whose folder is used)")
+        self.base = Path(base_dir) if base_dir is not None else None
+        self.confine = confine
+        self.root = os.path.realpath(self.base) if confine and self.base is not None else ""
+
+    def __call__(self, paths: tuple[str, ...], name: str, report: _Reporter) -> tuple[str, ...]:
+        if self.base is None:
+            return paths
+        out = []
+        for i, p in enumerate(paths):
+            full = p if os.path.isabs(p) else str(self.base / p)
+            if self.confine:
+                real = os.path.realpath(full)
+                if _URL_SCHEME.match(p) or os.path.commonpath([self.root, real]) != self.root:
+                    report.warn(
+                        f"photo path {p[:200]!r} is outside {self.root!r}; ignored (confine_photos=True)",
+                        f"{name}[{i}]",
+                    )
+                    continue
+            out.append(full)
+        return tuple(out)
 
 
 def _depth_ok(value: Any, limit: int) -> bool:
@@ -460,7 +485,7 @@ def _account_id(record: Mapping[str, Any], limits: Limits, report: _Reporter) ->
     return s
 
 
-def _listings(raw: Any, limits: Limits, report: _Reporter, base_dir: Any) -> list[Listing]:
+def _listings(raw: Any, limits: Limits, report: _Reporter, resolve: _PhotoPaths) -> list[Listing]:
     if isinstance(raw, str):
         if not raw.strip():
             return []
@@ -498,7 +523,9 @@ def _listings(raw: Any, limits: Limits, report: _Reporter, base_dir: Any) -> lis
             Listing(
                 title=_text(item.get("title"), f"{fname}.title", limits, report),
                 description=_text(item.get("description"), f"{fname}.description", limits, report),
-                photos=_resolve(_str_list(item.get("photos"), f"{fname}.photos", limits, report), base_dir),
+                photos=resolve(
+                    _str_list(item.get("photos"), f"{fname}.photos", limits, report), f"{fname}.photos", report
+                ),
             )
         )
     return out
@@ -535,18 +562,20 @@ def _parse_record(
     base_dir: str | os.PathLike[str] | None,
     limits: Limits,
     report: _Reporter,
+    photo_paths: _PhotoPaths | None = None,
 ) -> Account:
     if not isinstance(record, Mapping):
         raise report.error(f"expected an object, got {_kind(record)}")
     account_id = _account_id(record, limits, report)
     texts = {name: _text(record.get(name), name, limits, report) for name in TEXT_FIELDS}
     lists = {name: _str_list(record.get(name), name, limits, report) for name in LIST_FIELDS}
-    listings = _listings(record.get("listings"), limits, report, base_dir)
+    resolve = photo_paths if photo_paths is not None else _PhotoPaths(base_dir, False)
+    listings = _listings(record.get("listings"), limits, report, resolve)
 
     listings = _cap_account_text(texts, listings, limits, report)
 
     # Photos per account are capped in order: profile photos first.
-    photos = _resolve(lists.pop("photos"), base_dir)
+    photos = resolve(lists.pop("photos"), "photos", report)
     total = len(photos) + sum(len(x.photos) for x in listings)
     if total > limits.max_photos_per_account:
         report.warn(
@@ -753,6 +782,7 @@ def iter_accounts(
     strict: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     base_dir: str | os.PathLike[str] | None = None,
+    confine_photos: bool = False,
 ) -> Iterator[Account]:
     """Yield validated accounts from a path (.jsonl / .csv / .tsv), an open JSON Lines
     file, a DataFrame, dicts or :class:`Account` objects.
@@ -763,11 +793,18 @@ def iter_accounts(
     first one wins). Line numbers count every physical line of a file, from 1; rows of
     a DataFrame and items of a list count from 1 as well.
 
+    Relative photo paths are resolved against ``base_dir`` (default: the folder of the
+    file). With ``confine_photos=True`` (recommended for files from strangers) a photo path
+    that leads outside that folder (absolute, ``..``, a symlink out, a URL) is dropped with
+    a warning, so a record cannot make sellerlink read, and show in a report, an image
+    from elsewhere on your disk.
+
     >>> [a.account_id for a in iter_accounts([{"account_id": "x"}, {"account_id": 7}])]
     ['x', '7']
     """
     it, name, file_dir = _records_from(source, limits)
     base = base_dir if base_dir is not None else file_dir
+    photo_paths = _PhotoPaths(base, confine_photos)
     seen: dict[str, int] = {}
     budget = _WarningBudget()
     for lineno, rec, err in it:
@@ -778,7 +815,7 @@ def iter_accounts(
             if isinstance(rec, Account):
                 acc = rec
             else:
-                acc = _parse_record(rec, base_dir=base, limits=limits, report=report)
+                acc = _parse_record(rec, base_dir=base, limits=limits, report=report, photo_paths=photo_paths)
             if acc.account_id in seen:
                 raise report.error(
                     f"duplicate account_id {acc.account_id[:100]!r} (first seen at {_unit_of(name)} "
@@ -805,6 +842,7 @@ def load_accounts(
     strict: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     base_dir: str | os.PathLike[str] | None = None,
+    confine_photos: bool = False,
 ) -> list[Account]:
     """Load and validate accounts into a list. See :func:`iter_accounts`.
 
@@ -816,7 +854,9 @@ def load_accounts(
     if isinstance(source, (list, tuple)) and source and all(isinstance(a, Account) for a in source):
         if len({a.account_id for a in source}) == len(source):
             return list(source)
-    return list(iter_accounts(source, strict=strict, limits=limits, base_dir=base_dir))
+    return list(
+        iter_accounts(source, strict=strict, limits=limits, base_dir=base_dir, confine_photos=confine_photos)
+    )
 
 
 def dumps_jsonl(accounts: Iterable[Account]) -> str:

@@ -1082,8 +1082,10 @@ class PhrasingSignal:
             separate comebacks from boilerplate better (see the module notes).
         k: shingle size; ``None`` picks 3 for ``"word"`` and 5 for ``"char"``.
         max_shingles: cap on shingles kept per account (bottom-k by hash).
-        rare_df: a sentence or shingle used by at most this many accounts counts as rare
-            (``sentence_shared`` and the rare candidate keys).
+        rare_df: a sentence used by at most this many accounts counts as rare
+            (``sentence_shared`` and :meth:`explain`).
+        key_df: sentences and shingles held by 2..``key_df`` accounts may become
+            candidate keys (the rarest first).
         max_sentence_keys: at most this many rare-sentence candidate keys per account.
         max_shingle_keys: at most this many rare-shingle candidate keys per account.
         common_df: a shingle held by this many accounts or more weighs 0 in ``text_sim``
@@ -1107,6 +1109,7 @@ class PhrasingSignal:
         k: int | None = None,
         max_shingles: int = 4000,
         rare_df: int = 5,
+        key_df: int = 10,
         max_sentence_keys: int = 16,
         max_shingle_keys: int = 16,
         common_df: int = 50,
@@ -1118,6 +1121,7 @@ class PhrasingSignal:
         self.k = k
         self.max_shingles = max_shingles
         self.rare_df = rare_df
+        self.key_df = key_df
         self.max_sentence_keys = max_sentence_keys
         self.max_shingle_keys = max_shingle_keys
         self.common_df = common_df
@@ -1131,7 +1135,7 @@ class PhrasingSignal:
             raise ValueError(f"shingle must be 'char' or 'word', got {self.shingle!r}")
         if self.k is not None and (not isinstance(self.k, int) or self.k < 1):
             raise ValueError(f"k must be a positive integer or None, got {self.k!r}")
-        for name in ("max_shingles", "rare_df", "common_df"):
+        for name in ("max_shingles", "rare_df", "key_df", "common_df"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -1273,7 +1277,7 @@ class PhrasingSignal:
         """``(rows int64, keys uint64)``: MinHash LSH band keys, rare sentences and rare shingles.
 
         Accounts without text get no keys. Sentence and shingle keys are taken for values
-        held by 2..``rare_df`` accounts, rarest first, at most ``max_sentence_keys`` and
+        held by 2..``key_df`` accounts, rarest first, at most ``max_sentence_keys`` and
         ``max_shingle_keys`` per account; so an account has at most
         ``bands + max_sentence_keys + max_shingle_keys`` keys. The band keys find copies
         with a high plain Jaccard; the rare keys find reworded copies that kept a few
@@ -1288,12 +1292,12 @@ class PhrasingSignal:
         keys = [bk.ravel()]
         if self.max_sentence_keys and len(table.sent_hashes):
             idx, r = _rarest_per_row(table.sent_offsets, table.sent_df, table.sent_hashes,
-                                     self.rare_df, self.max_sentence_keys)  # fmt: skip
+                                     self.key_df, self.max_sentence_keys)  # fmt: skip
             rows.append(r)
             keys.append(_mix64(table.sent_hashes[idx] ^ _U64(0x73656E74656E6365)))
         if self.max_shingle_keys and len(table.sh_ids):
             idx, r = _rarest_per_row(table.sh_offsets, table.vocab_df[table.sh_ids], table.sh_ids,
-                                     self.rare_df, self.max_shingle_keys)  # fmt: skip
+                                     self.key_df, self.max_shingle_keys)  # fmt: skip
             rows.append(r)
             keys.append(_mix64(table.vocab[table.sh_ids[idx]] ^ _U64(0x7368696E676C6573)))
         out_rows = np.concatenate(rows).astype(np.int64)

@@ -380,6 +380,18 @@ def test_compare_matches_slow_reference_on_all_pairs() -> None:
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=f"pair {i},{j}")
 
 
+def test_compare_in_chunks_equals_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sellerlink.signals.names as names_mod
+
+    _, sig, t = _generic_table()
+    left, right = np.triu_indices(len(t), k=1)
+    whole = sig.compare(t, left, right)
+    monkeypatch.setattr(names_mod, "_CHUNK", 7)
+    chunked = sig.compare(t, left, right)
+    for name in sig.feature_names:
+        np.testing.assert_array_equal(whole[name], chunked[name])
+
+
 def test_generic_names_high_df_low_info_rare_pair_high_info() -> None:
     _, sig, t = _generic_table()
     f = sig.compare(t, np.array([0, 30, 32]), np.array([1, 31, 0]))

@@ -499,6 +499,7 @@ class NamesTable:
 
 
 _FIELDS = ("display", "username")
+_CHUNK = 1 << 18  # pairs compared at a time
 _KINDS = {"display": "display_name", "username": "username"}
 
 
@@ -701,6 +702,15 @@ class NamesSignal:
         self._check_params()
         _check_table(table)
         left, right = _check_pairs(left, right, len(table))
+        if len(left) <= _CHUNK:
+            return PairFeatures(self._compare_chunk(table, left, right))
+        # bounded memory: the work arrays are a few times the chunk, not the whole batch
+        parts = [
+            self._compare_chunk(table, left[k : k + _CHUNK], right[k : k + _CHUNK]) for k in range(0, len(left), _CHUNK)
+        ]
+        return PairFeatures({name: np.concatenate([part[name] for part in parts]) for name in self.feature_names})
+
+    def _compare_chunk(self, table: NamesTable, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
         p = len(left)
         # the four combinations display/username x display/username, stacked
         d_nid, u_nid = table.display_norm_id, table.username_norm_id
@@ -727,14 +737,12 @@ class NamesSignal:
         key_info[exact] = np.log(len(table) / exact_df[exact])
         info = np.maximum(tok_info, key_info)
         name_df = np.where(exact, exact_df, tok_df).astype(np.float64)
-        return PairFeatures(
-            {
-                "name_sim": sim,
-                "name_exact": exact.astype(np.float64),
-                "name_df": name_df,
-                "name_info": info,
-            }
-        )
+        return {
+            "name_sim": sim,
+            "name_exact": exact.astype(np.float64),
+            "name_df": name_df,
+            "name_info": info,
+        }
 
     # -- explanation ----------------------------------------------------------------------
     def explain(self, table: NamesTable, i: int, j: int) -> list[Evidence]:

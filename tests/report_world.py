@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from sellerlink.scoring import Scorer
 from sellerlink.linker import Linker, TraceResult
 from sellerlink.records import Account
 from sellerlink.signals.base import Evidence, PairFeatures, stable_hash64
@@ -196,8 +197,15 @@ def make_world(tmp: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return accounts, watchlist
 
 
+# Fixed weights, so these tests do not move when the shipped coefficients are re-fitted.
+TOY_SCORER = Scorer(
+    coef={"contact_best": 12.0, "photo_best": 9.0, "photo_more": 3.0, "name_match": 3.0, "name_exact": 1.5},
+    intercept=-9.0,
+)
+
+
 def toy_linker() -> Linker:
-    return Linker(signals=[ToyNames(), ToyContacts(), ToyPhotos()], progress=False)
+    return Linker(signals=[ToyNames(), ToyContacts(), ToyPhotos()], scorer=TOY_SCORER, progress=False)
 
 
 def trace_world(tmp: Path) -> TraceResult:

@@ -9,28 +9,49 @@ rare it is in the batch.
 
 Pipeline, per account (``Account.texts``: bio, titles, descriptions):
 
-1. Each line is cleaned (:func:`sellerlink._text.clean_text`) and split into sentences.
-2. :func:`normalize_text` maps product words, brands, colours and conditions to one class
-   character (shown as ``<prod>``) and numbers, prices and sizes to another (``<num>``),
-   and merges runs of them, so "Kemeja Flanel Uniqlo bekas impor" and "kemeja preloved"
-   normalise alike. Function words, slang, emoji and punctuation are kept: they are the
-   habits.
+1. The text is cleaned like :func:`sellerlink._text.clean_text` and split into sentences
+   (lines, after ``.!?…``, at `` | `` and ``•`` separators).
+2. :func:`normalize_text` maps product words, brands, colours, origins and conditions to
+   one class character (shown as ``<prod>``) and numbers, prices, sizes and units to
+   another (``<num>``), and merges runs of them, so "Kemeja Flanel Uniqlo bekas impor"
+   and "pakaian preloved" normalise alike. Function words, slang, abbreviations, emoji
+   and punctuation are kept: they are the habits.
 3. Fingerprint (one row per account, see :class:`PhrasingTable`):
 
-   * shingles: hashed character 5-shingles of each normalised sentence, padded with
-     sentence-boundary markers and never crossing a sentence boundary (so reordering
-     sentences or listings changes nothing); capped at ``max_shingles`` per account
-     by keeping the smallest hashes (a consistent bottom-k sample);
+   * shingles: hashed word 3-shingles (punctuation and emoji runs count as words) of
+     each normalised sentence, padded with sentence-boundary tokens and never crossing
+     a sentence boundary, so reordering sentences or listings changes nothing; capped
+     at ``max_shingles`` per account by keeping the smallest hashes (a consistent
+     bottom-k sample). ``shingle="char"`` gives character 5-shingles instead;
    * a MinHash sketch of the shingles (:func:`minhash_batch`, :class:`MinHash`);
    * a style vector (:data:`STYLE_FEATURES`), standardised over the batch;
    * sentence hashes, each kept with the sentence as written, for "this exact sentence
      survived" evidence;
    * habit labels ("opens with 'halo kak'", "uses '!!!'") for :meth:`PhrasingSignal.explain`.
 
-4. Candidate keys: LSH band keys of the MinHash plus the hashes of rare sentences.
-5. Compare: IDF-weighted Jaccard of the shingle sets, MinHash Jaccard, rare shared
-   sentences, style cosine, and the IDF mass of what is shared.
+4. Candidate keys: LSH band keys of the MinHash (32 bands x 4 rows), plus the rarest
+   sentences and the rarest shingles of each account (held by 2..``key_df`` accounts).
+5. Compare: rarity-weighted Jaccard of the shingle sets, MinHash Jaccard, rare shared
+   sentences, style cosine, and the rarity mass of what is shared.
 
+Design notes, measured on the project's synthetic market (``sellerlink.synth``, 11,713
+accounts incl. watchlist, 1,500 comebacks that reword, swap product words and reorder;
+52,532 pairs of different sellers sharing a boilerplate block):
+
+* Weight ``w = max(0, log(common_df / df))`` rather than ``log(N / df)``: it is
+  ``log(N/df)`` shifted so that a shingle held by ``common_df`` (50) accounts or more
+  weighs exactly 0. With plain ``log(N/df)`` a boilerplate block shared by 20-80 of
+  3,500 accounts still kept half the weight of a unique phrase, and ``text_sim``
+  separated comebacks from boilerplate pairs with AUC 0.87 (char) / 0.97 (word); with
+  the shift, 0.999 / 1.000. The weight is absolute, so a batch of 3 accounts works too.
+* Word 3-shingles over character 5-shingles: character shingles of common words are
+  shared by everyone, so plain Jaccard of boilerplate pairs (0.28) sits close to
+  comebacks (0.38) and LSH cannot tell them apart; word shingles: 0.15 vs 0.31.
+* Plain banded LSH finds only a third of reworded comebacks (their plain Jaccard is
+  ~0.3); the rare-sentence and rare-shingle keys lift candidate recall to 0.977 at
+  ~17 candidates per account; 2.7% of the boilerplate pairs become candidates (almost
+  all through the bands) and ``text_sim`` then scores them 0. On copies that only swap
+  product words and reorder sentences, the bands alone find 99%.
 Example:
     >>> from sellerlink.records import Account, Listing
     >>> a = Account("a", bio="Halo kak!! Baju bekas impor, no reseller no tipu 🙏")

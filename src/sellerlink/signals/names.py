@@ -4,12 +4,16 @@ A banned seller comes back as "thr1ft_budi" after "Thrift Budi Official", or as
 "Вudі Тhrift" with Cyrillic letters, or "✨budi.thrift✨", or "BUDI THRIFT JKT". All of
 these normalise to the same name, ``"budi"``:
 
+0. only the first :data:`MAX_NAME_CHARS` characters are read;
 1. :func:`~sellerlink._text.skeleton` — NFKC (full-width, mathematical letters),
-   look-alike letters to Latin, marks stripped, casefolded;
+   look-alike letters to Latin, marks stripped (case kept for step 4);
 2. :func:`~sellerlink._text.strip_emoji` — emoji and decorative symbols become spaces;
 3. :func:`~sellerlink._text.fold_leet` — ``thr1ft`` -> ``thrift``; ``l`` and ``i`` merged;
-4. split into letter runs and digit runs (``_ . -`` and spaces separate words);
-5. glued filler split off: ``tokobudi`` -> ``toko budi``, ``budishop`` -> ``budi shop``;
+4. split into letter runs and digit runs (``_ . -`` and spaces separate words); camelCase
+   boundaries mark filler words only (``LarisThriftDPS`` -> ``laris thrift dps``, but
+   ``SariBudi`` -> ``saribudi``, like the username ``saribudi``); casefolded;
+5. glued filler split off: ``tokobudi`` -> ``toko budi``, ``budishop`` -> ``budi shop``,
+   ``liagrosirgallery`` -> ``lia grosir gallery`` (see :func:`_split_glued`);
 6. filler dropped: shop words (official, store, id...; toko, grosir, gudang...), product
    words (thrift, preloved, second, bekas...), Indonesian city names and abbreviations
    (jakarta, jkt, bdg, jogja...), numbers (``budi88``) and single letters. If nothing
@@ -498,7 +502,6 @@ class NamesTable:
         return [str(self.token_vocab[t]) for t in ids]
 
 
-_FIELDS = ("display", "username")
 _CHUNK = 1 << 18  # pairs compared at a time
 _KINDS = {"display": "display_name", "username": "username"}
 

@@ -460,12 +460,6 @@ class _TagSignal:
         return [Evidence("contacts", "phone", t, t, key=t, shared_by=2) for t in sorted(table[i] & table[j])]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="linker.trace_graph keeps the first of two equally scored paths in graph adjacency order, "
-    "which follows the input order (it uses 's > best' and iterates g[u] unsorted); reported to the "
-    "linker owner. Seen on the marketplace too: new_dewi_1 traced via new_dewi_0 or new_dewi_2",
-)
 def test_tied_lead_paths_do_not_depend_on_input_order():
     """A diamond a-b-v / a-c-v with identical, exact edge scores: the chosen path must not
     depend on whether b or c comes first in the input."""

@@ -560,16 +560,18 @@ def trace_graph(
                 nxt: list[str] = []
                 for u in frontier:
                     su, pu, ku = reach[u]
-                    for v, attrs in g[u].items():
+                    for v in sorted(g[u]):
+                        attrs = g[u][v]
                         if attrs["score"] < min_edge or v in pu:
                             continue
                         s = su * attrs["score"]
-                        if v not in reach or s > reach[v][0]:
+                        # ties go to the lexicographically smaller path: input order never matters
+                        if v not in reach or s > reach[v][0] or (s == reach[v][0] and [*pu, v] < reach[v][1]):
                             reach[v] = (s, [*pu, v], [*ku, attrs["pair"]])
                             if v not in banned:
                                 nxt.append(v)
-                frontier = nxt
-            for v, (s, path, ks) in reach.items():
+                frontier = sorted(set(nxt))
+            for v, (s, path, ks) in sorted(reach.items()):
                 if v in banned and len(path) > 2 and s > best.get((acc, v), (0.0,))[0]:
                     best[(acc, v)] = (s, path, ks)
 

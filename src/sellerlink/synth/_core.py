@@ -328,11 +328,18 @@ class _Photos:
             img = P.draw_photo((cfg.seed, *key), cfg.photo_size)
         return P.encode(img, cfg.photo_quality)
 
-    def stock(self, group: int) -> list[bytes]:
+    def stock(self, group: int, n: int) -> list[bytes]:
         if group not in self.stock_cache:
-            r = random.Random(f"{self.cfg.seed}/stockset/{group}")
-            self.stock_cache[group] = [self.fresh((2, group, j)) for j in range(r.randrange(4, 8))]
+            self.stock_cache[group] = [self.fresh((2, group, j)) for j in range(n)]
         return self.stock_cache[group]
+
+
+@dataclass
+class _Supplier:
+    """A supplier whose photos and listing texts dropshippers copy (stock-photo trap)."""
+
+    items: list[W.Item]
+    texts: list[tuple[str, str]]  # (title, description) as the supplier wrote them
 
 
 class _Ctx:
@@ -343,8 +350,23 @@ class _Ctx:
         self.photos = photos
         self.tactics = cfg.tactics
         self.today = _dt.date.fromisoformat(cfg.today)
+        self.suppliers: dict[int, _Supplier] = {}
         ns = plan.groups["namesake"]
         self.namesake_targets = frozenset(int(x) for x in ns[ns >= 0])
+
+
+def _supplier(ctx: _Ctx, g: int) -> _Supplier:
+    if g not in ctx.suppliers:
+        r = random.Random(f"{ctx.cfg.seed}/supplier/{g}")
+        style = W.make_style(r)
+        pool = tuple(k for k in V.CATEGORIES if k != "bal")
+        items = W.make_catalogue(r, 4 + below(r, 4), tuple(r.sample(pool, 2)))
+        city = pick(r, V.CITIES)[0]
+        texts = [(W.render_title(it, style, r), W.render_description(it, style, r, city=city)) for it in items]
+        if len(ctx.suppliers) > 4096:  # bounded memory on huge markets; rebuilt on demand, same result
+            ctx.suppliers.clear()
+        ctx.suppliers[g] = _Supplier(items, texts)
+    return ctx.suppliers[g]
 
 
 def _household(ctx: _Ctx, hh: int) -> tuple[str, tuple[str, tuple[str, ...], str, str], dict[str, str]]:
@@ -644,34 +666,52 @@ def _render(ctx: _Ctx, p: _Persona, s: _State, account_id: str, created: _dt.dat
     boiler = None
     if bp_group >= 0:
         boiler = W.boilerplate_block(random.Random(f"{ctx.cfg.seed}/boilerplate/{bp_group}"))
-    hidden_listing = None
-    if s.hidden and not s.hidden_in_bio and s.items:
-        hidden_listing = pick(rng, s.items)
     ig_text = None
     if s.ig:
         ig_text = "@" + s.ig
-    bio = W.render_bio(style, rng, cats=p.cats, city=city, hidden=s.hidden if s.hidden_in_bio else None,
-                       ig=ig_text, boilerplate=boiler if (boiler and rng.random() < 0.6) else None)
     files: list[tuple[str, bytes]] = []
     listings = []
     with_photos = ctx.photos is not None
     stock_group = int(plan.groups["stock_photo"][p.actor])
-    stock = ctx.photos.stock(stock_group) if (with_photos and stock_group >= 0) else []
-    n_stock = rng.randint(1, min(3, len(s.items))) if stock else 0
-    stock_slots = set(rng.sample(range(len(s.items)), n_stock)) if n_stock else set()
+    stock_slots: dict[int, int] = {}  # listing position -> supplier item
+    sup = None
+    if stock_group >= 0:
+        # a dropshipper lists some of the supplier's products with the supplier's photo,
+        # often with the supplier's own title and description pasted in
+        sup = _supplier(ctx, stock_group)
+        n_stock = rng.randint(1, min(3, len(s.items)))
+        stock_slots = dict(zip(rng.sample(range(len(s.items)), n_stock), rng.sample(range(len(sup.items)), n_stock)))
+    stock = ctx.photos.stock(stock_group, len(sup.items)) if (with_photos and sup is not None) else []
+    hidden_listing = None
+    if s.hidden and not s.hidden_in_bio:
+        own = [i for k, i in enumerate(s.items) if k not in stock_slots]  # never in a pasted supplier text
+        hidden_listing = pick(rng, own) if own else None
+    in_bio = s.hidden if (s.hidden_in_bio or hidden_listing is None) else None
+    bio = W.render_bio(style, rng, cats=p.cats, city=city, hidden=in_bio,
+                       ig=ig_text, boilerplate=boiler if (boiler and rng.random() < 0.6) else None)
+    prng = random.Random(f"{ctx.cfg.seed}/photo-copy/{account_id}")
     for k, i in enumerate(s.items):
         item = p.catalogue[i]
-        desc = W.render_description(item, style, rng, city=city,
-                                    hidden=s.hidden if hidden_listing == i else None,
-                                    boilerplate=boiler if (boiler and rng.random() < 0.5) else None)
-        lst: dict[str, Any] = {"title": W.render_title(item, style, rng), "description": desc, "photos": []}
+        if k in stock_slots and sup is not None:
+            s.stock_items.add(i)
+            j = stock_slots[k]
+            if rng.random() < 0.55:
+                title, desc = sup.texts[j]
+            else:
+                title = W.render_title(sup.items[j], style, rng)
+                desc = W.render_description(sup.items[j], style, rng, city=city)
+        else:
+            desc = W.render_description(item, style, rng, city=city,
+                                        hidden=s.hidden if hidden_listing == i else None,
+                                        boilerplate=boiler if (boiler and rng.random() < 0.5) else None)
+            title = W.render_title(item, style, rng)
+        lst: dict[str, Any] = {"title": title, "description": desc, "photos": []}
         if with_photos:
             rel = f"photos/{account_id}/{k}.jpg"
             if k in stock_slots:
-                data = stock[below(rng, len(stock))]
-                if rng.random() < 0.5:  # lightly re-encoded copy of the supplier photo
-                    data = P.encode(P.decode(data), 70 + below(rng, 92 - 70))
-                s.stock_items.add(i)
+                data = stock[stock_slots[k]]
+                if prng.random() < 0.5:  # lightly re-encoded copy of the supplier photo
+                    data = P.encode(P.decode(data), 70 + below(prng, 92 - 70))
             else:
                 data = s.photos[i]
                 s.paths[i] = rel

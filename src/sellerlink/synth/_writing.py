@@ -176,6 +176,10 @@ def reword_style(style: Style, rng: random.Random) -> Style:
         greeting=style.greeting if rng.random() < 0.7 else pick(rng, V.GREETINGS),
         signoff=style.signoff if rng.random() < 0.75 else pick(rng, V.SIGNOFFS),
         title_tpl=style.title_tpl if rng.random() < 0.6 else below(rng, 8),
+        # re-typed listings: measurements, prices and sizes sometimes written another way
+        measure=style.measure if rng.random() < 0.6 else below(rng, len(V.MEASURE_STYLES)),
+        price=style.price if rng.random() < 0.6 else below(rng, len(V.PRICE_STYLES)),
+        size=style.size if rng.random() < 0.7 else below(rng, len(V.SIZE_STYLES)),
     )
 
 

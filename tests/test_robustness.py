@@ -695,12 +695,6 @@ def test_adversarial_text_is_linked_in_bounded_time(piece):
     assert np.all((res.pairs.score >= 0) & (res.pairs.score <= 1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contacts._NOT_PHONE_RE alternative '\\d[\\d.,]*\\s?(?:rb|...)\\b' backtracks from every "
-    "digit of a long digit run: quadratic, ~90 s for two accounts whose fields are 20 000 zeros "
-    "(also 'O' and full-width zeros, which become digits); reported to the contacts owner",
-)
 @pytest.mark.parametrize("piece", list(ADVERSARIAL_DIGIT_RUNS.values()), ids=list(ADVERSARIAL_DIGIT_RUNS))
 def test_long_digit_runs_are_linked_in_bounded_time(piece):
     import time

@@ -261,7 +261,9 @@ _PHONEISH = re.compile(r"[0-9oilb|](?:[ \t.,\-()]{0,3}[0-9oilb|]){6}")
 # Things made of digits that are not phones.
 _NOT_PHONE_RE = re.compile(
     r"(?:rp|idr)\s?[.:]?\s?\d[\d.,]*"  # Rp 150.000
-    r"|\d[\d.,]*\s?(?:rb|ribu|rbu|k|jt|juta|an|pcs|pc|gr|gram|kg|cm|mm|ml|m|x)\b"  # 150rb, 2kg
+    # (starts only where a number starts: from inside a long digit run it would backtrack
+    # from every digit, quadratic in the run's length)
+    r"|(?<![\d.,])\d[\d.,]*\s?(?:rb|ribu|rbu|k|jt|juta|an|pcs|pc|gr|gram|kg|cm|mm|ml|m|x)\b"  # 150rb, 2kg
     r"|(?<![\d+])[1-9]\d{0,2}(?:[.,]\d{3})+(?![.,]?\d)"  # 150.000 (thousands, no trunk 0)
     r"|\b\d{1,2}([-/.])\d{1,2}\1(?:19|20)\d{2}\b"  # 12-05-2024
     r"|\b(?:19|20)\d{2}([-/.])\d{1,2}\2\d{1,2}\b"  # 2024-05-12

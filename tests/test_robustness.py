@@ -478,12 +478,6 @@ def test_tied_lead_paths_do_not_depend_on_input_order():
     assert paths[0] == paths[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phrasing.compare sums each row's shingle IDF weights as differences of one global cumsum "
-    "(cumw[offs[i+1]] - cumw[offs[i]]), so a row's sum depends on the rows before it: text_sim "
-    "differs in the last bits when the input order changes (reported to the phrasing owner)",
-)
 @pytest.mark.parametrize("seed", [1])
 def test_exactly_the_same_scores_in_any_input_order(baseline, seed):
     assert_same(snapshot(*shuffled_marketplace(seed)), baseline)

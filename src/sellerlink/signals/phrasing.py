@@ -1363,8 +1363,15 @@ class PhrasingSignal:
         inter = _pair_intersections(offs, table.sh_ids, table.sh_gkey, space, left, right, w, limit)
         cumw = table.sh_cumw
         if limit is None:
-            wl = cumw[offs[left + 1]] - cumw[offs[left]]
-            wr = cumw[offs[right + 1]] - cumw[offs[right]]
+            # each row's total summed on its own (not as a difference of one global cumsum,
+            # whose rounding would depend on the rows before it, i.e. on the input order)
+            lens = np.diff(offs)
+            rowsum = np.zeros(len(lens), dtype=np.float64)
+            nz = lens > 0
+            if nz.any():
+                rowsum[nz] = np.add.reduceat(w, offs[:-1][nz])
+            wl = rowsum[left]
+            wr = rowsum[right]
         else:
             gkey = table.sh_gkey
             lim = np.minimum(limit, space - 1)

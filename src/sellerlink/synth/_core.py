@@ -681,7 +681,7 @@ def _render(ctx: _Ctx, p: _Persona, s: _State, account_id: str, created: _dt.dat
         sup = _supplier(ctx, stock_group)
         n_stock = rng.randint(1, min(3, len(s.items)))
         stock_slots = dict(zip(rng.sample(range(len(s.items)), n_stock), rng.sample(range(len(sup.items)), n_stock)))
-    stock = ctx.photos.stock(stock_group, len(sup.items)) if (with_photos and sup is not None) else []
+    stock = ctx.photos.stock(stock_group, len(sup.items)) if (ctx.photos is not None and sup is not None) else []
     hidden_listing = None
     if s.hidden and not s.hidden_in_bio:
         own = [i for k, i in enumerate(s.items) if k not in stock_slots]  # never in a pasted supplier text

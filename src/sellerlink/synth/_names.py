@@ -183,9 +183,7 @@ def rename(
             words[i], words[i + 1] = words[i + 1], words[i]
             if words == [*name.core, *name.post]:
                 words.reverse()
-        core = tuple(words[: len(name.core)])
-        post = tuple(words[len(name.core):])
-        name = replace(name, core=core, post=post)
+        name = replace(name, core=tuple(words[: len(name.core)]), post=tuple(words[len(name.core):]))
         if rng.random() < 0.4:
             name = replace(name, joiner=pick(rng, (" ", "", "_", ".")), case=pick(rng, ("asis", "lower", "upper")))
     if "name_leet" in tactics:

@@ -159,15 +159,15 @@ def draw_photo(seed: Sequence[int], size: tuple[int, int] = (320, 400)) -> Image
     out = bg * (1 - 0.25 * shadow) * (1 - mask) + tex * mask
     out += rng.standard_normal(out.shape, dtype=np.float32) * np.float32(0.005)
     arr = (np.clip(out, 0, 1) * 255).astype(np.uint8)
-    return Image.fromarray(arr, "RGB").resize(full, Image.BICUBIC)
+    return Image.fromarray(arr, "RGB").resize(full, Image.Resampling.BICUBIC)
 
 
 def load_photo(path: str, size: tuple[int, int]) -> Image.Image:
     """A real photo, fitted (centre-cropped and resized) to ``size``."""
     with Image.open(path) as im:
         im.draft("RGB", (size[0], size[1]))
-        im = ImageOps.exif_transpose(im).convert("RGB")
-        return ImageOps.fit(im, size, Image.BICUBIC)
+        rgb = ImageOps.exif_transpose(im).convert("RGB")
+        return ImageOps.fit(rgb, size, Image.Resampling.BICUBIC)
 
 
 def encode(img: Image.Image, quality: int = 85) -> bytes:
@@ -203,7 +203,7 @@ def transform(
     quality = 85
     if "photo_rotate" in tactics:
         angle = rng.choice((-1, 1)) * rng.uniform(1.5, 6.0)
-        img = img.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=(255, 255, 255))
+        img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(255, 255, 255))
         applied.append({"op": "rotate", "degrees": round(angle, 2)})
     if "photo_crop" in tactics:
         sides = [rng.uniform(0.0, 0.12) for _ in range(4)]
@@ -213,7 +213,7 @@ def transform(
         box = (int(left * w), int(top * h), w - int(right * w), h - int(bottom * h))
         img = img.crop(box)
         if rng.random() < 0.5:
-            img = img.resize((w, h), Image.BICUBIC)
+            img = img.resize((w, h), Image.Resampling.BICUBIC)
         applied.append({"op": "crop", "left": round(left, 3), "top": round(top, 3), "right": round(right, 3),
                         "bottom": round(bottom, 3)})
     if "photo_mirror" in tactics:
@@ -252,7 +252,7 @@ def transform(
     if "photo_resize" in tactics:
         s = rng.choice((rng.uniform(0.55, 0.9), rng.uniform(1.1, 1.5)))
         iw, ih = img.size
-        img = img.resize((max(16, int(iw * s)), max(16, int(ih * s))), Image.BILINEAR)
+        img = img.resize((max(16, int(iw * s)), max(16, int(ih * s))), Image.Resampling.BILINEAR)
         applied.append({"op": "resize", "scale": round(s, 3)})
     if "photo_reencode" in tactics:
         quality = rng.randrange(35, 75)

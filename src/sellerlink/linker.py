@@ -59,7 +59,7 @@ def default_signals(*, limits: Limits = DEFAULT_LIMITS, workers: int = 1) -> lis
     from .signals.phrasing import PhrasingSignal
 
     return [
-        NamesSignal(),
+        _with(NamesSignal, workers=workers),
         ContactsSignal(),
         _with(PhotosSignal, limits=limits, workers=workers),
         PhrasingSignal(),
@@ -80,9 +80,14 @@ def _progress(iterable: Iterable[Any], *, enabled: bool | None, desc: str, total
     if enabled is None:
         import sys
 
-        if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        interactive = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+        if not (interactive or "ipykernel" in sys.modules):  # a terminal or a notebook
             return iterable
-    from tqdm.auto import tqdm
+    try:  # widgets in a notebook when ipywidgets is there, a text bar otherwise
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm.std import tqdm
 
     return tqdm(iterable, desc=desc, total=total, leave=False)
 
@@ -253,6 +258,11 @@ class LinkResult:
         t = self.threshold if min_score is None else min_score
         order = np.argsort(-self.pairs.score, kind="stable")
         return [self.pairs.match(int(k)) for k in order if self.pairs.score[k] >= t]
+
+    def _repr_html_(self) -> str:
+        from .report import link_table_html
+
+        return link_table_html(self)
 
     def cluster_members(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}

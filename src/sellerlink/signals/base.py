@@ -19,12 +19,29 @@ A signal owns one kind of evidence (names, contacts, photos, phrasing) from end 
    called for the pairs that are kept, so it may be slow.
 
 Frequencies ("how many accounts share this value") are computed over the table that
-``fingerprint`` produced, i.e. over every account the signal has seen.
+``fingerprint`` produced, i.e. over every account the signal has seen -- unless a
+:class:`RarityContext` is passed (``fingerprint(accounts, rarity=ctx)``): then they come
+from the context, so a small batch (one query account and its candidates) is scored as
+if it were part of a much larger collection (:class:`sellerlink.index.Index`).
+
+Optional hooks for a persistent index (signals without them are re-fingerprinted from
+the stored record):
+
+- ``rarity_keys(table) -> (rows, keys)``: each row's distinct ``uint64`` keys whose
+  counts the signal's rarity uses (the same keys it will ask the context about);
+- ``extract(accounts) -> list[bytes]`` / ``assemble(account_ids, states, *, rarity)``:
+  the per-record part of ``fingerprint`` as bytes (numpy arrays with explicit dtype and
+  JSON, see :func:`pack`; never pickle), and the rest, so that
+  ``assemble(ids, extract(accounts), rarity=r)`` equals ``fingerprint(accounts, rarity=r)``;
+- ``index_keys(table) -> (rows, keys)``: keys to store per account so that a later
+  query's ``candidate_keys`` find it whatever the counts are by then;
+- ``rarity_stats(table) -> dict[str, ndarray]``: additive batch statistics (phrasing's
+  style sums), turned into context values by ``stats_to_context``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,7 +49,16 @@ import numpy as np
 
 from ..records import Account
 
-__all__ = ["Evidence", "PairFeatures", "Signal", "stable_hash64", "stable_hash64_many"]
+__all__ = [
+    "Evidence",
+    "PairFeatures",
+    "RarityContext",
+    "Signal",
+    "pack",
+    "stable_hash64",
+    "stable_hash64_many",
+    "unpack",
+]
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,95 @@ class PairFeatures:
         return self.values[name]
 
 
+@dataclass(frozen=True)
+class RarityContext:
+    """Counts from outside the batch: how many accounts hold each value, over a whole collection.
+
+    Attributes:
+        n_accounts: accounts in the collection (the ``N`` of ``log(N / df)``).
+        counts: ``counts(signal_name, keys) -> int64 array``: for each ``uint64`` key (as
+            listed by the signal's ``rarity_keys``), the number of accounts in the
+            collection holding it, the batch's own accounts included. A signal clamps
+            the answer to at least 1 for a key its batch holds.
+        stats: per signal, extra global values (e.g. ``{"phrasing": {"style_mean": ...,
+            "style_std": ...}}``).
+
+    Example:
+        >>> ctx = RarityContext(10, lambda sig, keys: np.full(len(keys), 3, dtype=np.int64))
+        >>> ctx.df("names", np.array([1, 2], dtype=np.uint64)).tolist()
+        [3, 3]
+    """
+
+    n_accounts: int
+    counts: Callable[[str, np.ndarray], np.ndarray]
+    stats: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
+
+    def df(self, signal: str, keys: np.ndarray) -> np.ndarray:
+        """Counts for ``keys`` (at least 1 each: the batch holds them)."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        if len(keys) == 0:
+            return np.zeros(0, dtype=np.int64)
+        out = np.asarray(self.counts(signal, keys), dtype=np.int64)
+        if out.shape != keys.shape:
+            raise ValueError(f"RarityContext.counts returned shape {out.shape} for {keys.shape} keys")
+        return np.maximum(out, 1)
+
+    def stat(self, signal: str, name: str) -> np.ndarray | None:
+        return self.stats.get(signal, {}).get(name)
+
+
+_PACK_DTYPES = frozenset({"<u8", "<i8", "<f8", "<f4", "|b1", "|u1", "<i4", "|i1"})
+
+
+def pack(arrays: Mapping[str, np.ndarray] | None = None, meta: Any = None) -> bytes:
+    """Serialise named numpy arrays (explicit dtype and shape) and a JSON value; no pickle.
+
+    >>> a = {"x": np.arange(3, dtype=np.uint64)}
+    >>> arrs, meta = unpack(pack(a, {"k": 1}))
+    >>> arrs["x"].tolist(), meta
+    ([0, 1, 2], {'k': 1})
+    """
+    import json
+
+    head: dict[str, Any] = {"meta": meta, "arrays": []}
+    blobs = []
+    for name, arr in (arrays or {}).items():
+        a = np.ascontiguousarray(arr)
+        dt = a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype
+        a = a.astype(dt, copy=False)
+        if a.dtype.str not in _PACK_DTYPES:
+            raise ValueError(f"cannot pack array {name!r} of dtype {a.dtype}")
+        head["arrays"].append([name, a.dtype.str, list(a.shape)])
+        blobs.append(a.tobytes())
+    h = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return len(h).to_bytes(4, "little") + h + b"".join(blobs)
+
+
+def unpack(data: bytes) -> tuple[dict[str, np.ndarray], Any]:
+    """Inverse of :func:`pack`. A malformed blob raises ``ValueError`` (never runs code)."""
+    import json
+
+    try:
+        mv = memoryview(data)
+        n = int.from_bytes(mv[:4], "little")
+        head = json.loads(bytes(mv[4 : 4 + n]).decode("utf-8"))
+        pos = 4 + n
+        out: dict[str, np.ndarray] = {}
+        for name, dt, shape in head["arrays"]:
+            if dt not in _PACK_DTYPES:
+                raise ValueError(f"dtype {dt!r} not allowed")
+            dtype = np.dtype(dt)
+            count = int(np.prod(shape)) if shape else 1
+            size = count * dtype.itemsize
+            if count < 0 or pos + size > len(mv):
+                raise ValueError("truncated array data")
+            out[str(name)] = np.frombuffer(mv[pos : pos + size], dtype=dtype).reshape(shape).copy()
+            pos += size
+        return out, head.get("meta")
+    except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a packed sellerlink fingerprint state: {exc}") from exc
+
+
 @runtime_checkable
 class Signal(Protocol):
     """What the pipeline needs from a signal module (see the module docstring)."""
@@ -85,7 +200,7 @@ class Signal(Protocol):
     name: str
     feature_names: tuple[str, ...]
 
-    def fingerprint(self, accounts: Sequence[Account]) -> Any: ...
+    def fingerprint(self, accounts: Sequence[Account]) -> Any: ...  # optional keyword: rarity
 
     def candidate_keys(self, table: Any) -> tuple[np.ndarray, np.ndarray]: ...
 

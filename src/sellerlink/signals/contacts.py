@@ -52,7 +52,7 @@ from phonenumbers import PhoneNumberType
 
 from .._text import INVISIBLE
 from ..records import Account
-from .base import Evidence, PairFeatures, stable_hash64
+from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
 
 __all__ = [
     "ContactsSignal",
@@ -1174,8 +1174,12 @@ class ContactsSignal:
         self.region = region
 
     # -- fingerprint -----------------------------------------------------------------
-    def fingerprint(self, accounts: Sequence[Account]) -> ContactsTable:
-        """Find and normalise every contact value of each account (row i = accounts[i])."""
+    def fingerprint(self, accounts: Sequence[Account], *, rarity: RarityContext | None = None) -> ContactsTable:
+        """Find and normalise every contact value of each account (row i = accounts[i]).
+
+        With ``rarity``, ``df`` comes from the context (keys as in :meth:`rarity_keys`)
+        instead of being counted over this batch.
+        """
         _region_info(self.region)
         region = self.region.upper()
         out = _Collector(region)
@@ -1230,17 +1234,66 @@ class ContactsSignal:
                     if text:
                         out.free(text, "listings")
 
-        return _build_table(tuple(a.account_id for a in accounts), out.rows, out.kinds, out.keys, out.raws, out.sources)
+        return _build_table(
+            tuple(a.account_id for a in accounts), out.rows, out.kinds, out.keys, out.raws, out.sources, rarity
+        )
+
+    # -- index hooks (see signals.base) ------------------------------------------------------
+    def rarity_keys(self, table: ContactsTable) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, keys): each row's distinct contact values as ``uint64`` (kind-salted)."""
+        _check_table(table)
+        hashes = _key_hashes(table.unique_key, table.unique_kind)
+        rows = np.repeat(np.arange(table.n_rows, dtype=np.int64), np.diff(table.row_ptr))
+        return rows, hashes[table.row_keys]
+
+    def index_keys(self, table: ContactsTable) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate keys (they do not depend on counts)."""
+        return self.candidate_keys(table)
+
+    def extract(self, accounts: Sequence[Account]) -> list[bytes]:
+        """Per account, its contact occurrences (kind, key, raw, source) as packed bytes."""
+        t = self.fingerprint(accounts)
+        bounds = np.searchsorted(t.row, np.arange(len(accounts) + 1))
+        out = []
+        for r in range(len(accounts)):
+            sl = slice(int(bounds[r]), int(bounds[r + 1]))
+            out.append(
+                pack(
+                    {"kind": t.kind[sl].astype(np.int8)},
+                    [t.key[sl].tolist(), t.raw[sl].tolist(), t.source[sl].tolist()],
+                )
+            )
+        return out
+
+    def assemble(
+        self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None
+    ) -> ContactsTable:
+        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
+        rows: list[int] = []
+        kinds: list[int] = []
+        keys: list[str] = []
+        raws: list[str] = []
+        sources: list[str] = []
+        for r, st in enumerate(states):
+            arrs, meta = unpack(st)
+            kd = arrs["kind"].tolist()
+            k, rw, src = meta
+            if not (len(kd) == len(k) == len(rw) == len(src)):
+                raise ValueError("corrupt contacts state")
+            rows.extend([r] * len(kd))
+            kinds.extend(int(x) for x in kd)
+            keys.extend(str(x) for x in k)
+            raws.extend(str(x) for x in rw)
+            sources.extend(str(x) for x in src)
+        if any(not 0 <= k < len(KINDS) for k in kinds):
+            raise ValueError("corrupt contacts state: unknown kind")
+        return _build_table(tuple(account_ids), rows, kinds, keys, raws, sources, rarity)
 
     # -- candidate keys ----------------------------------------------------------------
     def candidate_keys(self, table: ContactsTable) -> tuple[np.ndarray, np.ndarray]:
         """(rows, keys): one uint64 key per (row, kind, canonical value), salted by kind."""
         _check_table(table)
-        hashes = np.fromiter(
-            (stable_hash64(str(k), KINDS[c]) for k, c in zip(table.unique_key, table.unique_kind)),
-            dtype=np.uint64,
-            count=len(table.unique_key),
-        )
+        hashes = _key_hashes(table.unique_key, table.unique_kind)
         counts = np.diff(table.row_ptr)
         rows = np.repeat(np.arange(table.n_rows, dtype=np.int64), counts)
         ids = table.row_keys
@@ -1372,6 +1425,14 @@ class _Collector:
             self.add(kind, key, text[s:e].strip() or text, source)
 
 
+def _key_hashes(unique_key: np.ndarray, unique_kind: np.ndarray) -> np.ndarray:
+    return np.fromiter(
+        (stable_hash64(str(k), KINDS[c]) for k, c in zip(unique_key, unique_kind)),
+        dtype=np.uint64,
+        count=len(unique_key),
+    )
+
+
 def _build_table(
     account_ids: tuple[str, ...],
     rows: list[int],
@@ -1379,6 +1440,7 @@ def _build_table(
     keys: list[str],
     raws: list[str],
     sources: list[str],
+    rarity: RarityContext | None = None,
 ) -> ContactsTable:
     n_rows = len(account_ids)
     index: dict[tuple[int, str], int] = {}
@@ -1397,6 +1459,8 @@ def _build_table(
         rk_row = np.zeros(0, dtype=np.int64)
         rk_key = np.zeros(0, dtype=np.int64)
     df = np.bincount(rk_key, minlength=n_keys).astype(np.int64)
+    if rarity is not None and n_keys:
+        df = rarity.df("contacts", _key_hashes(unique_key, unique_kind))
     row_ptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rk_row, minlength=n_rows), out=row_ptr[1:])
     blockable = np.ones(n_keys, dtype=bool)

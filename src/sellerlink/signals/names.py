@@ -45,7 +45,7 @@ from rapidfuzz import fuzz, process
 
 from .._text import fold_leet, skeleton, strip_emoji
 from ..records import Account
-from .base import Evidence, PairFeatures, stable_hash64
+from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
 
 __all__ = [
     "CITY_WORDS",
@@ -492,9 +492,15 @@ class NamesTable:
     norm_key: np.ndarray
     norm_flat: np.ndarray
     norm_flat_is_key: np.ndarray
+    n_total: int = -1
 
     def __len__(self) -> int:
         return len(self.account_id)
+
+    @property
+    def n_accounts(self) -> int:
+        """The ``N`` of ``log(N / df)``: the batch size, or the collection's with a rarity context."""
+        return self.n_total if self.n_total >= 0 else len(self.account_id)
 
     def row_tokens(self, i: int) -> list[str]:
         """The distinct tokens of row ``i`` (display name and username), sorted by id."""
@@ -568,8 +574,12 @@ class NamesSignal:
         _check_workers(self.workers)
 
     # -- fingerprint ----------------------------------------------------------------------
-    def fingerprint(self, accounts: Sequence[Account]) -> NamesTable:
-        """Normalise every account's names and count how many accounts share each key/token."""
+    def fingerprint(self, accounts: Sequence[Account], *, rarity: RarityContext | None = None) -> NamesTable:
+        """Normalise every account's names and count how many accounts share each key/token.
+
+        With ``rarity``, key and token counts and ``N`` come from the context (keys as in
+        :meth:`rarity_keys`).
+        """
         self._check_params()
         n = len(accounts)
         ids = np.empty(n, dtype=object)
@@ -624,6 +634,15 @@ class NamesSignal:
         for t, v in tok_index.items():
             token_vocab[v] = t
         token_df = np.bincount(token_ids, minlength=len(tok_index)).astype(np.int64)
+        n_total = -1
+        if rarity is not None:
+            n_total = int(rarity.n_accounts)
+            if n_keys:
+                key_df = rarity.df(self.name, _hash_all("names:key", key_vocab))
+                d_df = np.where(d_kid >= 0, key_df[np.maximum(d_kid, 0)], 0)
+                u_df = np.where(u_kid >= 0, key_df[np.maximum(u_kid, 0)], 0)
+            if len(token_vocab):
+                token_df = rarity.df(self.name, _hash_all("names:tok", token_vocab))
 
         return NamesTable(
             account_id=ids,
@@ -653,7 +672,46 @@ class NamesSignal:
             norm_key=norm_key,
             norm_flat=norm_flat,
             norm_flat_is_key=norm_flat_is_key,
+            n_total=n_total,
         )
+
+    # -- index hooks (see signals.base) -------------------------------------------------------
+    def rarity_keys(self, table: NamesTable) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, keys): each row's distinct name keys and tokens as ``uint64``."""
+        _check_table(table)
+        kh = _hash_all("names:key", table.key_vocab)
+        th = _hash_all("names:tok", table.token_vocab)
+        rk = table.row_key_ids
+        r1, c1 = np.nonzero(rk >= 0)
+        r2 = np.repeat(np.arange(len(table), dtype=np.int64), np.diff(table.token_ptr))
+        rows = np.concatenate([r1.astype(np.int64), r2])
+        keys = np.concatenate([kh[rk[r1, c1]], th[table.token_ids]]).astype(np.uint64)
+        return rows, keys
+
+    def index_keys(self, table: NamesTable) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate keys (they do not depend on counts)."""
+        return self.candidate_keys(table)
+
+    def extract(self, accounts: Sequence[Account]) -> list[bytes]:
+        """Per account, the two raw names (normalising again is cheap)."""
+        out = []
+        for i, acc in enumerate(accounts):
+            if not isinstance(acc, Account):
+                raise TypeError(f"accounts[{i}] is {type(acc).__name__}, expected Account")
+            out.append(pack(None, [acc.display_name or "", acc.username or ""]))
+        return out
+
+    def assemble(
+        self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None
+    ) -> NamesTable:
+        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
+        accs = []
+        for aid, st in zip(account_ids, states):
+            _, meta = unpack(st)
+            if not (isinstance(meta, list) and len(meta) == 2 and all(isinstance(x, str) for x in meta)):
+                raise ValueError("corrupt names state")
+            accs.append(Account(str(aid), display_name=meta[0], username=meta[1]))
+        return self.fingerprint(accs, rarity=rarity)
 
     # -- blocking -------------------------------------------------------------------------
     def candidate_keys(self, table: NamesTable) -> tuple[np.ndarray, np.ndarray]:
@@ -737,7 +795,7 @@ class NamesSignal:
 
         tok_info, tok_df = _shared_tokens(table, left, right)
         key_info = np.zeros(p, dtype=np.float64)
-        key_info[exact] = np.log(len(table) / exact_df[exact])
+        key_info[exact] = np.log(table.n_accounts / exact_df[exact])
         info = np.maximum(tok_info, key_info)
         name_df = np.where(exact, exact_df, tok_df).astype(np.float64)
         return {
@@ -822,6 +880,10 @@ class NamesSignal:
         return out
 
 
+def _hash_all(salt: str, values: np.ndarray) -> np.ndarray:
+    return np.fromiter((stable_hash64(str(v), salt) for v in values), dtype=np.uint64, count=len(values))
+
+
 def _check_table(table: object) -> None:
     if not isinstance(table, NamesTable):
         raise TypeError(f"expected a NamesTable from NamesSignal.fingerprint, got {type(table).__name__}")
@@ -847,7 +909,7 @@ def _shared_tokens(table: NamesTable, left: np.ndarray, right: np.ndarray) -> tu
     ``right_row * V + token`` in the sorted array of all ``row * V + token`` codes.
     """
     p = len(left)
-    n = len(table)
+    n = table.n_accounts
     info: np.ndarray = np.zeros(p, dtype=np.float64)
     min_df: np.ndarray = np.zeros(p, dtype=np.int64)
     v = len(table.token_vocab)

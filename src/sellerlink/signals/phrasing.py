@@ -78,7 +78,7 @@ import numpy as np
 
 from .._text import INVISIBLE, clean_text
 from ..records import Account
-from .base import Evidence, PairFeatures, stable_hash64
+from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
 
 __all__ = [
     "NUM",
@@ -1074,6 +1074,14 @@ def _plural(label: str) -> str:
     return f"{_PLURAL_VERBS[verb]} {rest}" if verb in _PLURAL_VERBS else label
 
 
+def _sentence_keys(sent_hashes: np.ndarray) -> np.ndarray:
+    return _mix64(np.asarray(sent_hashes, dtype=np.uint64) ^ _U64(0x73656E74656E6365))
+
+
+def _shingle_keys(shingles: np.ndarray) -> np.ndarray:
+    return _mix64(np.asarray(shingles, dtype=np.uint64) ^ _U64(0x7368696E676C6573))
+
+
 def _rarest_per_row(
     offsets: np.ndarray, df: np.ndarray, tiebreak: np.ndarray, max_df: int, per_row: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1166,49 +1174,153 @@ class PhrasingSignal:
                 raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
 
     # -- 1. fingerprint ----------------------------------------------------------------------
-    def fingerprint(self, accounts: Sequence[Account]) -> PhrasingTable:
-        """Fingerprint a batch of accounts into a :class:`PhrasingTable` (row ``i`` = ``accounts[i]``)."""
+    def fingerprint(self, accounts: Sequence[Account], *, rarity: RarityContext | None = None) -> PhrasingTable:
+        """Fingerprint a batch of accounts into a :class:`PhrasingTable` (row ``i`` = ``accounts[i]``).
+
+        With ``rarity``, shingle and sentence counts come from the context (keys as in
+        :meth:`rarity_keys`) and the style vectors are standardised with the context's
+        ``style_mean`` / ``style_std`` (see :meth:`rarity_stats`) instead of this batch's.
+        """
         self._validate()
-        n = len(accounts)
-        sh_list: list[np.ndarray] = []
-        capped = np.zeros(n, dtype=bool)
-        sent_hash_list: list[np.ndarray] = []
-        sent_text_list: list[list[str]] = []
-        styles = np.zeros((n, len(STYLE_FEATURES)), dtype=np.float32)
-        habits = np.empty(n, dtype=object)
+        parts = []
         for i, acc in enumerate(accounts):
             if not isinstance(acc, Account):
                 raise TypeError(f"accounts[{i}] is a {type(acc).__name__}, expected sellerlink.Account")
-            prep = _prepare(acc)
-            folded = [s for fs in prep.folded for s in fs]
-            written = [s for ws in prep.sentences for s in ws]
-            # one regex pass per account: sentences joined by NUL (clean_text removed any NUL)
-            norms = _normalize_folded("\x00".join(folded)).split("\x00") if folded else []
-            tokens = [_WORD_SHINGLE_TOKEN.findall(x) for x in norms]
-            seen: dict[int, str] = {}
-            for toks, sent in zip(tokens, written):
-                key = _sentence_key(toks)
-                if key is not None:
-                    seen.setdefault(stable_hash64(key, "phrasing.sentence"), sent)
-            if self.shingle == "word":
-                sh = _word_shingles_from_tokens([t for t in tokens if t], self.k or 3)
-            else:
-                sh = char_shingles([x for x in norms if x], self.k or 5)
-            if len(sh) > self.max_shingles:
-                sh = sh[: self.max_shingles]  # already sorted: bottom-k by hash
-                capped[i] = True
-            sh_list.append(sh)
-            hs = np.fromiter(seen.keys(), dtype=np.uint64, count=len(seen))
-            order = np.argsort(hs)
-            texts = list(seen.values())
-            sent_hash_list.append(hs[order])
-            sent_text_list.append([texts[o] for o in order])
-            styles[i], habits[i] = _style(prep)
+            parts.append(self._row(acc))
+        return self._assemble([a.account_id for a in accounts], parts, rarity)
+
+    def _row(self, acc: Account) -> tuple[np.ndarray, bool, np.ndarray, list[str], np.ndarray, tuple[str, ...]]:
+        """The per-record part: shingles, capped flag, sentence hashes and texts, style, habits."""
+        prep = _prepare(acc)
+        folded = [s for fs in prep.folded for s in fs]
+        written = [s for ws in prep.sentences for s in ws]
+        # one regex pass per account: sentences joined by NUL (clean_text removed any NUL)
+        norms = _normalize_folded("\x00".join(folded)).split("\x00") if folded else []
+        tokens = [_WORD_SHINGLE_TOKEN.findall(x) for x in norms]
+        seen: dict[int, str] = {}
+        for toks, sent in zip(tokens, written):
+            key = _sentence_key(toks)
+            if key is not None:
+                seen.setdefault(stable_hash64(key, "phrasing.sentence"), sent)
+        if self.shingle == "word":
+            sh = _word_shingles_from_tokens([t for t in tokens if t], self.k or 3)
+        else:
+            sh = char_shingles([x for x in norms if x], self.k or 5)
+        capped = False
+        if len(sh) > self.max_shingles:
+            sh = sh[: self.max_shingles]  # already sorted: bottom-k by hash
+            capped = True
+        hs = np.fromiter(seen.keys(), dtype=np.uint64, count=len(seen))
+        order = np.argsort(hs)
+        texts = list(seen.values())
+        style, habits = _style(prep)
+        return sh.astype(np.uint64), capped, hs[order], [texts[o] for o in order], style, habits
+
+    # -- index hooks (see signals.base) ------------------------------------------------------
+    def extract(self, accounts: Sequence[Account]) -> list[bytes]:
+        """Per account, the per-record part of :meth:`fingerprint` as packed bytes."""
+        self._validate()
+        out = []
+        for i, acc in enumerate(accounts):
+            if not isinstance(acc, Account):
+                raise TypeError(f"accounts[{i}] is a {type(acc).__name__}, expected sellerlink.Account")
+            sh, capped, hs, texts, style, habits = self._row(acc)
+            out.append(
+                pack(
+                    {"sh": sh, "sent": hs, "style": np.asarray(style, dtype=np.float32)},
+                    [bool(capped), texts, list(habits), self._settings()],
+                )
+            )
+        return out
+
+    def _settings(self) -> list[Any]:
+        return [self.shingle, self.k, self.max_shingles]
+
+    def assemble(
+        self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None
+    ) -> PhrasingTable:
+        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
+        self._validate()
+        parts = []
+        for st in states:
+            arrs, meta = unpack(st)
+            capped, texts, habits, settings = meta
+            if settings != self._settings():
+                raise ValueError(f"phrasing state was made with settings {settings}, not {self._settings()}")
+            style = arrs["style"]
+            if style.shape != (len(STYLE_FEATURES),) or len(texts) != len(arrs["sent"]):
+                raise ValueError("corrupt phrasing state")
+            parts.append((arrs["sh"], bool(capped), arrs["sent"], [str(t) for t in texts], style,
+                          tuple(str(h) for h in habits)))  # fmt: skip
+        return self._assemble(list(account_ids), parts, rarity)
+
+    def rarity_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, keys): each row's shingles and sentences, in the candidate-key hash space."""
+        r1 = _row_of(table.sh_offsets)
+        k1 = _shingle_keys(table.vocab[table.sh_ids]) if len(table.sh_ids) else np.zeros(0, np.uint64)
+        r2 = _row_of(table.sent_offsets)
+        k2 = _sentence_keys(table.sent_hashes)
+        return np.concatenate([r1, r2]), np.concatenate([k1, k2]).astype(np.uint64)
+
+    def index_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
+        """Band keys, every sentence and the ``4 * max_shingle_keys`` smallest shingles of each row.
+
+        A sentence or shingle key becomes a candidate key only once 2..``key_df``
+        accounts hold it, which an index cannot know when it stores the account, so it
+        stores every sentence; shingles are sampled (bottom-k by hash: similar texts draw
+        the same ones).
+        """
+        has_text = np.diff(table.sh_offsets) > 0
+        rows_t = np.flatnonzero(has_text).astype(np.int64)
+        bk = self.band_keys(table.minhash[rows_t])
+        rows = [np.repeat(rows_t, self.bands), _row_of(table.sent_offsets)]
+        keys = [bk.ravel(), _sentence_keys(table.sent_hashes)]
+        if self.max_shingle_keys and len(table.sh_ids):
+            r = _row_of(table.sh_offsets)
+            rank = np.arange(len(r)) - table.sh_offsets[r]
+            keep = rank < 4 * self.max_shingle_keys
+            rows.append(r[keep])
+            keys.append(_shingle_keys(table.vocab[table.sh_ids[keep]]))
+        return np.concatenate(rows).astype(np.int64), np.concatenate(keys).astype(np.uint64)
+
+    def rarity_stats(self, table: PhrasingTable) -> dict[str, np.ndarray]:
+        """Additive statistics of the raw style vectors of rows with text: count, sum, sum of squares."""
+        has_text = np.diff(table.sh_offsets) > 0
+        x = table.style[has_text].astype(np.float64)
+        return {"style_n": np.array([len(x)], dtype=np.float64), "style_sum": x.sum(axis=0),
+                "style_sumsq": (x * x).sum(axis=0)}  # fmt: skip
+
+    @staticmethod
+    def stats_to_context(stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Summed :meth:`rarity_stats` -> the ``style_mean`` / ``style_std`` a context carries."""
+        n = float(stats["style_n"][0]) if len(stats.get("style_n", ())) else 0.0
+        if n <= 0:
+            z = np.zeros(len(STYLE_FEATURES))
+            return {"style_mean": z, "style_std": z}
+        mu = stats["style_sum"] / n
+        var = stats["style_sumsq"] / n - mu * mu
+        var = np.where(var > 1e-12 * np.maximum(1.0, mu * mu), var, 0.0)
+        return {"style_mean": mu, "style_std": np.sqrt(var)}
+
+    def _assemble(self, account_ids: Sequence[str], parts: Sequence[tuple[Any, ...]],
+                  rarity: RarityContext | None) -> PhrasingTable:  # fmt: skip
+        n = len(parts)
+        sh_list: list[np.ndarray] = [p[0] for p in parts]
+        capped = np.array([p[1] for p in parts], dtype=bool)
+        sent_hash_list: list[np.ndarray] = [p[2] for p in parts]
+        sent_text_list: list[list[str]] = [p[3] for p in parts]
+        styles = np.zeros((n, len(STYLE_FEATURES)), dtype=np.float32)
+        habits = np.empty(n, dtype=object)
+        for i, p in enumerate(parts):
+            styles[i], habits[i] = p[4], p[5]
 
         # shingle vocabulary and document frequencies over the batch
         sh_offsets, sh_flat = _csr(sh_list, np.uint64)
         vocab, inverse, vocab_df = np.unique(sh_flat, return_inverse=True, return_counts=True)
         idf = np.maximum(np.log(self.common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
+        if rarity is not None and len(vocab):
+            vocab_df = rarity.df(self.name, _shingle_keys(vocab))
+            idf = np.maximum(np.log(self.common_df / np.maximum(vocab_df, 1)), 0.0)
         sh_ids = inverse.astype(np.int64).ravel()
         sh_gkey = _row_of(sh_offsets) * np.int64(max(len(vocab), 1)) + sh_ids
         sh_weight = idf[sh_ids] if len(sh_ids) else np.empty(0, dtype=np.float64)
@@ -1218,6 +1330,8 @@ class PhrasingSignal:
         if len(sent_hashes):
             _, s_inv, s_cnt = np.unique(sent_hashes, return_inverse=True, return_counts=True)
             sent_df = s_cnt[s_inv.ravel()].astype(np.int64)
+            if rarity is not None:
+                sent_df = rarity.df(self.name, _sentence_keys(sent_hashes))
             # dense ids keep row * space + id inside int64; hashes are sorted per row and
             # np.unique maps them monotonically, so ids stay sorted per row
             sent_ids = s_inv.ravel().astype(np.int64)
@@ -1238,6 +1352,9 @@ class PhrasingSignal:
         if has_text.any():
             x = styles[has_text].astype(np.float64)
             mu, sd = x.mean(axis=0), x.std(axis=0)
+            if rarity is not None and rarity.stat(self.name, "style_mean") is not None:
+                mu = np.asarray(rarity.stat(self.name, "style_mean"), dtype=np.float64)
+                sd = np.asarray(rarity.stat(self.name, "style_std"), dtype=np.float64)
             z = np.where(sd > 1e-9, (x - mu) / np.where(sd > 1e-9, sd, 1.0), 0.0)
             z = np.clip(z, -4.0, 4.0)
             norm = np.linalg.norm(z, axis=1, keepdims=True)
@@ -1249,7 +1366,7 @@ class PhrasingSignal:
                 habit_df[lab] = habit_df.get(lab, 0) + 1
 
         ids = np.empty(n, dtype=object)
-        ids[:] = [a.account_id for a in accounts]
+        ids[:] = list(account_ids)
         logger.debug("phrasing: %d accounts, %d shingles (%d distinct), %d sentences", n, len(sh_flat), len(vocab),
                      len(sent_hashes))  # fmt: skip
         return PhrasingTable(
@@ -1315,12 +1432,12 @@ class PhrasingSignal:
             idx, r = _rarest_per_row(table.sent_offsets, table.sent_df, table.sent_hashes,
                                      self.key_df, self.max_sentence_keys)  # fmt: skip
             rows.append(r)
-            keys.append(_mix64(table.sent_hashes[idx] ^ _U64(0x73656E74656E6365)))
+            keys.append(_sentence_keys(table.sent_hashes[idx]))
         if self.max_shingle_keys and len(table.sh_ids):
             idx, r = _rarest_per_row(table.sh_offsets, table.vocab_df[table.sh_ids], table.sh_ids,
                                      self.key_df, self.max_shingle_keys)  # fmt: skip
             rows.append(r)
-            keys.append(_mix64(table.vocab[table.sh_ids[idx]] ^ _U64(0x7368696E676C6573)))
+            keys.append(_shingle_keys(table.vocab[table.sh_ids[idx]]))
         out_rows = np.concatenate(rows).astype(np.int64)
         out_keys = np.concatenate(keys).astype(np.uint64)
         logger.debug("phrasing: %d candidate keys for %d rows", len(out_keys), n)

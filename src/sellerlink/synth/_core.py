@@ -128,7 +128,8 @@ class SynthConfig:
         d = asdict(self)
         d["tactics"] = sorted(self.tactics)
         d["difficulty_mix"] = dict(self.difficulty_mix)
-        return json.loads(json.dumps(d))  # tuples as lists, exactly as truth.json holds them
+        out: dict[str, Any] = json.loads(json.dumps(d))  # tuples as lists, exactly as truth.json holds them
+        return out
 
 
 # ---------------------------------------------------------------------------------------

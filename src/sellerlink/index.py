@@ -1,0 +1,894 @@
+"""A persistent, incremental index: check a new account against everything seen, in milliseconds.
+
+The index lives in one SQLite file (standard library, WAL mode: several readers and one
+writer at a time). Per account it stores the record (JSON), each signal's per-record
+fingerprint state (numpy bytes with explicit dtype and JSON, never pickle), the keys a
+later query looks up (``postings``), and global counts of every value whose rarity a
+signal uses (``counts``: phones, name keys and tokens, shingles, sentences), plus
+additive statistics (phrasing's style mean / standard deviation). Scored pairs at or
+above ``min_direct`` are kept (``pairs``), so clusters and leads over everything indexed
+are read from the file.
+
+A query fingerprints the one account, looks its candidate keys up in ``postings``
+(keys held by more than ``max_block`` accounts are skipped, as in the batch pipeline),
+loads the states of those candidates only, assembles them with the query into a small
+table whose rarity comes from the global counts (:class:`~sellerlink.signals.base.RarityContext`),
+compares and scores with the linker's :class:`~sellerlink.Scorer`. With the same
+counts, a pair's features equal those the batch pipeline computes over the whole
+collection. Memory and time of a query depend on its candidates, not on the file size.
+
+Adding accounts scores the new accounts against their candidates and re-scores the
+stored pairs among those candidates (they share a value whose count just changed), in
+one transaction; a crash loses at most the add in progress.
+
+Example:
+    >>> from sellerlink.index import Index
+    >>> with Index() as ix:  # in memory; Index.create("file.slx") for a file
+    ...     _ = ix.add([{"account_id": "banned", "display_name": "Budi Thrift", "phones": ["0812-3456-7890"]}],
+    ...            watchlist=True)
+    ...     _ = ix.add({"account_id": "other", "display_name": "Sari Preloved", "phones": ["0813-1111-2222"]})
+    ...     r = ix.query({"account_id": "new", "display_name": "thr1ft_budi", "bio": "wa.me/6281234567890"})
+    >>> [(ld.violator_id, ld.score > 0.5) for ld in r.leads]
+    [('banned', True)]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+
+from .blocking import merge_pairs
+from .linker import Fingerprints, Lead, Linker, Match, PairTable, cluster_graph, trace_graph
+from .records import Account, load_accounts
+from .scoring import Scorer
+from .signals.base import RarityContext, pack, stable_hash64, unpack
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Index", "IndexFormatError", "QueryResult", "FORMAT", "FORMAT_VERSION"]
+
+log = logging.getLogger(__name__)
+
+FORMAT = "sellerlink.index"
+FORMAT_VERSION = 1
+_CHUNK = 900  # SQLite host parameters per statement (the default limit is 999 on old builds)
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE accounts (rid INTEGER PRIMARY KEY, account_id TEXT NOT NULL UNIQUE,
+                       watchlist INTEGER NOT NULL, record TEXT NOT NULL);
+CREATE TABLE states (rid INTEGER NOT NULL, signal TEXT NOT NULL, state BLOB NOT NULL,
+                     PRIMARY KEY (rid, signal)) WITHOUT ROWID;
+CREATE TABLE postings (key INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
+CREATE TABLE pcounts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE counts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE stats (signal TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,
+                    PRIMARY KEY (signal, name)) WITHOUT ROWID;
+CREATE TABLE pairs (a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL,
+                    PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE INDEX pairs_b ON pairs (b, a);
+"""
+
+
+class IndexFormatError(ValueError):
+    """The file is not a sellerlink index, or one written by another format version."""
+
+
+@dataclass
+class QueryResult:
+    """What :meth:`Index.query` found for one account.
+
+    Attributes:
+        account_id: the queried account.
+        matches: the best-scoring indexed accounts (at most ``k``), best first, with evidence.
+        leads: watchlist accounts it leads to, directly or through strongly linked
+            indexed accounts, best first (at or above ``min_direct``; compare
+            ``score`` with ``threshold``).
+        threshold: the linker's threshold.
+        n_candidates: how many indexed accounts were compared.
+    """
+
+    account_id: str
+    matches: list[Match]
+    leads: list[Lead]
+    threshold: float
+    n_candidates: int = 0
+
+    def to_frame(self) -> pd.DataFrame:
+        """``right_id, score, evidence`` for the matches, best first."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [{"account_id": m.right, "score": m.score, "evidence": m.summary()} for m in self.matches],
+            columns=["account_id", "score", "evidence"],
+        )
+
+
+def _ns(signal: str) -> np.uint64:
+    return np.uint64(stable_hash64(signal, "sellerlink.index.ns"))
+
+
+def _i64(keys: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
+
+
+def _accepts_rarity(fn: Any) -> bool:
+    import inspect
+
+    try:
+        return "rarity" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass
+class _Batch:
+    """Accounts being assembled: ids, rids (-1 = not indexed), states, records."""
+
+    ids: list[str]
+    rids: list[int]
+    states: dict[str, list[bytes]]
+    accounts: list[Account] | None = None
+    extra: dict[str, dict[int, int]] = field(default_factory=dict)
+
+
+class Index:
+    """A persistent index of fingerprinted accounts (see the module docstring).
+
+    Args:
+        path: a file path, or ``":memory:"`` (the default) for an index that lives in memory.
+        linker: the signals, scorer and settings (threshold, ``max_block``, ``max_hops``)
+            to use; default ``Linker()``. Its settings are saved in the file.
+        min_direct: pairs scoring at least this are stored (leads below the threshold
+            are reported down to it).
+        max_candidates: at most this many candidates per query (the ones sharing the
+            most keys).
+
+    Use :meth:`create` and :meth:`open` for files.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        linker: Linker | None = None,
+        min_direct: float = 0.01,
+        max_candidates: int = 2000,
+        _mode: str = "create",
+        _readonly: bool = False,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.min_direct = float(min_direct)
+        self.max_candidates = int(max_candidates)
+        self.readonly = _readonly
+        if _mode == "create":
+            if self.path != ":memory:" and os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+                raise FileExistsError(f"{self.path} exists; use Index.open to carry on with it")
+            self._con = self._connect()
+            self.linker = linker or Linker(progress=False)
+            with self._con:
+                self._con.executescript(_SCHEMA)
+                self._set_meta("format", FORMAT)
+                self._set_meta("version", str(FORMAT_VERSION))
+                self._set_meta("settings", json.dumps(self._settings()))
+                self._set_meta("n_accounts", "0")
+        else:
+            self._con = self._connect()
+            settings = self._check_format()
+            self.linker = linker or Linker(
+                scorer=Scorer.from_dict(settings["scorer"]),
+                threshold=settings["threshold"],
+                max_block=settings["max_block"],
+                max_hops=settings["max_hops"],
+                progress=False,
+            )
+            names = [s.name for s in self.linker.signals]
+            if names != settings["signals"]:
+                raise IndexFormatError(f"index was built with signals {settings['signals']}, linker has {names}")
+        self.signals = self.linker.signals
+        self.scorer = self.linker.scorer
+        self.threshold = self.linker.threshold
+        self.max_block = self.linker.max_block
+
+    # -- opening and closing ------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | os.PathLike[str] = ":memory:", *, linker: Linker | None = None, **kw: Any) -> Index:
+        """A new, empty index in ``path`` (which must not exist yet, or be empty)."""
+        return cls(path, linker=linker, _mode="create", **kw)
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], readonly: bool = False, *, linker: Linker | None = None, **kw: Any
+    ) -> Index:
+        """An existing index. Raises :class:`IndexFormatError` for a file that is not one
+        (or is from another format version), ``FileNotFoundError`` if there is no file."""
+        if not os.path.exists(os.fspath(path)):
+            raise FileNotFoundError(f"no index at {os.fspath(path)}")
+        return cls(path, linker=linker, _mode="open", _readonly=readonly, **kw)
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        elif self.readonly:
+            uri = "file:" + os.path.abspath(self.path).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
+            con = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=60.0)
+        else:
+            con = sqlite3.connect(self.path, isolation_level=None, timeout=60.0)
+        try:
+            con.execute("PRAGMA busy_timeout = 60000")
+            if self.path != ":memory:" and not self.readonly:
+                con.execute("PRAGMA journal_mode = WAL")
+                con.execute("PRAGMA synchronous = NORMAL")
+            con.execute("PRAGMA cache_size = -65536")
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            raise IndexFormatError(f"{self.path} is not a sellerlink index: {exc}") from exc
+        # explicit transactions only (BEGIN IMMEDIATE ... COMMIT)
+        return con
+
+    def _check_format(self) -> dict[str, Any]:
+        try:
+            rows = dict(self._con.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            self._con.close()
+            raise IndexFormatError(f"{self.path} is not a sellerlink index: {exc}") from exc
+        if rows.get("format") != FORMAT:
+            self._con.close()
+            raise IndexFormatError(f"{self.path} is not a sellerlink index (format {rows.get('format')!r})")
+        if rows.get("version") != str(FORMAT_VERSION):
+            self._con.close()
+            raise IndexFormatError(
+                f"{self.path} is a sellerlink index of format version {rows.get('version')}; "
+                f"this sellerlink reads version {FORMAT_VERSION}"
+            )
+        try:
+            settings = json.loads(rows["settings"])
+            if not isinstance(settings, dict):
+                raise ValueError("settings is not an object")
+            return settings
+        except (KeyError, ValueError) as exc:
+            self._con.close()
+            raise IndexFormatError(f"{self.path}: unreadable settings: {exc}") from exc
+
+    def _settings(self) -> dict[str, Any]:
+        lk = self.linker
+        return {
+            "threshold": lk.threshold,
+            "max_block": lk.max_block,
+            "max_hops": lk.max_hops,
+            "scorer": lk.scorer.to_dict(),
+            "signals": [s.name for s in lk.signals],
+        }
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        con = getattr(self, "_con", None)
+        if con is not None:
+            con.close()
+            self._con = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return int(self._con.execute("SELECT COUNT(*) FROM accounts").fetchone()[0])
+
+    def __contains__(self, account_id: object) -> bool:
+        return self._con.execute("SELECT 1 FROM accounts WHERE account_id = ?", (str(account_id),)).fetchone() is not None
+
+    def account_ids(self, *, watchlist: bool | None = None) -> list[str]:
+        """Indexed account ids in insertion order (only the watchlist, or only the rest)."""
+        if watchlist is None:
+            q = self._con.execute("SELECT account_id FROM accounts ORDER BY rid")
+        else:
+            q = self._con.execute("SELECT account_id FROM accounts WHERE watchlist = ? ORDER BY rid", (int(watchlist),))
+        return [r[0] for r in q]
+
+    # -- counts ---------------------------------------------------------------------------
+    def _n_accounts(self) -> int:
+        return int(self._con.execute("SELECT value FROM meta WHERE key = 'n_accounts'").fetchone()[0])
+
+    def _lookup(self, table: str, keys: np.ndarray) -> np.ndarray:
+        """Values of ``table`` (counts / pcounts) for int64 keys; 0 where absent."""
+        out = np.zeros(len(keys), dtype=np.int64)
+        if not len(keys):
+            return out
+        uniq, inv = np.unique(keys, return_inverse=True)
+        found: dict[int, int] = {}
+        ul = uniq.tolist()
+        for s in range(0, len(ul), _CHUNK):
+            part = ul[s : s + _CHUNK]
+            q = f"SELECT key, n FROM {table} WHERE key IN ({','.join('?' * len(part))})"
+            found.update(self._con.execute(q, part).fetchall())
+        vals = np.fromiter((found.get(k, 0) for k in ul), dtype=np.int64, count=len(ul))
+        return vals[inv.ravel()]
+
+    def _stats(self) -> dict[str, dict[str, np.ndarray]]:
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for sig_name, name, blob in self._con.execute("SELECT signal, name, value FROM stats"):
+            arrs, _ = unpack(blob)
+            out.setdefault(sig_name, {})[name] = arrs["v"]
+        return out
+
+    def _context(self, extra: dict[str, dict[int, int]] | None = None, n_extra: int = 0) -> RarityContext:
+        """Global counts, plus ``extra`` (per signal: key -> count) for accounts not in the file."""
+        extra = extra or {}
+
+        def counts(signal: str, keys: np.ndarray) -> np.ndarray:
+            k = _i64(np.asarray(keys, dtype=np.uint64) ^ _ns(signal))
+            c = self._lookup("counts", k)
+            add = extra.get(signal)
+            if add:
+                c = c + np.fromiter((add.get(x, 0) for x in k.tolist()), dtype=np.int64, count=len(k))
+            return c
+
+        stats: dict[str, dict[str, np.ndarray]] = {}
+        for sig in self.signals:
+            to_ctx = getattr(sig, "stats_to_context", None)
+            if to_ctx is None:
+                continue
+            st = self._stats().get(sig.name, {})
+            add = extra.get("__stats__" + sig.name)  # type: ignore[call-overload]
+            if add:
+                st = {k: st.get(k, 0) + v for k, v in add.items()}  # type: ignore[union-attr]
+            if st:
+                stats[sig.name] = to_ctx(st)
+        return RarityContext(self._n_accounts() + n_extra, counts, stats)
+
+    # -- assembling tables -------------------------------------------------------------
+    def _tables(self, batch: _Batch, ctx: RarityContext | None) -> dict[str, Any]:
+        tables: dict[str, Any] = {}
+        for sig in self.signals:
+            if hasattr(sig, "assemble") and sig.name in batch.states:
+                tables[sig.name] = sig.assemble(batch.ids, batch.states[sig.name], rarity=ctx)
+            else:
+                accs = self._accounts_of(batch)
+                if _accepts_rarity(sig.fingerprint):
+                    tables[sig.name] = sig.fingerprint(accs, rarity=ctx)
+                else:
+                    tables[sig.name] = sig.fingerprint(accs)
+        return tables
+
+    def _accounts_of(self, batch: _Batch) -> list[Account]:
+        if batch.accounts is None:
+            recs = self._records([r for r in batch.rids if r >= 0])
+            batch.accounts = [
+                Account.from_dict(json.loads(recs[r])) if r >= 0 else Account(i) for i, r in zip(batch.ids, batch.rids)
+            ]
+        return batch.accounts
+
+    def _records(self, rids: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for s in range(0, len(rids), _CHUNK):
+            part = list(rids[s : s + _CHUNK])
+            q = f"SELECT rid, record FROM accounts WHERE rid IN ({','.join('?' * len(part))})"
+            out.update(self._con.execute(q, part).fetchall())
+        return out
+
+    def _load_batch(self, rids: Sequence[int]) -> _Batch:
+        rids = [int(r) for r in rids]
+        ids: dict[int, str] = {}
+        states: dict[str, dict[int, bytes]] = {}
+        for s in range(0, len(rids), _CHUNK):
+            part = rids[s : s + _CHUNK]
+            marks = ",".join("?" * len(part))
+            ids.update(self._con.execute(f"SELECT rid, account_id FROM accounts WHERE rid IN ({marks})", part))
+            for rid, sig, st in self._con.execute(
+                f"SELECT rid, signal, state FROM states WHERE rid IN ({marks}) AND signal NOT LIKE '\\_%' ESCAPE '\\'",
+                part,
+            ):
+                states.setdefault(sig, {})[rid] = st
+        return _Batch(
+            ids=[ids[r] for r in rids],
+            rids=rids,
+            states={k: [v[r] for r in rids] for k, v in states.items() if len(v) == len(rids)},
+        )
+
+    @staticmethod
+    def _concat(a: _Batch, b: _Batch) -> _Batch:
+        states = {k: a.states[k] + b.states[k] for k in a.states if k in b.states}
+        accs = None
+        if a.accounts is not None and b.accounts is not None:
+            accs = a.accounts + b.accounts
+        return _Batch(a.ids + b.ids, a.rids + b.rids, states, accs)
+
+    def _extract(self, accs: list[Account]) -> _Batch:
+        states = {sig.name: sig.extract(accs) for sig in self.signals if hasattr(sig, "extract")}
+        return _Batch([a.account_id for a in accs], [-1] * len(accs), states, list(accs))
+
+    def _keys(self, tables: dict[str, Any], method: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, namespaced int64 keys) over all signals, from ``rarity_keys`` / ``index_keys`` /
+        ``candidate_keys``; distinct per row."""
+        rows_l, keys_l = [], []
+        for sig in self.signals:
+            fn = getattr(sig, method, None)
+            if fn is None:
+                continue
+            r, k = fn(tables[sig.name])
+            rows_l.append(np.asarray(r, dtype=np.int64))
+            keys_l.append(_i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name)))
+        if not rows_l:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        rows, keys = np.concatenate(rows_l), np.concatenate(keys_l)
+        if len(rows):
+            u = np.unique(np.stack([rows, keys], axis=1), axis=0)
+            rows, keys = u[:, 0].copy(), u[:, 1].copy()
+        return rows, keys
+
+    def _rarity_per_signal(self, tables: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        out = {}
+        for sig in self.signals:
+            fn = getattr(sig, "rarity_keys", None)
+            if fn is not None:
+                r, k = fn(tables[sig.name])
+                out[sig.name] = (np.asarray(r, dtype=np.int64), _i64(np.asarray(k, np.uint64) ^ _ns(sig.name)))
+        return out
+
+    def _candidates(self, keys: np.ndarray, rows: np.ndarray | None = None, *, limit: int | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """(rows, rids) of indexed accounts sharing a candidate key with each row; keys held by
+        more than ``max_block - 1`` indexed accounts are skipped."""
+        if rows is None:
+            rows = np.zeros(len(keys), dtype=np.int64)
+        if not len(keys):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        held = self._lookup("pcounts", keys)
+        ok = (held > 0) & (held <= self.max_block - 1)
+        keys, rows = keys[ok], rows[ok]
+        by_key: dict[int, list[int]] = {}
+        ul = np.unique(keys).tolist()
+        for s in range(0, len(ul), _CHUNK):
+            part = ul[s : s + _CHUNK]
+            for k, rid in self._con.execute(
+                f"SELECT key, rid FROM postings WHERE key IN ({','.join('?' * len(part))})", part
+            ):
+                by_key.setdefault(k, []).append(rid)
+        out_r: list[int] = []
+        out_c: list[int] = []
+        for r, k in zip(rows.tolist(), keys.tolist()):
+            hits = by_key.get(k, ())
+            out_r.extend([r] * len(hits))
+            out_c.extend(hits)
+        cr = np.asarray(out_r, dtype=np.int64)
+        cc = np.asarray(out_c, dtype=np.int64)
+        if limit is not None and len(cc):
+            # per row, the candidates sharing the most keys first
+            codes, counts = np.unique(np.stack([cr, cc], axis=1), axis=0, return_counts=True)
+            order = np.lexsort((codes[:, 1], -counts, codes[:, 0]))
+            codes = codes[order]
+            rank = np.arange(len(codes)) - np.searchsorted(codes[:, 0], codes[:, 0], side="left")
+            codes = codes[rank < limit]
+            cr, cc = codes[:, 0].copy(), codes[:, 1].copy()
+        return cr, cc
+
+    def _score(self, batch: _Batch, tables: dict[str, Any], left: np.ndarray, right: np.ndarray) -> PairTable:
+        accs = batch.accounts if batch.accounts is not None else [Account(i) for i in batch.ids]
+        fps = Fingerprints(list(accs), tables)
+        feats: dict[str, np.ndarray] = {}
+        for sig in self.signals:
+            feats.update(sig.compare(tables[sig.name], left, right).values)
+        return PairTable(fps, self.signals, self.scorer, left, right, feats)
+
+    # -- add / remove -----------------------------------------------------------------------
+    def _begin(self) -> None:
+        if self.readonly:
+            raise PermissionError("this index was opened read-only")
+        self._con.execute("BEGIN IMMEDIATE")
+
+    def add(self, accounts: Any, *, watchlist: bool = False) -> int:
+        """Add one account or a batch (anything :func:`~sellerlink.load_accounts` reads, or one
+        record / :class:`~sellerlink.Account`), on the watchlist or not, in one transaction.
+
+        Raises ``ValueError`` for an id that is already indexed (remove it first). Returns
+        the number of accounts added.
+        """
+        accs = _as_accounts(accounts, self.linker)
+        if not accs:
+            return 0
+        ids = [a.account_id for a in accs]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate account_id within the batch")
+        known = self._existing(ids)
+        if known:
+            raise ValueError(f"already indexed (remove them first): {sorted(known)[:5]}")
+        new = self._extract(accs)
+        local = self._tables(new, None)
+        rk = self._rarity_per_signal(local)
+        ix_rows, ix_keys = self._keys(local, "index_keys")
+        stats = {s.name: s.rarity_stats(local[s.name]) for s in self.signals if hasattr(s, "rarity_stats")}
+        self._begin()
+        try:
+            start = int(self._con.execute("SELECT COALESCE(MAX(rid), 0) FROM accounts").fetchone()[0]) + 1
+            rids = list(range(start, start + len(accs)))
+            self._con.executemany(
+                "INSERT INTO accounts (rid, account_id, watchlist, record) VALUES (?, ?, ?, ?)",
+                [(r, a.account_id, int(watchlist), json.dumps(a.to_dict(), ensure_ascii=False)) for r, a in zip(rids, accs)],
+            )
+            rows_st = [(rids[i], name, sts[i]) for name, sts in new.states.items() for i in range(len(accs))]
+            # per account, what it added to the counts, so that remove() can take it back
+            df_rows = np.concatenate([v[0] for v in rk.values()]) if rk else np.zeros(0, np.int64)
+            df_keys = np.concatenate([v[1] for v in rk.values()]) if rk else np.zeros(0, np.int64)
+            for i in range(len(accs)):
+                rows_st.append((rids[i], "_df", pack({"k": df_keys[df_rows == i]})))
+                rows_st.append((rids[i], "_ix", pack({"k": ix_keys[ix_rows == i]})))
+                per = {f"{s}.{k}": v for s, d in stats.items() for k, v in _row_stats(self, local, s, i).items()}
+                rows_st.append((rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})))
+            self._con.executemany("INSERT INTO states (rid, signal, state) VALUES (?, ?, ?)", rows_st)
+            self._bump("counts", df_keys, +1)
+            self._bump("pcounts", ix_keys, +1)
+            rid_arr = np.asarray(rids, dtype=np.int64)
+            self._con.executemany(
+                "INSERT OR IGNORE INTO postings (key, rid) VALUES (?, ?)",
+                zip(ix_keys.tolist(), rid_arr[ix_rows].tolist()),
+            )
+            for sname, st in stats.items():
+                self._add_stats(sname, st, +1)
+            self._set_meta("n_accounts", str(self._n_accounts() + len(accs)))
+            new.rids = rids
+            self._link_new(new)
+            self._con.execute("COMMIT")
+        except BaseException:
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK")
+            raise
+        return len(accs)
+
+    def _existing(self, ids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for s in range(0, len(ids), _CHUNK):
+            part = list(ids[s : s + _CHUNK])
+            q = f"SELECT account_id FROM accounts WHERE account_id IN ({','.join('?' * len(part))})"
+            out.update(r[0] for r in self._con.execute(q, part))
+        return out
+
+    def _bump(self, table: str, keys: np.ndarray, sign: int) -> None:
+        if not len(keys):
+            return
+        u, c = np.unique(keys, return_counts=True)
+        self._con.executemany(
+            f"INSERT INTO {table} (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n",
+            zip(u.tolist(), (c * sign).tolist()),
+        )
+        if sign < 0:
+            self._con.execute(f"DELETE FROM {table} WHERE n <= 0")
+
+    def _add_stats(self, sname: str, st: dict[str, np.ndarray], sign: int) -> None:
+        cur = self._stats().get(sname, {})
+        for name, v in st.items():
+            val = cur.get(name, 0) + sign * np.asarray(v, dtype=np.float64)
+            self._con.execute(
+                "INSERT OR REPLACE INTO stats (signal, name, value) VALUES (?, ?, ?)",
+                (sname, name, pack({"v": np.asarray(val, dtype=np.float64)})),
+            )
+
+    def _link_new(self, new: _Batch) -> None:
+        """Score new accounts against their candidates; re-score stored pairs among the candidates."""
+        ctx = self._context()
+        tables = self._tables(new, ctx)
+        rows, keys = self._keys(tables, "candidate_keys")
+        cr, cc = self._candidates(keys, rows, limit=self.max_candidates)
+        rid_new = np.asarray(new.rids, dtype=np.int64)
+        a = rid_new[cr]
+        keep = a != cc
+        a, b = a[keep], cc[keep]
+        affected = np.unique(b)
+        old = np.setdiff1d(affected, rid_new)
+        stored = self._pairs_within(old)
+        self._rescore(np.concatenate([a, stored[0]]), np.concatenate([b, stored[1]]), ctx, stored)
+
+    def _pairs_within(self, rids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(rids):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        self._con.execute("CREATE TEMP TABLE IF NOT EXISTS _sel (rid INTEGER PRIMARY KEY)")
+        self._con.execute("DELETE FROM _sel")
+        self._con.executemany("INSERT INTO _sel (rid) VALUES (?)", ((int(r),) for r in rids))
+        got = self._con.execute(
+            "SELECT p.a, p.b FROM pairs p JOIN _sel s1 ON p.a = s1.rid JOIN _sel s2 ON p.b = s2.rid"
+        ).fetchall()
+        self._con.execute("DELETE FROM _sel")
+        arr = np.asarray(got, dtype=np.int64).reshape(-1, 2)
+        return arr[:, 0].copy(), arr[:, 1].copy()
+
+    def _rescore(self, a: np.ndarray, b: np.ndarray, ctx: RarityContext, replace: tuple[np.ndarray, np.ndarray]
+                 ) -> None:  # fmt: skip
+        """Score pairs of rids with the global counts; store those >= min_direct, drop the rest."""
+        lo, hi = merge_pairs([(a, b)])
+        if len(replace[0]):
+            self._con.executemany("DELETE FROM pairs WHERE a = ? AND b = ?", zip(replace[0].tolist(), replace[1].tolist()))
+        if not len(lo):
+            return
+        need = np.unique(np.concatenate([lo, hi]))
+        batch = self._load_batch(need.tolist())
+        tables = self._tables(batch, ctx)
+        li = np.searchsorted(need, lo)
+        ri = np.searchsorted(need, hi)
+        pt = self._score(batch, tables, li, ri)
+        ok = pt.score >= self.min_direct
+        self._con.executemany(
+            "INSERT OR REPLACE INTO pairs (a, b, score) VALUES (?, ?, ?)",
+            zip(lo[ok].tolist(), hi[ok].tolist(), pt.score[ok].tolist()),
+        )
+
+    def remove(self, account_ids: str | Iterable[str]) -> int:
+        """Remove accounts by id (unknown ids are ignored), in one transaction; pairs among the
+        accounts that shared a value with them are re-scored. Returns how many were removed."""
+        ids = [account_ids] if isinstance(account_ids, str) else [str(x) for x in account_ids]
+        self._begin()
+        try:
+            rids: list[int] = []
+            for s in range(0, len(ids), _CHUNK):
+                part = ids[s : s + _CHUNK]
+                q = f"SELECT rid FROM accounts WHERE account_id IN ({','.join('?' * len(part))})"
+                rids.extend(r[0] for r in self._con.execute(q, part))
+            if not rids:
+                self._con.execute("COMMIT")
+                return 0
+            neighbours: set[int] = set()
+            for rid in rids:
+                meta = dict(self._con.execute("SELECT signal, state FROM states WHERE rid = ? AND signal LIKE '\\_%' ESCAPE '\\'", (rid,)).fetchall())
+                dfk = unpack(meta["_df"])[0]["k"]
+                ixk = unpack(meta["_ix"])[0]["k"]
+                st, _ = unpack(meta["_st"])
+                _, nb = self._candidates(ixk)
+                neighbours.update(nb.tolist())
+                self._bump("counts", dfk, -1)
+                self._bump("pcounts", ixk, -1)
+                self._con.executemany("DELETE FROM postings WHERE key = ? AND rid = ?", ((int(k), rid) for k in ixk.tolist()))
+                per_sig: dict[str, dict[str, np.ndarray]] = {}
+                for k, v in st.items():
+                    sname, _, name = k.partition(".")
+                    per_sig.setdefault(sname, {})[name] = v
+                for sname, d in per_sig.items():
+                    self._add_stats(sname, d, -1)
+                neighbours.update(r[0] for r in self._con.execute("SELECT b FROM pairs WHERE a = ?", (rid,)))
+                neighbours.update(r[0] for r in self._con.execute("SELECT a FROM pairs WHERE b = ?", (rid,)))
+                for t in ("accounts", "states"):
+                    self._con.execute(f"DELETE FROM {t} WHERE rid = ?", (rid,))
+                self._con.execute("DELETE FROM pairs WHERE a = ? OR b = ?", (rid, rid))
+            self._set_meta("n_accounts", str(self._n_accounts() - len(rids)))
+            nb_arr = np.setdiff1d(np.asarray(sorted(neighbours), dtype=np.int64), np.asarray(rids, dtype=np.int64))
+            if len(nb_arr):
+                # re-link the neighbourhood: their values just became rarer
+                ctx = self._context()
+                batch = self._load_batch(nb_arr.tolist())
+                tables = self._tables(batch, ctx)
+                rows, keys = self._keys(tables, "candidate_keys")
+                cr, cc = self._candidates(keys, rows, limit=self.max_candidates)
+                a = nb_arr[cr]
+                inside = np.isin(cc, nb_arr) & (a != cc)
+                stored = self._pairs_within(nb_arr)
+                self._rescore(np.concatenate([a[inside], stored[0]]), np.concatenate([cc[inside], stored[1]]), ctx, stored)
+            self._con.execute("COMMIT")
+        except BaseException:
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK")
+            raise
+        return len(rids)
+
+    # -- query ----------------------------------------------------------------------------
+    def query(self, account: Any, *, k: int = 10) -> QueryResult:
+        """The best ``k`` matches of one account among the indexed ones, and its leads to the watchlist.
+
+        The account is not added. If an account with the same id is indexed, it is
+        compared with the others as itself (not with its stored copy).
+        """
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        accs = _as_accounts(account, self.linker)
+        if len(accs) != 1:
+            raise ValueError(f"query takes one account, got {len(accs)}")
+        acc = accs[0]
+        self._con.execute("BEGIN")  # one consistent snapshot for the whole query
+        try:
+            return self._query(acc, k)
+        finally:
+            self._con.execute("COMMIT")
+
+    def _query(self, acc: Account, k: int) -> QueryResult:
+        own = self._con.execute("SELECT rid FROM accounts WHERE account_id = ?", (acc.account_id,)).fetchone()
+        outside = own is None
+        q = self._extract([acc])
+        # 1. the account alone, its values counted once more (it is not in the file)
+        alone = self._tables(q, None)
+        rk = self._rarity_per_signal(alone)
+        extra: dict[str, Any] = {}
+        if outside:
+            for sname, (_, keys) in rk.items():
+                extra[sname] = dict.fromkeys(np.unique(keys).tolist(), 1)
+            for sig in self.signals:
+                if hasattr(sig, "rarity_stats"):
+                    extra["__stats__" + sig.name] = sig.rarity_stats(alone[sig.name])
+        ctx = self._context(extra, n_extra=int(outside))
+        q_tables = self._tables(q, ctx)
+        _, keys = self._keys(q_tables, "candidate_keys")
+        _, cand = self._candidates(keys, limit=self.max_candidates)
+        cand = np.unique(cand)
+        if own is not None:
+            cand = cand[cand != own[0]]
+        batch = self._concat(self._load_batch(cand.tolist()), q)
+        if batch.accounts is None:
+            batch.accounts = [Account(i) for i in batch.ids[:-1]] + [acc]
+        tables = self._tables(batch, ctx)
+        n = len(cand)
+        left = np.full(n, n, dtype=np.int64)
+        right = np.arange(n, dtype=np.int64)
+        pt = self._score(batch, tables, left, right)
+        order = np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score)) if n else np.zeros(0, int)
+        matches = [pt.match(int(j)) for j in order[:k]]
+        leads = self._query_leads(acc.account_id, pt, cand)
+        return QueryResult(acc.account_id, matches, leads, self.threshold, n)
+
+    def _query_leads(self, account_id: str, pt: PairTable, cand: np.ndarray) -> list[Lead]:
+        if not len(cand):
+            return []
+        wl = self._watch(cand)
+        best: dict[str, Lead] = {}
+        for j in range(len(cand)):
+            s = float(pt.score[j])
+            vid = pt.fingerprints.ids[j]
+            if wl[j] and s >= self.min_direct:
+                best[vid] = Lead(account_id, vid, s, [account_id, vid], [j], pt)
+        # through strongly linked indexed accounts (up to max_hops edges, like trace)
+        strong = [(int(cand[j]), float(pt.score[j]), j) for j in range(len(cand)) if pt.score[j] >= self.threshold and not wl[j]]
+        if strong and self.linker.max_hops >= 2:
+            for rid, s0, j in strong:
+                for path_rids, s in self._paths_to_watchlist(rid, self.linker.max_hops - 1):
+                    vid_rid = path_rids[-1]
+                    score = s0 * s
+                    ids = self._ids_of([rid, *path_rids])
+                    vid = ids[-1]
+                    path = [account_id, *ids]
+                    if vid in best and best[vid].score >= score:
+                        continue
+                    lead = Lead(account_id, vid, score, path, [], None)
+                    first = pt.match(j)
+                    hops = [(p, q) for p, q in zip([rid, *path_rids[:-1]], path_rids)]
+                    lead.__dict__["_steps"] = [first, *(self._explain_pair(x, y) for x, y in hops)]
+                    best[vid] = lead
+                    del vid_rid
+        out = sorted(best.values(), key=lambda ld: (-ld.score, ld.violator_id))
+        return out
+
+    def _watch(self, rids: np.ndarray) -> np.ndarray:
+        wl: set[int] = set()
+        ul = rids.tolist()
+        for s in range(0, len(ul), _CHUNK):
+            part = ul[s : s + _CHUNK]
+            q = f"SELECT rid FROM accounts WHERE watchlist = 1 AND rid IN ({','.join('?' * len(part))})"
+            wl.update(r[0] for r in self._con.execute(q, part))
+        return np.array([r in wl for r in ul], dtype=bool)
+
+    def _paths_to_watchlist(self, start: int, hops: int) -> list[tuple[list[int], float]]:
+        """Paths of stored edges (>= threshold) from ``start`` to watchlist accounts, at most ``hops`` long."""
+        out: list[tuple[list[int], float]] = []
+        frontier: list[tuple[list[int], float]] = [([start], 1.0)]
+        for _ in range(hops):
+            nxt = []
+            for path, s in frontier:
+                u = path[-1]
+                rows = self._con.execute(
+                    "SELECT b, score, (SELECT watchlist FROM accounts WHERE rid = b) FROM pairs WHERE a = ? AND score >= ? "
+                    "UNION ALL SELECT a, score, (SELECT watchlist FROM accounts WHERE rid = a) FROM pairs "
+                    "WHERE b = ? AND score >= ?",
+                    (u, self.threshold, u, self.threshold),
+                ).fetchall()
+                for v, sv, w in rows:
+                    if v in path:
+                        continue
+                    if w:
+                        out.append((path[1:] + [v], s * sv))
+                    else:
+                        nxt.append((path + [v], s * sv))
+            frontier = nxt
+        return out
+
+    def _ids_of(self, rids: Sequence[int]) -> list[str]:
+        got = dict(self._con.execute(
+            f"SELECT rid, account_id FROM accounts WHERE rid IN ({','.join('?' * len(rids))})", list(rids)
+        ).fetchall())  # fmt: skip
+        return [got[r] for r in rids]
+
+    def _explain_pair(self, a: int, b: int) -> Match:
+        batch = self._load_batch([a, b])
+        tables = self._tables(batch, self._context())
+        pt = self._score(batch, tables, np.array([0]), np.array([1]))
+        return pt.match(0)
+
+    # -- everything indexed -----------------------------------------------------------------
+    def _stored(self) -> tuple[list[str], dict[int, int], np.ndarray, np.ndarray, np.ndarray, set[str]]:
+        rows = self._con.execute("SELECT rid, account_id, watchlist FROM accounts ORDER BY rid").fetchall()
+        ids = [r[1] for r in rows]
+        pos = {r[0]: i for i, r in enumerate(rows)}
+        banned = {r[1] for r in rows if r[2]}
+        pr = np.asarray(self._con.execute("SELECT a, b, score FROM pairs ORDER BY a, b").fetchall(), dtype=np.float64)
+        pr = pr.reshape(-1, 3)
+        left = np.asarray([pos[int(x)] for x in pr[:, 0]], dtype=np.int64)
+        right = np.asarray([pos[int(x)] for x in pr[:, 1]], dtype=np.int64)
+        return ids, pos, left, right, pr[:, 2].copy(), banned
+
+    def _graph(self) -> tuple[nx.Graph, _StoredPairs, set[str]]:
+        ids, pos, left, right, score, banned = self._stored()
+        g = nx.Graph()
+        g.add_nodes_from(ids)
+        for kk in np.flatnonzero(score >= self.threshold).tolist():
+            g.add_edge(ids[left[kk]], ids[right[kk]], score=float(score[kk]), pair=int(kk))
+        rid_of = {i: r for r, i in pos.items()}
+        sp = _StoredPairs(self, ids, left, right, score, [rid_of[i] for i in range(len(ids))])
+        g.graph["pairs"] = sp
+        return g, sp, banned
+
+    def clusters(self) -> dict[str, int]:
+        """Account id -> cluster id over everything indexed (as :meth:`Linker.link` would cluster it)."""
+        g, _, _ = self._graph()
+        return cluster_graph(g, list(g.nodes))
+
+    def leads(self, *, all_leads: bool = False) -> list[Lead]:
+        """Every indexed account's leads to the watchlist accounts, best first (as :meth:`Linker.trace`)."""
+        g, sp, banned = self._graph()
+        live = set(sp.fingerprints.ids) - banned
+        res = _Result(g, sp)
+        out = trace_graph(res, live, banned, max_hops=self.linker.max_hops, min_edge=self.threshold)  # type: ignore[arg-type]
+        return out if all_leads else [ld for ld in out if ld.score >= self.threshold]
+
+
+class _Ids:
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+
+
+class _StoredPairs:
+    """The stored pairs in the shape :func:`~sellerlink.linker.trace_graph` reads; evidence on demand."""
+
+    def __init__(self, index: Index, ids: list[str], left: np.ndarray, right: np.ndarray, score: np.ndarray,
+                 rids: list[int]) -> None:  # fmt: skip
+        self.index = index
+        self.fingerprints = _Ids(ids)
+        self.left, self.right, self.score = left, right, score
+        self.rids = rids
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    def match(self, k: int) -> Match:
+        return self.index._explain_pair(self.rids[int(self.left[k])], self.rids[int(self.right[k])])
+
+
+@dataclass
+class _Result:
+    graph: nx.Graph
+    pairs: _StoredPairs
+
+
+def _row_stats(ix: Index, tables: dict[str, Any], sname: str, i: int) -> dict[str, np.ndarray]:
+    sig = next(s for s in ix.signals if s.name == sname)
+    import dataclasses
+
+    t = tables[sname]
+    # the stats of one row: re-run rarity_stats on a one-row view
+    has = np.diff(t.sh_offsets)[i] > 0
+    x = t.style[i : i + 1].astype(np.float64) if has else np.zeros((0, t.style.shape[1]))
+    del sig, dataclasses
+    return {"style_n": np.array([len(x)], dtype=np.float64), "style_sum": x.sum(axis=0), "style_sumsq": (x * x).sum(axis=0)}
+
+
+def _as_accounts(value: Any, linker: Linker) -> list[Account]:
+    if isinstance(value, Account):
+        return [value]
+    if isinstance(value, dict):
+        return load_accounts([value], limits=linker.limits)
+    return load_accounts(value, limits=linker.limits)

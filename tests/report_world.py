@@ -205,7 +205,9 @@ TOY_SCORER = Scorer(
 
 
 def toy_linker() -> Linker:
-    return Linker(signals=[ToyNames(), ToyContacts(), ToyPhotos()], scorer=TOY_SCORER, progress=False)
+    return Linker(
+        signals=[ToyNames(), ToyContacts(), ToyPhotos()], scorer=TOY_SCORER, strong_edge=0.5, hop_decay=1.0, progress=False
+    )
 
 
 def trace_world(tmp: Path) -> TraceResult:

@@ -370,6 +370,10 @@ class Linker:
             are reported (default :data:`RECOMMENDED_THRESHOLD`).
         max_block: blocking keys held by more accounts than this are dropped.
         max_hops: how many graph edges a trace may follow from an account to a violator.
+        strong_edge: a trace through other accounts follows only edges at least this
+            probable: a chain is only as good as its weakest link.
+        hop_decay: each extra hop multiplies a path's score by this (a path's edges are
+            not independent confirmations of each other).
         workers: worker threads for photo hashing and batch comparisons.
         progress: show progress bars (None: only on an interactive terminal).
         limits: input limits.
@@ -383,6 +387,8 @@ class Linker:
         threshold: float = RECOMMENDED_THRESHOLD,
         max_block: int = 200,
         max_hops: int = 2,
+        strong_edge: float = 0.97,
+        hop_decay: float = 0.9,
         workers: int = 1,
         progress: bool | None = None,
         limits: Limits = DEFAULT_LIMITS,
@@ -396,6 +402,10 @@ class Linker:
         self.threshold = threshold
         self.max_block = max_block
         self.max_hops = max_hops
+        if not 0.0 < strong_edge < 1.0 or not 0.0 < hop_decay <= 1.0:
+            raise ValueError("strong_edge must be in (0, 1) and hop_decay in (0, 1]")
+        self.strong_edge = strong_edge
+        self.hop_decay = hop_decay
         self.workers = workers
         self.progress = progress
         self.limits = limits
@@ -457,7 +467,14 @@ class Linker:
             live_ids -= both
         result = self.link([*banned, *live])
         t = self.threshold if threshold is None else threshold
-        leads = trace_graph(result, live_ids, banned_ids, max_hops=self.max_hops, min_edge=min(t, self.threshold))
+        leads = trace_graph(
+            result,
+            live_ids,
+            banned_ids,
+            max_hops=self.max_hops,
+            min_edge=max(self.strong_edge, self.threshold),
+            hop_decay=self.hop_decay,
+        )
         return TraceResult(leads, t, result)
 
 
@@ -533,6 +550,7 @@ def trace_graph(
     *,
     max_hops: int,
     min_edge: float,
+    hop_decay: float = 1.0,
     min_direct: float = 0.01,
 ) -> list[Lead]:
     """Every live account's leads to violators, best first.
@@ -540,8 +558,8 @@ def trace_graph(
     Direct leads come from every scored pair of a live and a banned account with a
     probability of at least ``min_direct``. Leads through the graph follow edges of at
     least ``min_edge`` for up to ``max_hops`` steps; a path scores the product of its
-    edges' probabilities, so it is never stronger than its weakest link. For each
-    (account, violator) the better of the two is kept.
+    edges' probabilities times ``hop_decay`` per hop beyond the first, so it is never
+    stronger than its weakest link. For each (account, violator) the better is kept.
     """
     g = result.graph
     pairs = result.pairs
@@ -574,7 +592,7 @@ def trace_graph(
                         attrs = g[u][v]
                         if attrs["score"] < min_edge or v in pu:
                             continue
-                        s = su * attrs["score"]
+                        s = su * attrs["score"] * (hop_decay if len(pu) > 1 else 1.0)
                         # ties go to the lexicographically smaller path: input order never matters
                         if v not in reach or s > reach[v][0] or (s == reach[v][0] and [*pu, v] < reach[v][1]):
                             reach[v] = (s, [*pu, v], [*ku, attrs["pair"]])

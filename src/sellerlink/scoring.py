@@ -44,7 +44,7 @@ TERMS: tuple[str, ...] = tuple(TERM_SIGNAL)
 
 # Fitted by benchmarks/calibrate.py on generated marketplaces; see benchmarks/README.md.
 DEFAULT_COEF: dict[str, float] = {
-    "contact_best": 12.0,
+    "contact_best": 13.5,
     "contact_more": 0.0,
     "address": 0.0,
     "photo_best": 3.68,
@@ -58,11 +58,19 @@ DEFAULT_COEF: dict[str, float] = {
 }
 DEFAULT_INTERCEPT = -9.68
 
+# The most one signal can contribute (natural-log units); see Scorer.term_weights.
+DEFAULT_SIGNAL_CAPS: dict[str, float] = {
+    "contacts": 14.0,
+    "photos": 10.0,
+    "names": 4.0,
+    "phrasing": 9.0,
+}
+
 # What fitting may not overrule (see Scorer.fit). Soft signals are capped so that none of
 # them alone reaches even odds against the fitted intercept (about -7 to -9); a rare shared
 # contact is floored so that it alone does.
 DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
-    "contact_best": (12.0, 20.0),
+    "contact_best": (13.5, 20.0),
     "contact_more": (0.0, 3.0),
     "address": (0.0, 2.0),
     "photo_best": (0.0, 6.0),
@@ -234,11 +242,13 @@ class Scorer:
         intercept: float | None = None,
         l2: float = 1.0,
         bounds: Mapping[str, tuple[float, float]] | None = None,
+        signal_caps: Mapping[str, float] | None = None,
     ) -> None:
         self.coef = coef
         self.intercept = intercept
         self.l2 = l2
         self.bounds = bounds
+        self.signal_caps = signal_caps
 
     def _bounds(self) -> dict[str, tuple[float, float]]:
         out = dict(DEFAULT_BOUNDS)
@@ -296,7 +306,22 @@ class Scorer:
         """Per term, the evidence weight (natural-log likelihood ratio) for each pair."""
         coef, _ = self._params()
         terms = evidence_terms(features)
-        return {t: coef[i] * terms[t] for i, t in enumerate(TERMS)}
+        weights = {t: coef[i] * terms[t] for i, t in enumerate(TERMS)}
+        # A signal's terms measure one thing several ways (copied text raises overlap, rare
+        # sentences and style together), so each signal's total is capped: the terms are
+        # scaled down together when their sum exceeds the cap.
+        caps = dict(DEFAULT_SIGNAL_CAPS)
+        if self.signal_caps is not None:
+            caps.update(self.signal_caps)
+        for signal, cap in caps.items():
+            names = [t for t in TERMS if TERM_SIGNAL[t] == signal]
+            if not names:
+                continue
+            total = sum(weights[t] for t in names)
+            scale = np.where(total > cap, cap / np.maximum(total, 1e-12), 1.0)
+            for t in names:
+                weights[t] = weights[t] * scale
+        return weights
 
     def signal_weights(self, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Per signal (names, contacts, photos, phrasing), the summed evidence weight."""

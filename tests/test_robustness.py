@@ -427,8 +427,8 @@ def assert_same(got: dict, base: dict, *, rel: float = 0.0) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_same_results_in_any_input_order(baseline, seed):
-    """Same pairs, clusters, graph and leads; scores equal to 1e-12 (see the exact test below)."""
-    assert_same(snapshot(*shuffled_marketplace(seed)), baseline, rel=1e-12)
+    """Same pairs, clusters, graph edges, leads and scores, exactly."""
+    assert_same(snapshot(*shuffled_marketplace(seed)), baseline)
 
 
 class _TagSignal:
@@ -526,7 +526,7 @@ def test_same_results_with_photos_any_order_and_workers(tmp_path):
     rng = random.Random(5)
     rng.shuffle(live)
     rng.shuffle(banned)
-    assert_same(snapshot(live, banned, signals=default_signals(workers=2), workers=2), base, rel=1e-12)
+    assert_same(snapshot(live, banned, signals=default_signals(workers=2), workers=2), base)
     # and the photos matter here: the comebacks are traced with photo evidence
     assert len({ld[0] for ld in base["leads"] if ld[2] >= 0.5}) >= 8
 
@@ -534,8 +534,7 @@ def test_same_results_with_photos_any_order_and_workers(tmp_path):
 def test_same_results_on_a_generated_marketplace():
     """sellerlink.synth's market (150 accounts, renamed comebacks, traps): any order, 2 workers.
 
-    Scores agree to 1e-9 only: the phrasing ulp noise (see the exact xfail above) grows with
-    the amount of text in the batch, since it comes from one global cumulative sum.
+    Everything, scores included, is exactly equal.
     """
     from sellerlink.synth import generate
 
@@ -547,7 +546,7 @@ def test_same_results_on_a_generated_marketplace():
     live, watch = live[:], watch[:]
     rng.shuffle(live)
     rng.shuffle(watch)
-    assert_same(snapshot(live, watch, workers=2), base, rel=1e-9)
+    assert_same(snapshot(live, watch, workers=2), base)
 
 
 _SUBPROCESS = """
@@ -691,15 +690,16 @@ def test_adversarial_text_is_linked_in_bounded_time(piece):
 
 @pytest.mark.parametrize("piece", list(ADVERSARIAL_DIGIT_RUNS.values()), ids=list(ADVERSARIAL_DIGIT_RUNS))
 def test_long_digit_runs_are_linked_in_bounded_time(piece):
+    """A field of 20 000 digits: the contacts price/size mask was quadratic here (~17 s for the
+    regex alone, ~90 s for two accounts); linear code takes well under a second."""
     import time
 
     from sellerlink.signals.contacts import ContactsSignal
 
-    accs = load_accounts(_adversarial_accounts(piece, 3000)[:1])
+    accs = load_accounts([{"account_id": "a", "bio": (piece * 20_000)[:20_000]}])
     t0 = time.perf_counter()
     ContactsSignal().fingerprint(accs)
-    # the fixed regex takes ~0.1 s here; the quadratic one ~1.5 s (and ~90 s at 20 000)
-    assert time.perf_counter() - t0 < 0.5
+    assert time.perf_counter() - t0 < 2.0
 
 
 def test_huge_records_cost_bounded_time_through_the_pipeline():

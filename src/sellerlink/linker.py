@@ -123,12 +123,13 @@ class Match:
         items = sorted(self.evidence, key=lambda e: -e.weight)
         parts = []
         for e in items[:max_items]:
+            left, right = _clip(e.left), _clip(e.right)
             if e.signal == "photos":
                 what = f"photo {_short(e.left)} ~ {_short(e.right)}"
-            elif e.left == e.right:
-                what = f"{e.kind} {e.left!r}"
+            elif left == right:
+                what = f"{e.kind} {left!r}"
             else:
-                what = f"{e.kind} {e.left!r} ~ {e.right!r}"
+                what = f"{e.kind} {left!r} ~ {right!r}"
             share = f", shared by {e.shared_by}" if e.shared_by > 2 else ""
             parts.append(f"{what} ({e.weight:+.1f}{share})")
         return "; ".join(parts) if parts else "no evidence"
@@ -137,6 +138,11 @@ class Match:
         from .report import match_html
 
         return match_html(self)
+
+
+def _clip(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _short(path: str) -> str:

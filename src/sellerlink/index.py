@@ -89,7 +89,8 @@ class QueryResult:
 
     Attributes:
         account_id: the queried account.
-        matches: the best-scoring indexed accounts (at most ``k``), best first, with evidence.
+        matches: the best-scoring indexed accounts (at most ``k``, scoring at least
+            ``min_direct``), best first, with evidence.
         leads: watchlist accounts it leads to, directly or through strongly linked
             indexed accounts, best first (at or above ``min_direct``; compare
             ``score`` with ``threshold``).
@@ -325,13 +326,16 @@ class Index:
             out.setdefault(sig_name, {})[name] = arrs["v"]
         return out
 
-    def _context(self, extra: dict[str, dict[int, int]] | None = None, n_extra: int = 0) -> RarityContext:
-        """Global counts, plus ``extra`` (per signal: key -> count) for accounts not in the file."""
+    def _context(
+        self, extra: dict[str, Any] | None = None, n_extra: int = 0, plus_one: bool = False
+    ) -> RarityContext:
+        """Global counts, plus ``extra`` (per signal: key -> count) for accounts not in the file
+        (``plus_one``: every key asked about counts once more)."""
         extra = extra or {}
 
         def counts(signal: str, keys: np.ndarray) -> np.ndarray:
             k = _i64(np.asarray(keys, dtype=np.uint64) ^ _ns(signal))
-            c = self._lookup("counts", k)
+            c = self._lookup("counts", k) + int(plus_one)
             add = extra.get(signal)
             if add:
                 c = c + np.fromiter((add.get(x, 0) for x in k.tolist()), dtype=np.int64, count=len(k))
@@ -703,18 +707,19 @@ class Index:
         own = self._con.execute("SELECT rid FROM accounts WHERE account_id = ?", (acc.account_id,)).fetchone()
         outside = own is None
         q = self._extract([acc])
-        # 1. the account alone, its values counted once more (it is not in the file)
-        alone = self._tables(q, None)
-        rk = self._rarity_per_signal(alone)
+        # 1. the account alone: every value of a one-row table is the account's own, so
+        #    its counts are the stored ones plus one (it is not in the file)
+        ctx1 = self._context(n_extra=int(outside), plus_one=outside)
+        q_tables = self._tables(q, ctx1)
+        rk = self._rarity_per_signal(q_tables)
         extra: dict[str, Any] = {}
         if outside:
             for sname, (_, keys) in rk.items():
                 extra[sname] = dict.fromkeys(np.unique(keys).tolist(), 1)
             for sig in self.signals:
                 if hasattr(sig, "rarity_stats"):
-                    extra["__stats__" + sig.name] = sig.rarity_stats(alone[sig.name])
+                    extra["__stats__" + sig.name] = sig.rarity_stats(q_tables[sig.name])
         ctx = self._context(extra, n_extra=int(outside))
-        q_tables = self._tables(q, ctx)
         _, keys = self._keys(q_tables, "candidate_keys")
         _, cand = self._candidates(keys, limit=self.max_candidates)
         cand = np.unique(cand)
@@ -729,7 +734,7 @@ class Index:
         right = np.arange(n, dtype=np.int64)
         pt = self._score(batch, tables, left, right)
         order = np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score)) if n else np.zeros(0, int)
-        matches = [pt.match(int(j)) for j in order[:k]]
+        matches = [pt.match(int(j)) for j in order[:k] if pt.score[j] >= self.min_direct]
         leads = self._query_leads(acc.account_id, pt, cand)
         return QueryResult(acc.account_id, matches, leads, self.threshold, n)
 

@@ -880,15 +880,10 @@ class _Result:
 
 
 def _row_stats(ix: Index, tables: dict[str, Any], sname: str, i: int) -> dict[str, np.ndarray]:
+    """One row's share of a signal's additive ``rarity_stats`` (kept so that remove() can subtract it)."""
     sig = next(s for s in ix.signals if s.name == sname)
-    import dataclasses
-
-    t = tables[sname]
-    # the stats of one row: re-run rarity_stats on a one-row view
-    has = np.diff(t.sh_offsets)[i] > 0
-    x = t.style[i : i + 1].astype(np.float64) if has else np.zeros((0, t.style.shape[1]))
-    del sig, dataclasses
-    return {"style_n": np.array([len(x)], dtype=np.float64), "style_sum": x.sum(axis=0), "style_sumsq": (x * x).sum(axis=0)}
+    out: dict[str, np.ndarray] = sig.rarity_stats(tables[sname], rows=np.array([i]))  # type: ignore[attr-defined]
+    return out
 
 
 def _as_accounts(value: Any, linker: Linker) -> list[Account]:

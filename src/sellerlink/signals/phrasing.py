@@ -1283,9 +1283,14 @@ class PhrasingSignal:
             keys.append(_shingle_keys(table.vocab[table.sh_ids[keep]]))
         return np.concatenate(rows).astype(np.int64), np.concatenate(keys).astype(np.uint64)
 
-    def rarity_stats(self, table: PhrasingTable) -> dict[str, np.ndarray]:
-        """Additive statistics of the raw style vectors of rows with text: count, sum, sum of squares."""
+    def rarity_stats(self, table: PhrasingTable, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Additive statistics of the raw style vectors of rows with text (all rows, or ``rows``):
+        count, sum, sum of squares."""
         has_text = np.diff(table.sh_offsets) > 0
+        if rows is not None:
+            sel = np.zeros(len(has_text), dtype=bool)
+            sel[np.asarray(rows, dtype=np.int64)] = True
+            has_text &= sel
         x = table.style[has_text].astype(np.float64)
         return {"style_n": np.array([len(x)], dtype=np.float64), "style_sum": x.sum(axis=0),
                 "style_sumsq": (x * x).sum(axis=0)}  # fmt: skip

@@ -111,13 +111,13 @@ def test_rarity_context_from_the_full_batch_reproduces_batch_features(rows: list
     accs = [Account(f"a{i}", display_name=n, bio=b, phones=(p,) if p else ()) for i, (n, b, p) in enumerate(rows)]
     for sig in (NamesSignal(), ContactsSignal(), PhrasingSignal()):
         full = sig.fingerprint(accs)
-        rk_rows, rk_keys = sig.rarity_keys(full)
+        _, rk_keys = sig.rarity_keys(full)
         u, c = np.unique(rk_keys, return_counts=True)  # rows hold each key once
         table = dict(zip(u.tolist(), c.tolist()))
         stats = {}
         if hasattr(sig, "rarity_stats"):
             stats = {sig.name: sig.stats_to_context(sig.rarity_stats(full))}
-        ctx = RarityContext(len(accs), lambda s, k: np.array([table.get(x, 0) for x in k.tolist()]), stats)
+        ctx = RarityContext(len(accs), lambda s, k, t=table: np.array([t.get(x, 0) for x in k.tolist()]), stats)
         sub = accs[split:] + accs[:split]
         part = sig.fingerprint(sub[: len(sub) - 1], rarity=ctx)
         # via extract/assemble too

@@ -47,23 +47,23 @@ DEFAULT_COEF: dict[str, float] = {
     "contact_best": 13.5,
     "contact_more": 0.0,
     "address": 0.0,
-    "photo_best": 3.68,
-    "photo_more": 0.42,
+    "photo_best": 3.96,
+    "photo_more": 0.6,
     "name_match": 0.0,
-    "name_exact": 1.98,
+    "name_exact": 2.0,
     "text_sim": 6.0,
     "text_info": 4.0,
-    "text_sentences": 2.47,
+    "text_sentences": 2.68,
     "style": 5.0,
 }
-DEFAULT_INTERCEPT = -9.68
+DEFAULT_INTERCEPT = -10.31
 
 # The most one signal can contribute (natural-log units); see Scorer.term_weights.
 DEFAULT_SIGNAL_CAPS: dict[str, float] = {
     "contacts": 14.0,
     "photos": 10.0,
     "names": 4.0,
-    "phrasing": 9.0,
+    "phrasing": 10.5,
 }
 
 # What fitting may not overrule (see Scorer.fit). Soft signals are capped so that none of

@@ -136,3 +136,28 @@ def test_synth_then_trace_finds_comebacks(tmp_path):
         top.setdefault(x["account_id"], x["violator_id"])
     correct = sum(1 for a, v in top.items() if a in truth["comebacks"] and v in truth["comebacks"][a]["violators"])
     assert top and correct / len(top) >= 0.9
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas(tmp_path):
+    banned = write_jsonl(tmp_path / "b.jsonl", [{"account_id": "=HYPERLINK(1)", "phones": ["0812-3456-7890"]}])
+    live = write_jsonl(tmp_path / "l.jsonl", [{"account_id": "@new", "phones": ["+62 812 3456 7890"]}])
+    out = tmp_path / "leads.csv"
+    r = run("trace", str(live), "--watchlist", str(banned), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    row = next(csv.DictReader(out.open(encoding="utf-8")))
+    assert row["account_id"] == "'@new" and row["violator_id"] == "'=HYPERLINK(1)"
+
+
+def test_confine_photos_drops_paths_outside_the_folder(tmp_path):
+    from PIL import Image
+
+    outside = tmp_path / "secret.jpg"
+    Image.new("RGB", (64, 64), "red").save(outside)
+    sub = tmp_path / "data"
+    sub.mkdir()
+    live = write_jsonl(sub / "l.jsonl", [{"account_id": "a", "photos": [str(outside)]}])
+    banned = write_jsonl(sub / "b.jsonl", [{"account_id": "b", "photos": ["../secret.jpg"]}])
+    r = run("trace", str(live), "--watchlist", str(banned), "--confine-photos")
+    assert r.returncode == 0
+    assert "secret.jpg" in r.stderr  # each dropped path is named in a warning
+    assert r.stdout.strip().splitlines() == ["account_id,violator_id,score,evidence,hops"]

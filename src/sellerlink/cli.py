@@ -68,6 +68,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--strict", action="store_true", help="stop at the first malformed record instead of skipping it"
     )
+    p.add_argument(
+        "--confine-photos",
+        action="store_true",
+        help="ignore photo paths that leave the accounts file's folder (for files from strangers)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or warnings")
     p.add_argument("-v", "--verbose", action="store_true", help="log each stage to stderr")
 
@@ -164,7 +169,7 @@ def _check_file(path: str, what: str) -> None:
 def _load(path: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .records import load_accounts
 
-    return load_accounts(path, strict=args.strict)
+    return load_accounts(path, strict=args.strict, confine_photos=args.confine_photos)
 
 
 def _linker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -174,7 +179,18 @@ def _linker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Linker(threshold=args.threshold, workers=args.workers, progress=progress)
 
 
+def _defuse(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _write_csv(df, output: str | None) -> None:  # type: ignore[no-untyped-def]
+    df = df.copy()
+    for col in df.columns:
+        if df[col].dtype == object or str(df[col].dtype).startswith("str"):
+            df[col] = df[col].map(_defuse)
     if output:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         df.to_csv(output, index=False)

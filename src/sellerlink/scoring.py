@@ -44,7 +44,7 @@ TERMS: tuple[str, ...] = tuple(TERM_SIGNAL)
 
 # Fitted by benchmarks/calibrate.py on generated marketplaces; see benchmarks/README.md.
 DEFAULT_COEF: dict[str, float] = {
-    "contact_best": 13.5,
+    "contact_best": 14.0,
     "contact_more": 0.0,
     "address": 0.0,
     "photo_best": 3.96,
@@ -70,7 +70,7 @@ DEFAULT_SIGNAL_CAPS: dict[str, float] = {
 # them alone reaches even odds against the fitted intercept (about -7 to -9); a rare shared
 # contact is floored so that it alone does.
 DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
-    "contact_best": (13.5, 20.0),
+    "contact_best": (14.0, 20.0),
     "contact_more": (0.0, 3.0),
     "address": (0.0, 2.0),
     "photo_best": (0.0, 6.0),
@@ -82,6 +82,9 @@ DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
     "text_sentences": (0.0, 4.0),
     "style": (0.0, 5.0),
 }
+
+
+LINK_FACTOR = 0.6
 
 
 def rarity(df: np.ndarray, *, vanish_at: float) -> np.ndarray:
@@ -123,7 +126,9 @@ def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
             (f("phone_shared") > 0) * rarity(f("phone_min_df"), vanish_at=12),
             (f("email_shared") > 0) * rarity(f("email_min_df"), vanish_at=8),
             (f("bank_shared") > 0) * rarity(f("bank_min_df"), vanish_at=8),
-            (f("link_shared") > 0) * rarity(f("link_min_df"), vanish_at=8),
+            # a shop handle is often just the shop's name ("inapreloved"), so two sellers can
+            # hold it on different platforms: it counts for less than a phone or bank account
+            LINK_FACTOR * (f("link_shared") > 0) * rarity(f("link_min_df"), vanish_at=8),
         ]
     ) if n else np.zeros((4, 0))
     best = contact.max(axis=0) if n else np.zeros(0)

@@ -1,0 +1,202 @@
+"""Speed and scale: link time and peak memory of sellerlink and Splink on the same generated
+market, in the same run, each in its own child process.
+
+Usage (from the repository root):
+
+    .venv/bin/python benchmarks/speed.py --sizes 10000,100000,1000000
+    .venv/bin/python benchmarks/speed.py --quick                 # 2,000 accounts
+    .venv/bin/python benchmarks/speed.py --sizes 10000 --systems sellerlink
+
+What runs, per size (live accounts; the watchlist adds ~17%):
+
+* ``sellerlink``: ``Linker(workers=2)`` over watchlist + accounts, stage by stage (load,
+  fingerprint per signal, candidate pairs, compare per signal, scoring, graph + clusters) —
+  exactly what ``Linker.link`` does.
+* ``splink``: Splink 5 on DuckDB, ``dedupe_only`` over the same accounts, configured as in
+  ``benchmarks/_common.py`` (prep = building its input columns with sellerlink's contact
+  helpers; training = lambda from deterministic rules, u by random sampling with
+  ``--u-max-pairs``, two EM passes; predict at probability >= 0.01).
+
+Both report pairwise precision / recall / F1 of same-actor pairs at probability >= 0.5
+(:func:`sellerlink.evaluate.pairwise_metrics`), so speed is never read without accuracy.
+Markets are generated without photos (``--photos-upto N`` adds photos for sizes <= N);
+generation time is not measured. Peak memory is the child's ``ru_maxrss`` (whole process,
+DuckDB's native memory included); a child whose RSS passes ``--max-rss-gb`` or whose wall
+time passes ``--timeout`` is stopped and reported as such. Nothing is extrapolated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+
+def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
+    from sellerlink.evaluate import load_truth, pairwise_metrics
+    from sellerlink.linker import Fingerprints, Linker, PairTable, build_graph, cluster_graph
+    from sellerlink.records import load_accounts
+
+    sw = C.Stopwatch()
+    rss0 = C.rss_mb()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        accs = sw.run("load records", lambda: load_accounts(mdir / "watchlist.jsonl") + load_accounts(mdir / "accounts.jsonl"))
+    rss_loaded = C.rss_mb()
+    lk = Linker(workers=workers, progress=False)
+    tables: dict[str, Any] = {}
+    for s in lk.signals:
+        tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda s=s: s.fingerprint(accs))
+    fps = Fingerprints(accs, tables)
+    left, right = sw.run("candidate pairs", lambda: lk.candidate_pairs(fps))
+    feats: dict[str, Any] = {}
+    for s in lk.signals:
+        feats.update(sw.run(f"compare: {s.name}", lambda s=s: s.compare(tables[s.name], left, right).values))
+    pt = sw.run("scoring", lambda: PairTable(fps, lk.signals, lk.scorer, left, right, feats))
+    g = sw.run("graph", lambda: build_graph(pt, lk.threshold))
+    sw.run("clusters", lambda: cluster_graph(g, fps.ids))
+    wall, cpu = sw.total()
+    peak = C.peak_rss_mb()
+    frame = pt.to_frame()
+    q = pairwise_metrics(frame[frame["score"] >= 0.5], load_truth(mdir), threshold=0.5)
+    return {"stages": sw.stages, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak, "rss_start_mb": rss0,
+            "rss_after_load_mb": rss_loaded, "n_records": len(accs), "n_candidate_pairs": int(len(left)),
+            "n_edges": g.number_of_edges(), "pairwise": q}
+
+
+def child_splink(mdir: Path, u_max_pairs: float) -> dict[str, Any]:
+    import logging
+
+    from sellerlink.evaluate import load_truth, pairwise_metrics
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    sw = C.Stopwatch()
+    rss0 = C.rss_mb()
+    recs = sw.run("load records", lambda: C.read_jsonl(mdir / "watchlist.jsonl") + C.read_jsonl(mdir / "accounts.jsonl"))
+    rss_loaded = C.rss_mb()
+    frame = sw.run("prep: input columns (sellerlink contact helpers)", lambda: C.splink_frame(recs))
+    del recs
+    pred = C.run_splink([frame], link_type="dedupe_only", u_max_pairs=u_max_pairs, stopwatch=sw)
+    wall, cpu = sw.total()
+    peak = C.peak_rss_mb()
+    q = pairwise_metrics(
+        pred.rename(columns={"unique_id_l": "left", "unique_id_r": "right", "match_probability": "score"}),
+        load_truth(mdir), threshold=0.5)
+    return {"stages": sw.stages, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak, "rss_start_mb": rss0,
+            "rss_after_load_mb": rss_loaded, "n_records": len(frame), "n_candidate_pairs": int(len(pred)),
+            "pairwise": q}
+
+
+def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    import psutil
+
+    cmd = [sys.executable, __file__, "--child", system, "--market", str(mdir), "--workers", str(args.workers),
+           "--u-max-pairs", str(args.u_max_pairs)]
+    out_path = Path(args.work_dir) / f"child_{system}_{os.getpid()}.json"
+    cmd += ["--child-out", str(out_path)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    ps = psutil.Process(proc.pid)
+    peak, why = 0.0, ""
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss / 2**20
+        except psutil.Error:
+            rss = 0.0
+        peak = max(peak, rss)
+        if rss > args.max_rss_gb * 1024:
+            why = f"stopped: RSS passed {args.max_rss_gb} GB"
+        elif time.perf_counter() - t0 > args.timeout:
+            why = f"stopped: wall time passed {args.timeout} s"
+        if why:
+            proc.kill()
+            proc.wait()
+            break
+        time.sleep(0.5)
+    elapsed = time.perf_counter() - t0
+    if why or proc.returncode != 0 or not out_path.is_file():
+        return {"failed": why or f"exit code {proc.returncode}", "elapsed_s": elapsed, "sampled_peak_rss_mb": peak}
+    res = json.loads(out_path.read_text())
+    out_path.unlink()
+    res["sampled_peak_rss_mb"] = peak
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000", help="live accounts per market, comma-separated")
+    ap.add_argument("--quick", action="store_true", help="one market of 2,000 accounts")
+    ap.add_argument("--systems", default="sellerlink,splink")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--photos-upto", type=int, default=0, help="generate photos for sizes <= this (default none)")
+    ap.add_argument("--u-max-pairs", type=float, default=1e6, help="Splink u sampling pairs (default 1e6)")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per system and size (default 1800)")
+    ap.add_argument("--max-rss-gb", type=float, default=16.0, help="stop a child above this RSS (default 16)")
+    ap.add_argument("--json", default=None, help="also write the results to this JSON file")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--market", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--child-out", default=None, help=argparse.SUPPRESS)
+    C.add_data_args(ap)
+    args = ap.parse_args(argv)
+
+    if args.child:
+        mdir = Path(args.market)
+        res = child_sellerlink(mdir, args.workers) if args.child == "sellerlink" else child_splink(mdir, args.u_max_pairs)
+        Path(args.child_out).write_text(json.dumps(res))
+        return 0
+
+    C.print_machine("speed: sellerlink vs Splink, link time and peak memory (same run, same data)")
+    sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
+    systems = [s for s in args.systems.split(",") if s]
+    photos_dir = C.resolve_photos(args.photos_dir) if args.photos_upto else None
+    text_csv = C.resolve_text(args.text_csv)
+    Path(args.work_dir).mkdir(parents=True, exist_ok=True)
+    all_res: dict[str, dict[str, Any]] = {}
+    for n in sizes:
+        photos = n <= args.photos_upto
+        mdir = C.market(n, args.seed, work_dir=args.work_dir, photos=photos, photos_dir=photos_dir, text_csv=text_csv)
+        print(f"\n## {n} live accounts ({'with' if photos else 'without'} photos): {mdir}", flush=True)
+        for s in systems:
+            r = run_child(s, mdir, args)
+            all_res[f"{s}@{n}"] = r
+            if "failed" in r:
+                print(f"  {s}: {r['failed']} after {r['elapsed_s']:.0f}s (sampled peak RSS {r['sampled_peak_rss_mb']:.0f} MB)")
+                continue
+            q = r["pairwise"]
+            print(f"  {s}: {r['n_records']} records, {r['n_candidate_pairs']} scored pairs, wall {r['wall_s']:.1f}s, "
+                  f"cpu {r['cpu_s']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB (after load {r['rss_after_load_mb']:.0f} MB); "
+                  f"pairwise P {q['precision']:.3f} R {q['recall']:.3f} F1 {q['f1']:.3f}", flush=True)
+            for name, w, c in r["stages"]:
+                print(f"      {name:50s} {w:8.2f}s wall {c:8.2f}s cpu")
+        a, b = all_res.get(f"sellerlink@{n}"), all_res.get(f"splink@{n}")
+        if a and b and "failed" not in a and "failed" not in b:
+            print(f"  ratio sellerlink/splink: wall {a['wall_s'] / b['wall_s']:.2f}x, cpu {a['cpu_s'] / b['cpu_s']:.2f}x, "
+                  f"peak RSS {a['peak_rss_mb'] / b['peak_rss_mb']:.2f}x")
+    rows = []
+    for key, r in all_res.items():
+        s, n = key.split("@")
+        if "failed" in r:
+            rows.append({"size": n, "system": s, "wall s": r["failed"]})
+            continue
+        rows.append({"size": n, "system": s, "records": r["n_records"], "scored pairs": r["n_candidate_pairs"],
+                     "wall s": r["wall_s"], "cpu s": r["cpu_s"], "peak RSS MB": round(r["peak_rss_mb"]),
+                     "pair P": r["pairwise"]["precision"], "pair R": r["pairwise"]["recall"],
+                     "pair F1": r["pairwise"]["f1"]})
+    print("\n" + C.fmt_table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(all_res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Photos against the hardware: sellerlink photo fingerprints per second against a bare
+reduced-size JPEG decode (``Image.draft``) of the same files, in the same run.
+
+Usage (from the repository root):
+
+    .venv/bin/python benchmarks/photo_speed.py                 # 1000 real photos
+    .venv/bin/python benchmarks/photo_speed.py --quick         # 200 photos
+    .venv/bin/python benchmarks/photo_speed.py --photos-dir DIR --n 3000 --repeat 5
+
+Measured on the same files (read from disk, page cache warm after the first pass), each
+timing the best of ``--repeat`` passes (the machine is shared; the best pass is the one least
+disturbed by others):
+
+* ``draft decode``: ``Image.open(path)``, ``im.draft("YCbCr", (DECODE_SIZE, DECODE_SIZE))``,
+  ``im.load()`` — the floor: what any reduced-size hash must at least do.
+* ``draft decode 1/8 (L)``: the same at 1/8 scale, greyscale.
+* ``full decode``: ``Image.open(path).load()`` at full size.
+* ``hash_photo``: :func:`sellerlink.signals.photos.hash_photo` on the path, one thread.
+* ``hash_photos workers=N``: the batch path the signal uses, N threads.
+* ``imagehash.phash (full decode)``: what a user would write without sellerlink.
+
+Goal (issue 3): ``hash_photo`` within 1.5x the draft decode alone. Files: ``--photos-dir``
+(default ``../shared/data/photos/clothing``), else photos drawn into a temp folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+
+def _drawn(n: int, out: Path, seed: int = 0) -> list[Path]:
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    files = []
+    for i in range(n):
+        img = Image.new("RGB", (320, 400), tuple(rng.randrange(256) for _ in range(3)))
+        d = ImageDraw.Draw(img)
+        for _ in range(12):
+            x, y = rng.randrange(300), rng.randrange(380)
+            d.ellipse((x, y, x + rng.randrange(20, 160), y + rng.randrange(20, 160)),
+                      fill=tuple(rng.randrange(256) for _ in range(3)))
+        p = out / f"{i}.jpg"
+        img.save(p, "JPEG", quality=85)
+        files.append(p)
+    return files
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=1000, help="photos (default 1000)")
+    ap.add_argument("--quick", action="store_true", help="200 photos, 2 passes")
+    ap.add_argument("--repeat", type=int, default=3, help="passes per measurement; the best counts (default 3)")
+    ap.add_argument("--workers", type=int, default=2)
+    C.add_data_args(ap)
+    args = ap.parse_args(argv)
+    from PIL import Image
+
+    from sellerlink.signals.photos import hash_photo
+    from sellerlink.signals.photos._hashing import DECODE_SIZE, hash_photos
+
+    C.print_machine("photo_speed: fingerprints/s vs bare draft decode (same files, same run)")
+    n = 200 if args.quick else args.n
+    repeat = 2 if args.quick else args.repeat
+    root = C.resolve_photos(args.photos_dir)
+    tmp = None
+    if root is not None:
+        files = sorted(root.rglob("*.jpg"))[:n]
+    else:
+        tmp = tempfile.TemporaryDirectory()
+        files = _drawn(n, Path(tmp.name))
+    n = len(files)
+    sizes = [Image.open(f).size for f in files[:50]]
+    print(f"data: {n} JPEG files, e.g. sizes {sorted(set(sizes))[:4]}; DECODE_SIZE={DECODE_SIZE}; best of {repeat}")
+
+    def draft() -> None:
+        for f in files:
+            with Image.open(f) as im:
+                im.draft("YCbCr", (DECODE_SIZE, DECODE_SIZE))
+                im.load()
+
+    def draft8() -> None:
+        for f in files:
+            with Image.open(f) as im:
+                im.draft("L", (im.width // 8, im.height // 8))
+                im.load()
+
+    def full() -> None:
+        for f in files:
+            with Image.open(f) as im:
+                im.load()
+
+    def hp() -> None:
+        for f in files:
+            hash_photo(f)
+
+    def hpw() -> None:
+        hash_photos(files, workers=args.workers)
+
+    def ih() -> None:
+        import imagehash
+
+        for f in files:
+            with Image.open(f) as im:
+                imagehash.phash(im)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        draft()  # warm the page cache
+        rows = []
+        times = {}
+        for name, fn in (("draft decode (YCbCr, >= DECODE_SIZE px)", draft), ("draft decode 1/8 (L)", draft8),
+                         ("full decode", full), ("hash_photo (1 thread)", hp),
+                         (f"hash_photos workers={args.workers}", hpw), ("imagehash.phash (full decode)", ih)):
+            t = _best(fn, repeat)
+            times[name] = t
+            rows.append({"what": name, "photos/s": n / t, "ms/photo": 1e3 * t / n})
+        base = times["draft decode (YCbCr, >= DECODE_SIZE px)"]
+        for r, t in zip(rows, times.values()):
+            r["x draft decode"] = t / base
+    print()
+    print(C.fmt_table(rows))
+    ratio = times["hash_photo (1 thread)"] / base
+    print(f"\nhash_photo / draft decode = {ratio:.2f}x (goal <= 1.5x)")
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

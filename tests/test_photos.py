@@ -116,9 +116,9 @@ TRANSFORMS = {
     "brightness": lambda im: ImageEnhance.Brightness(im).enhance(1.15),
     "contrast": lambda im: ImageEnhance.Contrast(im).enhance(0.75),
 }
-# Edits the window set only partly absorbs: on real photos radius 6 finds ~70% of watermark
-# bands and ~40% of 3-degree rotations (benchmarks/photo_robustness.py); here they must stay
-# within radius 10 of the original.
+# Edits the window set only partly absorbs: the hash alone (radius 6) finds ~70% of watermark
+# bands and ~40% of 3-degree rotations on real photos; verified candidates at radius 10 ~80%
+# and ~65% (benchmarks/photo_robustness.py). Here at least four of six must match.
 PARTIAL = {
     "watermark band": watermark,
     "rotate 3deg": lambda im: im.rotate(3, resample=Image.BICUBIC, fillcolor=(255, 255, 255)),
@@ -148,13 +148,38 @@ def test_transformed_copy_matches(name: str, originals: list[Image.Image]) -> No
 
 @pytest.mark.parametrize("name", list(PARTIAL))
 def test_partially_absorbed_edits_stay_close(name: str, originals: list[Image.Image]) -> None:
+    found = 0
     for img in originals:
         a = hash_photo(jpeg(img, 85))
         b = hash_photo(jpeg(PARTIAL[name](img), 70))
         assert a is not None and b is not None
-        assert len(match_fingerprints([a, b], radius=10)["a"]) == 1, f"{name}: distance {a.distance(b)}"
+        found += len(match_fingerprints([a, b])["a"]) == 1
         other = hash_photo(jpeg(textured(9999)))
-        assert other is not None and len(match_fingerprints([other, b], radius=10)["a"]) == 0
+        assert other is not None and len(match_fingerprints([other, b])["a"]) == 0
+    assert found >= 4, f"{name}: {found}/6 matched"
+
+
+def test_verification_scores() -> None:
+    """Thumbnail verification: a copy scores near 1 whatever the hash said, a mirrored copy
+    only when told it is mirrored, a different photo low; a rotated copy is re-aligned."""
+    from sellerlink.signals.photos import verify_pairs
+
+    imgs = [textured(7000 + k) for k in range(3)]
+    fps = [hash_photo(jpeg(im)) for im in imgs]
+    fps.append(hash_photo(jpeg(ImageOps.mirror(imgs[0]), 60)))
+    fps.append(hash_photo(jpeg(imgs[1].rotate(4, resample=Image.BICUBIC, fillcolor=(255, 255, 255)), 60)))
+    assert all(fp is not None and fp.thumb is not None and fp.thumb.shape == (32, 32) for fp in fps)
+    thumbs = np.stack([fp.thumb for fp in fps])  # type: ignore[union-attr]
+    asp = np.array([fp.aspect for fp in fps])  # type: ignore[union-attr]
+    q = np.array([3, 3, 0, 4, 0])
+    o = np.array([0, 0, 1, 1, 0])
+    mir = np.array([True, False, False, False, False])
+    sim = verify_pairs(thumbs, asp, q, o, mir, np.zeros(5, dtype=np.int64))
+    assert sim[0] > 0.9 and sim[1] < 0.6 and sim[2] < 0.5 and sim[4] > 0.99
+    assert sim[3] > 0.8
+    with pytest.raises(ValueError):
+        verify_pairs(thumbs, asp, q, o[:2], mir, np.zeros(5, dtype=np.int64))
+
 
 
 def test_crops_fail_without_windows(originals: list[Image.Image]) -> None:

@@ -27,7 +27,8 @@ from ._hashing import (
     window_label,
 )
 from ._mih import MultiIndexHash, hamming, pairs_within
-from ._signal import FEATURE_NAMES, PhotosSignal, PhotosTable, match_fingerprints
+from ._signal import FEATURE_NAMES, SIM_THRESHOLDS, PhotosSignal, PhotosTable, match_fingerprints
+from ._verify import verify_pairs
 
 __all__ = [
     "FEATURE_NAMES",
@@ -39,6 +40,8 @@ __all__ = [
     "PhotoHash",
     "PhotosSignal",
     "PhotosTable",
+    "SIM_THRESHOLDS",
+    "verify_pairs",
     "hamming",
     "hash_photo",
     "hash_photos",

@@ -77,6 +77,8 @@ DECODE_SIZE = 64
 HASH_SIZE = 8
 RESAMPLE = 32
 CHROMA_SIZE = 16
+THUMB_SIZE = 32
+"""Side of the grayscale thumbnail kept for verifying candidate matches (1 KiB per photo)."""
 TRIM_TOLERANCE = 10.0
 """A border row/column is 'uniform' when its luma range (max - min) is at most this."""
 TRIM_KEEP = 0.5
@@ -185,6 +187,9 @@ class PhotoFingerprint:
         mirrored: pHash of the whole image mirrored left-right.
         chroma: ``uint8[16, 16, 2]`` Cb/Cr thumbnail of the trimmed image.
         size: (width, height) of the photo as stored.
+        thumb: ``uint8[32, 32]`` luma thumbnail of the trimmed image (area-resampled), used
+            to verify candidate matches by alignment; ``None`` skips verification.
+        aspect: height / width of the trimmed image (rotations are searched in pixel space).
     """
 
     path: str
@@ -192,6 +197,8 @@ class PhotoFingerprint:
     mirrored: int
     chroma: np.ndarray = field(repr=False)
     size: tuple[int, int] = (0, 0)
+    thumb: np.ndarray | None = field(default=None, repr=False)
+    aspect: float = 1.0
 
     @property
     def hash(self) -> PhotoHash:
@@ -241,15 +248,16 @@ def _box_matrices(n_in: int, cuts: Sequence[tuple[float, float]], n_out: int) ->
 
 
 @functools.lru_cache(maxsize=2048)
-def _axis_matrices(n_in: int) -> tuple[np.ndarray, np.ndarray]:
-    """For an axis of ``n_in`` pixels: DCT-of-resample matrices ``(n_axis_windows, 8, n_in)``
-    and the chroma resample matrix ``(16, n_in)`` of the whole axis."""
+def _axis_matrices(n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For an axis of ``n_in`` pixels: DCT-of-resample matrices ``(n_axis_windows, 8, n_in)``,
+    the chroma resample matrix ``(16, n_in)`` and the thumbnail one ``(32, n_in)`` of the whole axis."""
     box = _box_matrices(n_in, _AXIS_WINDOWS, RESAMPLE)
     dct = np.einsum("kr,wri->wki", _DCT, box)
     chroma = _box_matrices(n_in, [(0.0, 0.0)], CHROMA_SIZE)[0]
-    dct.setflags(write=False)
-    chroma.setflags(write=False)
-    return dct, chroma
+    thumb = box[0] if THUMB_SIZE == RESAMPLE else _box_matrices(n_in, [(0.0, 0.0)], THUMB_SIZE)[0]
+    for m in (dct, chroma, thumb):
+        m.setflags(write=False)
+    return dct, chroma, thumb
 
 
 def _bits(coefs: np.ndarray) -> np.ndarray:
@@ -320,8 +328,8 @@ def _fingerprint_array(ycc: np.ndarray, path: str, size: tuple[int, int]) -> Pho
     top, bot, lft, rgt = _trim_box(ycc[..., 0])
     sub = ycc[top:bot, lft:rgt]
     y = np.ascontiguousarray(sub[..., 0], dtype=np.float64)
-    ay, cy = _axis_matrices(y.shape[0])
-    ax, cx = _axis_matrices(y.shape[1])
+    ay, cy, ty = _axis_matrices(y.shape[0])
+    ax, cx, tx = _axis_matrices(y.shape[1])
     t = np.matmul(y[None, :, :], ax.transpose(0, 2, 1))  # (nx, h, 8)
     coefs = np.matmul(ay[:, None, :, :], t[None, :, :, :])  # (ny, nx, 8, 8)
     coefs = coefs.reshape(N_WINDOWS, HASH_SIZE, HASH_SIZE)
@@ -329,10 +337,12 @@ def _fingerprint_array(ycc: np.ndarray, path: str, size: tuple[int, int]) -> Pho
     cbcr = np.moveaxis(sub[..., 1:], -1, 0).astype(np.float64)  # (2, h, w)
     chroma = np.moveaxis(cy @ cbcr @ cx.T, 0, -1)  # (16, 16, 2)
     chroma = np.clip(np.rint(chroma), 0, 255).astype(np.uint8)
+    thumb = np.clip(np.rint(ty @ y @ tx.T), 0, 255).astype(np.uint8)
     windows = hashes[:N_WINDOWS].copy()
-    windows.setflags(write=False)
-    chroma.setflags(write=False)
-    return PhotoFingerprint(path=path, windows=windows, mirrored=int(hashes[N_WINDOWS]), chroma=chroma, size=size)
+    for arr in (windows, chroma, thumb):
+        arr.setflags(write=False)
+    return PhotoFingerprint(path=path, windows=windows, mirrored=int(hashes[N_WINDOWS]), chroma=chroma, size=size,
+                            thumb=thumb, aspect=y.shape[0] / y.shape[1])
 
 
 # =======================================================================================

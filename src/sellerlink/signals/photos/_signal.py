@@ -51,6 +51,7 @@ from ..base import Evidence, PairFeatures
 from ._hashing import (
     _AXIS_WINDOWS,
     CHROMA_SIZE,
+    THUMB_SIZE,
     MIRROR_VARIANT,
     N_WINDOWS,
     PhotoFingerprint,
@@ -60,6 +61,7 @@ from ._hashing import (
     window_label,
 )
 from ._mih import MultiIndexHash
+from ._verify import verify_pairs
 
 __all__ = ["PhotosSignal", "PhotosTable", "FEATURE_NAMES", "match_fingerprints"]
 
@@ -72,10 +74,18 @@ FEATURE_NAMES: tuple[str, ...] = (
     "photo_rare_matches",
     "photo_n_left",
     "photo_n_right",
+    "photo_best_sim",
 )
 
-DEFAULT_RADIUS = 6
-"""Operating Hamming radius (see benchmarks/photo_robustness.py for the trade-off)."""
+DEFAULT_RADIUS = 10
+"""Candidate Hamming radius; candidates are then verified on thumbnails (see ``SIM_THRESHOLDS``
+and benchmarks/photo_robustness.py for the trade-off)."""
+UNVERIFIED_RADIUS = 6
+"""Radius used without verification (``verify=False`` or fingerprints without a thumbnail)."""
+SIM_THRESHOLDS: dict[int, float] = {0: -np.inf, 2: -np.inf, 4: 0.77, 6: 0.83, 8: 0.87, 10: 0.88}
+"""Least thumbnail similarity accepted at each hash distance (pHash distances are even; a
+distance beyond the table uses its last entry, up to 12). Fitted on real clothing photos
+(benchmarks/photo_robustness.py): FPR ~9e-5 per photo pair against 2.4e-4 for radius 6 alone."""
 DEFAULT_CHROMA_TOLERANCE = 10.0
 """Largest mean absolute Cb/Cr difference (0-255 scale, after a gain fit) between matched windows."""
 
@@ -117,20 +127,27 @@ def match_fingerprints(
     radius: int = DEFAULT_RADIUS,
     chroma_tolerance: float = DEFAULT_CHROMA_TOLERANCE,
     groups: np.ndarray | None = None,
+    verify: bool = True,
 ) -> dict[str, np.ndarray]:
     """All near-duplicate pairs among fingerprints, as aligned arrays (each unordered pair once).
 
-    A pair ``(a, b)`` matches when the whole or mirrored hash of one is within ``radius`` of
-    any window hash of the other and their colours agree within ``chroma_tolerance``. Pairs
-    with equal ``groups`` values (same account) are skipped when ``groups`` is given.
+    A pair ``(a, b)`` is a candidate when the whole or mirrored hash of one is within
+    ``radius`` of any window hash of the other and their colours agree within
+    ``chroma_tolerance``. With ``verify`` (default) each candidate's thumbnails are aligned
+    (:func:`~sellerlink.signals.photos._verify.verify_pairs`) and it is kept when the
+    similarity reaches :data:`SIM_THRESHOLDS` at its hash distance; without ``verify`` (or
+    when a fingerprint has no thumbnail) a candidate is kept when its distance is at most
+    ``min(radius, UNVERIFIED_RADIUS)``. Pairs with equal ``groups`` values (same account)
+    are skipped when ``groups`` is given.
 
     Returns ``a``, ``b`` (``a < b``), ``dist``, ``query_is_a`` (a's whole hash matched a window
-    of b), ``mirrored`` and ``window`` (the window id on the other photo).
+    of b), ``mirrored``, ``window`` (the window id on the other photo) and ``sim`` (thumbnail
+    similarity; NaN when not verified).
     """
     n = len(fps)
     empty_i = np.empty(0, dtype=np.int64)
     empty = {"a": empty_i, "b": empty_i, "dist": empty_i, "query_is_a": np.empty(0, bool),
-             "mirrored": np.empty(0, bool), "window": empty_i}
+             "mirrored": np.empty(0, bool), "window": empty_i, "sim": np.empty(0)}
     if n < 2:
         return empty
     windows = np.stack([fp.windows for fp in fps])  # (n, W)
@@ -156,7 +173,7 @@ def match_fingerprints(
     order = np.lexsort((i_window, q_mirr, dist, b, a))
     a, b = a[order], b[order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(a) else np.empty(0, bool)
-    return {
+    out = {
         "a": a[first].astype(np.int64),
         "b": b[first].astype(np.int64),
         "dist": dist[order][first].astype(np.int64),
@@ -164,6 +181,34 @@ def match_fingerprints(
         "mirrored": q_mirr[order][first],
         "window": i_window[order][first].astype(np.int64),
     }
+    sim = np.full(len(out["a"]), np.nan)
+    has_thumb = np.array([fp.thumb is not None for fp in fps], dtype=bool)
+    if verify and len(sim):
+        q = np.where(out["query_is_a"], out["a"], out["b"])
+        o = np.where(out["query_is_a"], out["b"], out["a"])
+        can = has_thumb[q] & has_thumb[o]
+        if can.any():
+            blank = np.zeros((THUMB_SIZE, THUMB_SIZE), np.uint8)
+            thumbs = np.stack([fp.thumb if fp.thumb is not None else blank for fp in fps])
+            aspects = np.array([fp.aspect for fp in fps], dtype=np.float64)
+            sim[can] = verify_pairs(thumbs, aspects, q[can], o[can], out["mirrored"][can], out["window"][can])
+    out["sim"] = sim
+    need = _threshold_at(out["dist"])
+    ok = np.where(np.isnan(sim), out["dist"] <= min(radius, UNVERIFIED_RADIUS), sim >= need)
+    return {k: v[ok] for k, v in out.items()}
+
+
+_THRESH = np.full(65, np.inf)
+for _d, _t in SIM_THRESHOLDS.items():
+    _THRESH[_d] = _t
+for _d in range(1, 13):  # odd distances (hashes with unequal bit counts) and 12 use the next-lower entry
+    if _d not in SIM_THRESHOLDS:
+        _THRESH[_d] = _THRESH[_d - 1]
+
+
+def _threshold_at(dist: np.ndarray) -> np.ndarray:
+    """Least similarity accepted at each hash distance (``inf`` beyond 12)."""
+    return _THRESH[np.clip(np.asarray(dist, dtype=np.int64), 0, 64)]
 
 
 # =======================================================================================
@@ -200,6 +245,7 @@ class PhotosTable:
     match_mirrored: np.ndarray
     match_window: np.ndarray
     n_skipped: int = 0
+    match_sim: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.n_accounts
@@ -229,7 +275,7 @@ def _empty_table(n_accounts: int, n_skipped: int) -> PhotosTable:
         chroma=np.empty((0, CHROMA_SIZE, CHROMA_SIZE, 2), np.uint8), n_photos=np.zeros(n_accounts, np.int64),
         hash_photo=i, hash_account=i, hash_variant=np.empty(0, np.int16), hash_value=np.empty(0, np.uint64),
         match_a=i, match_b=i, match_dist=i, match_df=i, match_query_is_a=np.empty(0, bool),
-        match_mirrored=np.empty(0, bool), match_window=i, n_skipped=n_skipped,
+        match_mirrored=np.empty(0, bool), match_window=i, n_skipped=n_skipped, match_sim=np.empty(0),
     )
 
 
@@ -250,11 +296,15 @@ class PhotosSignal:
             accounts hold it.
         key_max_df: photos held by more accounts than this propose no candidate pairs.
         progress: show a progress bar while hashing.
+        verify: check hash candidates by aligning thumbnails (see :func:`match_fingerprints`);
+            ``False`` is the hash-only rule at ``min(radius, 6)``.
 
     ``compare`` features (float64): ``photo_matches`` (distinct photos of the left account
     matching some photo of the right), ``photo_best_dist`` (64 if none), ``photo_min_df``
     (accounts holding the rarest matched photo; 0 if none), ``photo_rare_matches`` (matched
-    left photos with df <= rare_df), ``photo_n_left``, ``photo_n_right`` (usable photos).
+    left photos with df <= rare_df), ``photo_n_left``, ``photo_n_right`` (usable photos),
+    ``photo_best_sim`` (highest thumbnail similarity of a matched photo pair, 0..1; 0 if none,
+    1 for matches accepted without verification).
     """
 
     name = "photos"
@@ -269,8 +319,10 @@ class PhotosSignal:
         rare_df: int = 3,
         key_max_df: int = 64,
         progress: bool = False,
+        verify: bool = True,
     ) -> None:
         self.radius = radius
+        self.verify = verify
         self.chroma_tolerance = chroma_tolerance
         self.limits = limits
         self.workers = workers
@@ -307,7 +359,7 @@ class PhotosSignal:
         photo_path = tuple(paths[k] for k in good)
         n_ph = len(usable)
         m = match_fingerprints(usable, radius=int(self.radius), chroma_tolerance=float(self.chroma_tolerance),
-                               groups=photo_account)
+                               groups=photo_account, verify=self.verify)
         # df per photo: its own account plus every other account holding a near-duplicate
         other = np.r_[photo_account[m["b"]], photo_account[m["a"]]]
         mine = np.r_[m["a"], m["b"]]
@@ -337,6 +389,7 @@ class PhotosSignal:
             match_mirrored=m["mirrored"],
             match_window=m["window"],
             n_skipped=n_skipped,
+            match_sim=m["sim"],
         )
 
     # -- candidates --------------------------------------------------------------------
@@ -377,6 +430,7 @@ class PhotosSignal:
         best = np.full(n, 64.0)
         min_df = np.zeros(n)
         rare = np.zeros(n)
+        best_sim = np.zeros(n)
         if n and len(table.match_a):
             owner, pos = self._lookup(table, left, right)
             if len(owner):
@@ -386,6 +440,11 @@ class PhotosSignal:
                 dist = table.match_dist[rec].astype(np.float64)
                 df = table.match_df[rec].astype(np.float64)
                 np.minimum.at(best, owner, dist)
+                if table.match_sim is not None:
+                    sim = np.clip(np.nan_to_num(table.match_sim[rec], nan=1.0), 0.0, 1.0)
+                else:
+                    sim = np.ones(len(rec))
+                np.maximum.at(best_sim, owner, sim)
                 min_df[:] = np.inf
                 np.minimum.at(min_df, owner, df)
                 min_df[np.isinf(min_df)] = 0.0
@@ -405,6 +464,7 @@ class PhotosSignal:
                 "photo_rare_matches": rare.astype(np.float64),
                 "photo_n_left": table.n_photos[left].astype(np.float64) if n else np.zeros(0),
                 "photo_n_right": table.n_photos[right].astype(np.float64) if n else np.zeros(0),
+                "photo_best_sim": best_sim,
             }
         )
 
@@ -435,6 +495,7 @@ class PhotosSignal:
                 "window": window_label(window),
                 "window_on": "right" if query_left else "left",
                 "right_hash": PhotoHash(int(table.photo_hash[pr])).to_hex(),
+                "verified_sim": float(table.match_sim[rec]) if table.match_sim is not None else float("nan"),
             }
             ev = Evidence(
                 signal="photos",

@@ -14,8 +14,10 @@ What is measured:
   (re-encode, resize, crops of 5/10/12% per side and asymmetric ones, mirror, border, square
   padding, brightness/contrast, a text watermark band, rotation 3 and 5 degrees, and a
   combination), re-saved as JPEG at quality 40-90, and matched against its original with
-  :func:`sellerlink.signals.photos.match_fingerprints` - the rule the signal uses.
-  "full only" is the baseline: the whole-image pHash alone at the same radius.
+  :func:`sellerlink.signals.photos.match_fingerprints`. Three rules side by side:
+  "verified" (the signal's default: candidates at radius 10 checked by thumbnail alignment,
+  accepted per ``SIM_THRESHOLDS``), "hash r=..." (the previous rule: windows + colour at a
+  radius, no verification) and "full only" (the whole-image pHash alone at ``--radius``).
 * FPR: every pair among ``--negatives`` distinct photos (the data set's own near-duplicates,
   if any, count as false positives: a conservative estimate).
 * Speed: photos/s of ``hash_photo`` on in-memory JPEG bytes vs a bare ``Image.draft`` decode
@@ -36,6 +38,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 from sellerlink.signals.photos import hash_photo, match_fingerprints
+from sellerlink.signals.photos._signal import DEFAULT_RADIUS
 from sellerlink.signals.photos._hashing import DECODE_SIZE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -186,9 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     neg = [fp for fp in (hash_photo(f) for f in neg_files) if fp is not None]
     n_pairs = len(neg) * (len(neg) - 1) // 2
     t0 = time.perf_counter()
-    m_neg = match_fingerprints(neg, radius=max(RADII), chroma_tolerance=args.chroma)
+    m_neg = match_fingerprints(neg, radius=max(RADII), chroma_tolerance=args.chroma, verify=False)
     t_match = time.perf_counter() - t0
-    m_neg_nc = match_fingerprints(neg, radius=max(RADII), chroma_tolerance=np.inf)
+    m_neg_nc = match_fingerprints(neg, radius=max(RADII), chroma_tolerance=np.inf, verify=False)
+    t0 = time.perf_counter()
+    m_ver = match_fingerprints(neg, chroma_tolerance=args.chroma)
+    t_ver = time.perf_counter() - t0
     full = np.array([fp.windows[0] for fp in neg], dtype=np.uint64)
     mir = np.array([fp.mirrored for fp in neg], dtype=np.uint64)
     d_full = np.minimum(
@@ -201,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in RADII:
         fpr[r] = (m_neg["dist"] <= r).sum() / n_pairs
         print(f"  {r:6d}  {fpr[r]:14.1e}  {(m_neg_nc['dist'] <= r).sum() / n_pairs:12.1e}  {(d_full <= r).mean():16.1e}")
+    fpr_ver = len(m_ver["a"]) / n_pairs
+    print(f"  verified (candidates r={DEFAULT_RADIUS}, thumbnail check): {fpr_ver:.1e}  "
+          f"({len(m_ver['a'])} pairs; match + verify took {t_ver:.2f} s)")
 
     # ---- TPR per transformation -------------------------------------------------------------
     pos_files = files[args.negatives : args.negatives + args.positives]
@@ -213,26 +222,32 @@ def main(argv: list[str] | None = None) -> int:
     orig_fp = {f: hash_photo(f) for f, _ in originals}
     print(f"\nTPR over {len(originals)} photos per transformation (re-saved as JPEG q40-90):")
     header = "  ".join(f"r={r:<2d}" for r in RADII)
-    print(f"  {'transformation':24s} {header}   full-only r={args.radius}")
+    print(f"  {'transformation':24s} verified   hash {header}   full-only r={args.radius}")
     trng = random.Random(args.seed + 1)
-    tpr_at = {}
+    tpr_at, tpr_ver = {}, {}
     for name, tr in TRANSFORMS.items():
-        dists, base = [], []
+        dists, base, ver = [], [], []
         for f, img in originals:
             a = orig_fp[f]
             b = hash_photo(_encode(tr(img, trng), trng.randint(40, 90)))
             if a is None or b is None:
                 dists.append(99)
                 base.append(99)
+                ver.append(False)
                 continue
-            dists.append(_best_dist(match_fingerprints([a, b], radius=max(RADII), chroma_tolerance=args.chroma)))
+            dists.append(_best_dist(match_fingerprints([a, b], radius=max(RADII), chroma_tolerance=args.chroma,
+                                                       verify=False)))
+            ver.append(len(match_fingerprints([a, b], chroma_tolerance=args.chroma)["a"]) == 1)
             base.append(min(a.hash.distance(b.hash), int(np.bitwise_count(np.uint64(a.mirrored) ^ b.windows[0]))))
         d = np.array(dists)
         tpr_at[name] = (d <= args.radius).mean()
+        tpr_ver[name] = float(np.mean(ver))
         cells = "  ".join(f"{(d <= r).mean():.2f}" for r in RADII)
-        print(f"  {name:24s} {cells}   {(np.array(base) <= args.radius).mean():.2f}")
-    print(f"\noperating point radius={args.radius}: FPR per photo pair {fpr.get(args.radius, float('nan')):.1e}; "
-          f"lowest TPR {min(tpr_at.values()):.2f} ({min(tpr_at, key=tpr_at.get)})")
+        print(f"  {name:24s} {tpr_ver[name]:8.2f}   hash {cells}   {(np.array(base) <= args.radius).mean():.2f}")
+    print(f"\nold operating point (hash, radius={args.radius}): FPR per photo pair "
+          f"{fpr.get(args.radius, float('nan')):.1e}; lowest TPR {min(tpr_at.values()):.2f} ({min(tpr_at, key=tpr_at.get)})")
+    print(f"new operating point (verified, candidates radius={DEFAULT_RADIUS}): FPR per photo pair {fpr_ver:.1e}; "
+          f"lowest TPR {min(tpr_ver.values()):.2f} ({min(tpr_ver, key=tpr_ver.get)})")
     return 0
 
 

@@ -529,6 +529,11 @@ def test_signal_protocol_and_features(world: tuple[list[Account], Path]) -> None
     assert f["photo_matches"][2] == 0 and f["photo_best_dist"][2] == 64 and f["photo_min_df"][2] == 0
     assert f["photo_n_left"][2] == 4 and f["photo_n_right"][2] == 0
     assert f["photo_matches"][3] == 2  # symmetric
+    assert f["photo_best_sim"][0] >= 0.77 and f["photo_best_sim"][2] == 0.0  # verified match / none
+    # the hash-only rule (verify=False) still finds the comeback's two photos
+    with pytest.warns(PhotoWarning):
+        t0 = PhotosSignal(verify=False).fingerprint(accounts)
+    assert PhotosSignal(verify=False).compare(t0, left[:1], right[:1])["photo_matches"][0] == 2
     with pytest.raises(ValueError):
         sig.compare(t, np.array([0]), np.array([99]))
 

@@ -135,9 +135,9 @@ def match_fingerprints(
     ``radius`` of any window hash of the other and their colours agree within
     ``chroma_tolerance``. With ``verify`` (default) each candidate's thumbnails are aligned
     (:func:`~sellerlink.signals.photos._verify.verify_pairs`) and it is kept when the
-    similarity reaches :data:`SIM_THRESHOLDS` at its hash distance; without ``verify`` (or
-    when a fingerprint has no thumbnail) a candidate is kept when its distance is at most
-    ``min(radius, UNVERIFIED_RADIUS)``. Pairs with equal ``groups`` values (same account)
+    similarity reaches :data:`SIM_THRESHOLDS` at its hash distance (a pair whose fingerprints
+    lack a thumbnail is kept at distance <= ``min(radius, UNVERIFIED_RADIUS)``); without
+    ``verify`` every candidate is kept (the hash-only rule; use ``radius=6`` for it). Pairs with equal ``groups`` values (same account)
     are skipped when ``groups`` is given.
 
     Returns ``a``, ``b`` (``a < b``), ``dist``, ``query_is_a`` (a's whole hash matched a window
@@ -194,6 +194,8 @@ def match_fingerprints(
             sim[can] = verify_pairs(thumbs, aspects, q[can], o[can], out["mirrored"][can], out["window"][can])
     out["sim"] = sim
     need = _threshold_at(out["dist"])
+    if not verify:
+        return out
     ok = np.where(np.isnan(sim), out["dist"] <= min(radius, UNVERIFIED_RADIUS), sim >= need)
     return {k: v[ok] for k, v in out.items()}
 
@@ -297,7 +299,7 @@ class PhotosSignal:
         key_max_df: photos held by more accounts than this propose no candidate pairs.
         progress: show a progress bar while hashing.
         verify: check hash candidates by aligning thumbnails (see :func:`match_fingerprints`);
-            ``False`` is the hash-only rule at ``min(radius, 6)``.
+            ``False`` is the hash-only rule at ``min(radius, 6)`` (the previous default).
 
     ``compare`` features (float64): ``photo_matches`` (distinct photos of the left account
     matching some photo of the right), ``photo_best_dist`` (64 if none), ``photo_min_df``
@@ -358,7 +360,8 @@ class PhotosSignal:
         photo_account = np.array([owners[k] for k in good], dtype=np.int64)
         photo_path = tuple(paths[k] for k in good)
         n_ph = len(usable)
-        m = match_fingerprints(usable, radius=int(self.radius), chroma_tolerance=float(self.chroma_tolerance),
+        radius = int(self.radius) if self.verify else min(int(self.radius), UNVERIFIED_RADIUS)
+        m = match_fingerprints(usable, radius=radius, chroma_tolerance=float(self.chroma_tolerance),
                                groups=photo_account, verify=self.verify)
         # df per photo: its own account plus every other account holding a near-duplicate
         other = np.r_[photo_account[m["b"]], photo_account[m["a"]]]

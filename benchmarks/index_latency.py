@@ -84,8 +84,7 @@ def run(size: int, batch: int, n_queries: int, workdir: Path) -> dict[str, float
     live = [a for i, a in enumerate(live) if i not in held]
     qpath = workdir / f"q{size}.jsonl"
     with open(qpath, "w") as fh:
-        for a in queries:
-            fh.write(json.dumps(a.to_dict()) + "\n")
+        fh.writelines(json.dumps(a.to_dict()) + "\n" for a in queries)
     path = workdir / f"ix{size}.slx"
     t = time.perf_counter()
     with Index.create(path) as ix:

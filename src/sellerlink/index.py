@@ -46,7 +46,15 @@ import networkx as nx
 import numpy as np
 
 from .blocking import merge_pairs
-from .linker import Fingerprints, Lead, Linker, Match, PairTable, cluster_graph, trace_graph
+from .linker import (
+    Fingerprints,
+    Lead,
+    Linker,
+    Match,
+    PairTable,
+    cluster_graph,
+    trace_graph,
+)
 from .records import Account, load_accounts
 from .scoring import Scorer
 from .signals.base import RarityContext, pack, stable_hash64, unpack
@@ -54,7 +62,7 @@ from .signals.base import RarityContext, pack, stable_hash64, unpack
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Index", "IndexFormatError", "QueryResult", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "Index", "IndexFormatError", "QueryResult"]
 
 log = logging.getLogger(__name__)
 

@@ -168,7 +168,7 @@ def test_verification_scores() -> None:
     fps = [hash_photo(jpeg(im)) for im in imgs]
     fps.append(hash_photo(jpeg(ImageOps.mirror(imgs[0]), 60)))
     fps.append(hash_photo(jpeg(imgs[1].rotate(4, resample=Image.BICUBIC, fillcolor=(255, 255, 255)), 60)))
-    assert all(fp is not None and fp.thumb is not None and fp.thumb.shape == (32, 32) for fp in fps)
+    assert all(fp is not None and fp.thumb is not None and fp.thumb.shape == (48, 48) for fp in fps)
     thumbs = np.stack([fp.thumb for fp in fps])  # type: ignore[union-attr]
     asp = np.array([fp.aspect for fp in fps])  # type: ignore[union-attr]
     q = np.array([3, 3, 0, 4, 0])
@@ -179,6 +179,53 @@ def test_verification_scores() -> None:
     assert sim[3] > 0.8
     with pytest.raises(ValueError):
         verify_pairs(thumbs, asp, q, o[:2], mir, np.zeros(5, dtype=np.int64))
+    with pytest.raises(ValueError):
+        verify_pairs(thumbs[:, :32, :32], asp, q, o, mir, np.zeros(5, dtype=np.int64))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3), st.integers(1, 3))
+def test_alignment_search_equals_slow_ncc(seed: int, p: int, k: int) -> None:
+    """The FFT + integral-image NCC over all shifts equals a direct NCC at each shift."""
+    from sellerlink.signals.photos import _verify as V
+
+    rng = np.random.default_rng(seed)
+    S, E, ns = V._S, V._E, 2 * V.MAX_SHIFT + 1
+    a = (rng.random((p, S, S)) * 255).astype(np.float32)
+    bv = (rng.random((p, k, E, E)) * 255).astype(np.float32)
+    bv[:, :, : E // 2] += a[:, None, : E // 2, :1] * 0.5  # some correlation
+    w = (rng.random((p, k, E, E)) < 0.9).astype(np.float32)
+    fast = V._search_ncc(a, bv, w)
+    for i in range(p):
+        for kk in range(k):
+            for sy in range(ns):
+                for sx in range(ns):
+                    b = bv[i, kk, sy : sy + S, sx : sx + S].astype(np.float64)
+                    if w[i, kk, sy : sy + S, sx : sx + S].sum() < V.MIN_OVERLAP * S * S:
+                        assert fast[i, kk, sy, sx] == -1.0
+                        continue
+                    ref = np.corrcoef(a[i].ravel().astype(np.float64), b.ravel())[0, 1]
+                    assert fast[i, kk, sy, sx] == pytest.approx(ref, abs=1e-4)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_verify_pairs_is_per_pair(seed: int) -> None:
+    """Batching (chunks of pairs) and order do not change any pair's similarity."""
+    from sellerlink.signals.photos import _verify as V
+
+    rng = np.random.default_rng(seed)
+    n = 6
+    thumbs = (rng.random((n, 48, 48)) * 255).astype(np.uint8)
+    asp = rng.uniform(0.7, 1.4, n)
+    m = V._CHUNK + 7
+    q, o = rng.integers(0, n, m), rng.integers(0, n, m)
+    mir, win = rng.random(m) < 0.5, rng.integers(0, N_WINDOWS, m)
+    sim = V.verify_pairs(thumbs, asp, q, o, mir, win)
+    perm = rng.permutation(m)
+    assert np.allclose(V.verify_pairs(thumbs, asp, q[perm], o[perm], mir[perm], win[perm]), sim[perm], atol=1e-9)
+    one = V.verify_pairs(thumbs, asp, q[:1], o[:1], mir[:1], win[:1])
+    assert one[0] == pytest.approx(sim[0], abs=1e-9)
 
 
 
@@ -252,6 +299,11 @@ def test_golden_hashes() -> None:
     assert format(int(fp.windows[N_WINDOWS - 1]), "016x") == GOLDEN_LAST_WINDOW
     assert fp.windows.shape == (N_WINDOWS,) and fp.windows.dtype == np.uint64
     assert fp.chroma.shape == (16, 16, 2)
+    # the verification thumbnail (48x48 area-resampled luma of the trimmed image)
+    assert fp.thumb is not None and fp.thumb.shape == (48, 48) and fp.thumb.dtype == np.uint8
+    t = fp.thumb.astype(np.int64)
+    assert int(t.sum()) == 266510 and t[0, :6].tolist() == [144, 147, 150, 153, 155, 155]
+    assert t[24, 20:26].tolist() == [136, 133, 130, 147, 166, 166] and fp.aspect == 0.75
 
 
 GOLDEN_FULL = "da63342de12e929b"

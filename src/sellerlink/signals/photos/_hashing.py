@@ -77,8 +77,8 @@ DECODE_SIZE = 64
 HASH_SIZE = 8
 RESAMPLE = 32
 CHROMA_SIZE = 16
-THUMB_SIZE = 32
-"""Side of the grayscale thumbnail kept for verifying candidate matches (1 KiB per photo)."""
+THUMB_SIZE = 48
+"""Side of the grayscale thumbnail kept for verifying candidate matches (2.3 KiB per photo)."""
 TRIM_TOLERANCE = 10.0
 """A border row/column is 'uniform' when its luma range (max - min) is at most this."""
 TRIM_KEEP = 0.5
@@ -187,7 +187,7 @@ class PhotoFingerprint:
         mirrored: pHash of the whole image mirrored left-right.
         chroma: ``uint8[16, 16, 2]`` Cb/Cr thumbnail of the trimmed image.
         size: (width, height) of the photo as stored.
-        thumb: ``uint8[32, 32]`` luma thumbnail of the trimmed image (area-resampled), used
+        thumb: ``uint8[48, 48]`` luma thumbnail of the trimmed image (area-resampled), used
             to verify candidate matches by alignment; ``None`` skips verification.
         aspect: height / width of the trimmed image (rotations are searched in pixel space).
     """

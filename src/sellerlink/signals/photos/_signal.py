@@ -82,7 +82,7 @@ DEFAULT_RADIUS = 10
 and benchmarks/photo_robustness.py for the trade-off)."""
 UNVERIFIED_RADIUS = 6
 """Radius used without verification (``verify=False`` or fingerprints without a thumbnail)."""
-SIM_THRESHOLDS: dict[int, float] = {0: -np.inf, 2: -np.inf, 4: 0.77, 6: 0.83, 8: 0.87, 10: 0.88}
+SIM_THRESHOLDS: dict[int, float] = {0: -np.inf, 2: 0.75, 4: 0.78, 6: 0.84, 8: 0.88, 10: 0.88}
 """Least thumbnail similarity accepted at each hash distance (pHash distances are even; a
 distance beyond the table uses its last entry, up to 12). Fitted on real clothing photos
 (benchmarks/photo_robustness.py): FPR ~9e-5 per photo pair against 2.4e-4 for radius 6 alone."""

@@ -2,15 +2,14 @@
 
 Hashes find candidates; a loose Hamming radius finds crops + watermarks + small rotations,
 but also many look-alike product shots (shirts on a white bed). Each candidate pair is
-therefore checked on the 32x32 luma thumbnails kept in :class:`PhotoFingerprint`:
+therefore checked on the 48x48 luma thumbnails kept in :class:`PhotoFingerprint`:
 
 * the query photo (the whole image, mirrored if the hash match was mirrored) is laid over
   the window of the other photo that its hash matched (the crop estimate);
 * a small alignment grid is searched: rotation (in pixel space, using each photo's aspect
   ratio) x isotropic scale x integer shifts of up to :data:`MAX_SHIFT` pixels (~6%). The
-  shifts come from one FFT cross-correlation per (rotation, scale), with the masked
-  normalised cross-correlation (NCC) formulas, so points that fall outside the other photo
-  are ignored rather than counted;
+  shifts come from one FFT cross-correlation per (rotation, scale) and integral images of
+  the other side (normalised cross-correlation, NCC, for every shift at once);
 * the best alignment is scored by a *trimmed* NCC: after standardising both sides, the
   :data:`DROP_ROWS` rows that disagree most are dropped (a watermark band, a caption, the
   white corners a rotation brings in); the similarity is the mean of the NCC of what is left
@@ -22,19 +21,19 @@ Everything is vectorised over chunks of pairs.
 
 Example:
     >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> t = (rng.random((2, 32, 32)) * 255).astype(np.uint8)
-    >>> t[1] = t[0]
-    >>> sim = verify_pairs(t, np.ones(2), np.array([0]), np.array([1]), np.array([False]), np.array([0]))
-    >>> bool(sim[0] > 0.99)
-    True
+    >>> y, x = np.mgrid[0:48, 0:48]
+    >>> img = 127 + 60 * np.sin(x / 5.0) * np.cos(y / 7.0) + 30 * (x > y)
+    >>> t = np.stack([img, img[:, ::-1]]).astype(np.uint8)  # a photo and its mirror image
+    >>> sim = verify_pairs(t, np.ones(2), np.array([1, 1]), np.array([0, 0]), np.array([True, False]), np.array([0, 0]))
+    >>> bool(sim[0] > 0.95), bool(sim[1] < sim[0] - 0.2)
+    (True, True)
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._hashing import THUMB_SIZE, WINDOWS
+from ._hashing import THUMB_SIZE, WINDOWS, _box_matrices
 
 __all__ = ["verify_pairs", "ROTATIONS", "SCALES", "MAX_SHIFT", "DROP_ROWS"]
 
@@ -49,13 +48,17 @@ DROP_ROWS = 5
 MIN_OVERLAP = 0.6
 """An alignment needs at least this fraction of the query grid inside the other photo."""
 
-_S = THUMB_SIZE
+_S = 32
+"""Side of the comparison grid; the stored thumbnails are larger (:data:`THUMB_SIZE`), so the
+other photo's window is always sampled at or above the query's resolution."""
+_T = THUMB_SIZE
+_DOWN = _box_matrices(_T, [(0.0, 0.0)], _S)[0].astype(np.float32)  # (S, T) area resampling
 _E = _S + 2 * MAX_SHIFT
 _CHUNK = 96
 _WIN = np.asarray(WINDOWS, dtype=np.float64)  # (W, 4): left, right, top, bottom
 _TH = np.deg2rad(np.repeat(np.asarray(ROTATIONS), len(SCALES)))
 _SC = np.tile(np.asarray(SCALES), len(ROTATIONS))
-_GRID = (np.arange(_E) - MAX_SHIFT + 0.5) / _S  # query coordinates of the extended grid, 0..1 inside
+_GRID = ((np.arange(_E) - MAX_SHIFT + 0.5) / _S).astype(np.float32)  # query coordinates of the extended grid, 0..1 inside
 
 
 def _sample(img: np.ndarray, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,16 +71,32 @@ def _sample(img: np.ndarray, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray
     y0 = np.minimum(py.astype(np.int64), n - 2)
     fx = (px - x0).astype(np.float32)
     fy = (py - y0).astype(np.float32)
-    flat = img.reshape(img.shape[0], -1)
-    shp = px.shape
-    base = (y0 * n + x0).reshape(shp[0], -1)
+    flat = img.reshape(-1)
+    pid = np.arange(img.shape[0], dtype=np.int64).reshape((-1,) + (1,) * (px.ndim - 1)) * (n * n)
+    base = pid + y0 * n + x0
 
     def at(off: int) -> np.ndarray:
-        return np.take_along_axis(flat, base + off, axis=1).reshape(shp)
+        return flat.take(base + off)
 
     top = at(0) * (1 - fx) + at(1) * fx
     bot = at(n) * (1 - fx) + at(n + 1) * fx
     return top * (1 - fy) + bot * fy, inside
+
+
+def _boxsum(x: np.ndarray) -> np.ndarray:
+    """Sums of ``x`` (..., E, E) over the S x S windows at shifts 0..2*MAX_SHIFT (integral image)."""
+    return _axis_window_sums(_axis_window_sums(x, -2), -1)
+
+
+def _axis_window_sums(x: np.ndarray, axis: int) -> np.ndarray:
+    """Sums over S consecutive entries of ``axis`` (length E) starting at 0..2*MAX_SHIFT."""
+    x = np.moveaxis(x, axis, -1)
+    m2 = 2 * MAX_SHIFT
+    core = x[..., m2:_S].sum(-1, dtype=np.float64)
+    zero = np.zeros((*x.shape[:-1], 1), np.float64)
+    head = np.concatenate([np.cumsum(x[..., m2 - 1 :: -1], -1, dtype=np.float64)[..., ::-1], zero], -1)
+    tail = np.concatenate([zero, np.cumsum(x[..., _S:], -1, dtype=np.float64)], -1)
+    return np.moveaxis(core[..., None] + head + tail, -1, axis)
 
 
 def _corr(fa: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -113,19 +132,42 @@ def _trimmed_ncc(a: np.ndarray, b: np.ndarray, w: np.ndarray, drop: int) -> np.n
     sim, _, _ = ncc(w)
     a, b = _highpass(a), _highpass(b)
     detail, _, _ = ncc(w)
-    return 0.5 * (sim + detail)
+    return np.stack([sim, detail])
+
+
+def _box(x: np.ndarray, r: int) -> np.ndarray:
+    """(2r+1)-square box blur of (P, S, S) arrays, edges replicated."""
+    pad = np.pad(x, ((0, 0), (r, r), (r, r)), mode="edge")
+    c = np.pad(pad.cumsum(1).cumsum(2), ((0, 0), (1, 0), (1, 0)))
+    k = 2 * r + 1
+    n = x.shape[1]
+    return (c[:, k : k + n, k : k + n] - c[:, :n, k : k + n] - c[:, k : k + n, :n] + c[:, :n, :n]) / (k * k)
 
 
 def _highpass(x: np.ndarray) -> np.ndarray:
-    """``x`` minus its 5x5 box blur (edges replicated): the detail the silhouette does not carry."""
-    r = 2
-    pad = np.pad(x, ((0, 0), (r, r), (r, r)), mode="edge")
-    c = pad.cumsum(1).cumsum(2)
-    c = np.pad(c, ((0, 0), (1, 0), (1, 0)))
-    k = 2 * r + 1
-    n = x.shape[1]
-    box = c[:, k:k + n, k:k + n] - c[:, :n, k:k + n] - c[:, k:k + n, :n] + c[:, :n, :n]
-    return x - box / (k * k)
+    """``x`` minus its 5x5 box blur: the detail the silhouette does not carry."""
+    return x - _box(x, 2)
+
+
+def _search_ncc(a: np.ndarray, bv: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Plain NCC of the query ``a`` (P, S, S) against every S x S window of the sampled other
+    side ``bv`` (P, K, E, E) at shifts 0..2*MAX_SHIFT: ``(P, K, ns, ns)``; -1 where less than
+    :data:`MIN_OVERLAP` of the window lies inside the other photo (``w``). Points outside take
+    the other photo's edge values. One FFT correlation per (pair, alignment), integral sums."""
+    p = a.shape[0]
+    apad = np.zeros((p, 1, _E, _E), np.float32)
+    apad[:, 0, :_S, :_S] = a
+    nn = float(_S * _S)
+    sa = a.sum((1, 2), dtype=np.float64)[:, None, None, None]
+    saa = (a.astype(np.float64) ** 2).sum((1, 2))[:, None, None, None]
+    sb, sbb = _boxsum(bv), _boxsum(bv.astype(np.float64) ** 2)
+    sab = _corr(np.fft.rfft2(apad), bv)
+    cov = sab - sa * sb / nn
+    va = np.maximum(saa - sa * sa / nn, 1e-3)
+    vb = np.maximum(sbb - sb * sb / nn, 1e-3)
+    ncc = cov / np.sqrt(va * vb)
+    ncc[_boxsum(w) < MIN_OVERLAP * nn] = -1.0
+    return ncc
 
 
 def verify_pairs(
@@ -139,7 +181,7 @@ def verify_pairs(
     """Similarity (-1..1: mean of trimmed NCC and detail NCC) of each candidate pair after the best alignment.
 
     Args:
-        thumbs: ``uint8[n, 32, 32]`` thumbnails (:attr:`PhotoFingerprint.thumb`).
+        thumbs: ``uint8[n, 48, 48]`` thumbnails (:attr:`PhotoFingerprint.thumb`).
         aspects: ``float[n]`` height / width of each trimmed photo.
         query, other: aligned photo indices; the whole ``query`` photo is laid over window
             ``window`` of ``other`` (mirrored left-right first where ``mirrored``).
@@ -150,45 +192,41 @@ def verify_pairs(
     window = np.asarray(window, dtype=np.int64)
     if not (query.shape == other.shape == mirrored.shape == window.shape):
         raise ValueError("query, other, mirrored and window must be aligned")
-    if thumbs.ndim != 3 or thumbs.shape[1:] != (_S, _S):
-        raise ValueError(f"thumbs must have shape (n, {_S}, {_S}), got {thumbs.shape}")
-    out = np.empty(len(query), dtype=np.float64)
+    if thumbs.ndim != 3 or thumbs.shape[1:] != (_T, _T):
+        raise ValueError(f"thumbs must have shape (n, {_T}, {_T}), got {thumbs.shape}")
+    return _verify_parts(thumbs, aspects, query, other, mirrored, window).mean(0)
+
+
+def _verify_parts(
+    thumbs: np.ndarray, aspects: np.ndarray, query: np.ndarray, other: np.ndarray, mirrored: np.ndarray,
+    window: np.ndarray,
+) -> np.ndarray:
+    """``(2, n)``: trimmed NCC and detail NCC of each pair (see :func:`verify_pairs`)."""
+    out = np.empty((2, len(query)), dtype=np.float64)
     ns = 2 * MAX_SHIFT + 1
     for s in range(0, len(query), _CHUNK):
         q, o = query[s : s + _CHUNK], other[s : s + _CHUNK]
         p = len(q)
-        a = thumbs[q].astype(np.float32)
+        a = _DOWN @ thumbs[q].astype(np.float32) @ _DOWN.T
         m = mirrored[s : s + _CHUNK]
         a[m] = a[m][:, :, ::-1]
         b = thumbs[o].astype(np.float32)
-        lft, rgt, top, bot = _WIN[window[s : s + _CHUNK]].T
+        lft, rgt, top, bot = _WIN[window[s : s + _CHUNK]].T.astype(np.float32)
         cx, cy = (lft + 1 - rgt) / 2, (top + 1 - bot) / 2
         ww, hh = 1 - lft - rgt, 1 - top - bot
-        asp = np.asarray(aspects, dtype=np.float64)[o]
+        asp = np.asarray(aspects, dtype=np.float32)[o]
         # (P, K, E, E) coordinates in the other photo, normalised 0..1
-        du = (_GRID - 0.5)[None, None, None, :] * (ww[:, None] * _SC[None, :])[:, :, None, None]
-        dv = (_GRID - 0.5)[None, None, :, None] * (hh[:, None] * _SC[None, :])[:, :, None, None]
-        cos, sin = np.cos(_TH)[None, :, None, None], np.sin(_TH)[None, :, None, None]
+        sc = _SC.astype(np.float32)[None, :]
+        du = (_GRID - 0.5)[None, None, None, :] * (ww[:, None] * sc)[:, :, None, None]
+        dv = (_GRID - 0.5)[None, None, :, None] * (hh[:, None] * sc)[:, :, None, None]
+        cos = np.cos(_TH).astype(np.float32)[None, :, None, None]
+        sin = np.sin(_TH).astype(np.float32)[None, :, None, None]
         ar = asp[:, None, None, None]
         xs = cx[:, None, None, None] + cos * du - sin * ar * dv
         ys = cy[:, None, None, None] + sin / ar * du + cos * dv
-        bv, inside = _sample(b, xs * _S - 0.5, ys * _S - 0.5)
+        bv, inside = _sample(b, xs * _T - 0.5, ys * _T - 0.5)
         w = inside.astype(np.float32)
-        wb = w * bv
-        apad = np.zeros((p, 1, _E, _E), np.float32)
-        apad[:, 0, :_S, :_S] = a
-        one = np.zeros((1, 1, _E, _E), np.float32)
-        one[..., :_S, :_S] = 1.0
-        fa, fa2, f1 = np.fft.rfft2(apad), np.fft.rfft2(apad * apad), np.fft.rfft2(one)
-        n = _corr(f1, w)
-        sb, sbb = _corr(f1, wb), _corr(f1, wb * bv)
-        sa, saa, sab = _corr(fa, w), _corr(fa2, w), _corr(fa, wb)
-        nn = np.maximum(n, 1.0)
-        cov = sab - sa * sb / nn
-        va = np.maximum(saa - sa * sa / nn, 1e-3)
-        vb = np.maximum(sbb - sb * sb / nn, 1e-3)
-        ncc = cov / np.sqrt(va * vb)
-        ncc[n < MIN_OVERLAP * _S * _S] = -1.0
+        ncc = _search_ncc(a, bv, w)
         best = ncc.reshape(p, -1).argmax(1)
         k, rest = np.divmod(best, ns * ns)
         sy, sx = np.divmod(rest, ns)
@@ -199,5 +237,5 @@ def verify_pairs(
         pi = np.arange(p)[:, None, None]
         bb = bv[pi, k[:, None, None], rows, cols]
         wk = w[pi, k[:, None, None], rows, cols]
-        out[s : s + _CHUNK] = _trimmed_ncc(a, bb, wk, DROP_ROWS)
+        out[:, s : s + _CHUNK] = _trimmed_ncc(a, bb, wk, DROP_ROWS)
     return out

@@ -117,8 +117,8 @@ TRANSFORMS = {
     "contrast": lambda im: ImageEnhance.Contrast(im).enhance(0.75),
 }
 # Edits the window set only partly absorbs: the hash alone (radius 6) finds ~70% of watermark
-# bands and ~40% of 3-degree rotations on real photos; verified candidates at radius 10 ~80%
-# and ~65% (benchmarks/photo_robustness.py). Here at least four of six must match.
+# bands and ~40% of 3-degree rotations on real photos; verified candidates at radius 10 ~85%
+# and ~70% (benchmarks/photo_robustness.py). Here at least four of six must match.
 PARTIAL = {
     "watermark band": watermark,
     "rotate 3deg": lambda im: im.rotate(3, resample=Image.BICUBIC, fillcolor=(255, 255, 255)),

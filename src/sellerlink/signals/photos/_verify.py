@@ -6,8 +6,9 @@ therefore checked on the 48x48 luma thumbnails kept in :class:`PhotoFingerprint`
 
 * the query photo (the whole image, mirrored if the hash match was mirrored) is laid over
   the window of the other photo that its hash matched (the crop estimate);
-* a small alignment grid is searched: rotation (in pixel space, using each photo's aspect
-  ratio) x isotropic scale x integer shifts of up to :data:`MAX_SHIFT` pixels (~6%). The
+* a small alignment grid is searched in two stages: :data:`ROTATIONS` (in pixel space, using
+  each photo's aspect ratio) at the window's scale, then :data:`SCALES` (per axis) at the best
+  rotation, each with every integer shift of up to :data:`MAX_SHIFT` pixels (~6%). The
   shifts come from one FFT cross-correlation per (rotation, scale) and integral images of
   the other side (normalised cross-correlation, NCC, for every shift at once);
 * the best alignment is scored by a *trimmed* NCC: after standardising both sides, the
@@ -39,8 +40,9 @@ __all__ = ["verify_pairs", "ROTATIONS", "SCALES", "MAX_SHIFT", "DROP_ROWS"]
 
 ROTATIONS: tuple[float, ...] = (-4.0, 0.0, 4.0)
 """Rotations searched, in degrees."""
-SCALES: tuple[float, ...] = (0.95, 1.0, 1.05)
-"""Scale factors searched around the matched window."""
+SCALES: tuple[tuple[float, float], ...] = tuple((sx, sy) for sy in (0.95, 1.0, 1.05) for sx in (0.95, 1.0, 1.05))
+"""(horizontal, vertical) scale factors searched around the matched window (a window is within
+3% of a crop on each side, so each axis may be off by a few percent on its own)."""
 MAX_SHIFT = 2
 """Shifts of -MAX_SHIFT..MAX_SHIFT thumbnail pixels (3% each) searched on both axes."""
 DROP_ROWS = 5
@@ -56,8 +58,9 @@ _DOWN = _box_matrices(_T, [(0.0, 0.0)], _S)[0].astype(np.float32)  # (S, T) area
 _E = _S + 2 * MAX_SHIFT
 _CHUNK = 96
 _WIN = np.asarray(WINDOWS, dtype=np.float64)  # (W, 4): left, right, top, bottom
-_TH = np.deg2rad(np.repeat(np.asarray(ROTATIONS), len(SCALES)))
-_SC = np.tile(np.asarray(SCALES), len(ROTATIONS))
+_ROT = np.deg2rad(np.asarray(ROTATIONS)).astype(np.float32)
+_SCX = np.asarray(SCALES, dtype=np.float32)[:, 0]
+_SCY = np.asarray(SCALES, dtype=np.float32)[:, 1]
 _GRID = ((np.arange(_E) - MAX_SHIFT + 0.5) / _S).astype(np.float32)  # query coordinates of the extended grid, 0..1 inside
 
 
@@ -197,6 +200,24 @@ def verify_pairs(
     return _verify_parts(thumbs, aspects, query, other, mirrored, window).mean(0)
 
 
+def _align(
+    a: np.ndarray, geo: tuple[np.ndarray, ...], th: np.ndarray, scx: np.ndarray, scy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Search ``K`` alignments per pair (rotation ``th`` radians, scales ``scx``, ``scy``: (P, K))
+    and every shift: ``(ncc (P, K, ns, ns), sampled other side (P, K, E, E), inside mask)``."""
+    b, asp, cx, cy, ww, hh = geo
+    du = (_GRID - 0.5)[None, None, None, :] * (ww[:, None] * scx)[:, :, None, None]
+    dv = (_GRID - 0.5)[None, None, :, None] * (hh[:, None] * scy)[:, :, None, None]
+    cos = np.cos(th).astype(np.float32)[:, :, None, None]
+    sin = np.sin(th).astype(np.float32)[:, :, None, None]
+    ar = asp[:, None, None, None]
+    xs = cx[:, None, None, None] + cos * du - sin * ar * dv
+    ys = cy[:, None, None, None] + sin / ar * du + cos * dv
+    bv, inside = _sample(b, xs * _T - 0.5, ys * _T - 0.5)
+    w = inside.astype(np.float32)
+    return _search_ncc(a, bv, w), bv, w
+
+
 def _verify_parts(
     thumbs: np.ndarray, aspects: np.ndarray, query: np.ndarray, other: np.ndarray, mirrored: np.ndarray,
     window: np.ndarray,
@@ -215,18 +236,13 @@ def _verify_parts(
         cx, cy = (lft + 1 - rgt) / 2, (top + 1 - bot) / 2
         ww, hh = 1 - lft - rgt, 1 - top - bot
         asp = np.asarray(aspects, dtype=np.float32)[o]
-        # (P, K, E, E) coordinates in the other photo, normalised 0..1
-        sc = _SC.astype(np.float32)[None, :]
-        du = (_GRID - 0.5)[None, None, None, :] * (ww[:, None] * sc)[:, :, None, None]
-        dv = (_GRID - 0.5)[None, None, :, None] * (hh[:, None] * sc)[:, :, None, None]
-        cos = np.cos(_TH).astype(np.float32)[None, :, None, None]
-        sin = np.sin(_TH).astype(np.float32)[None, :, None, None]
-        ar = asp[:, None, None, None]
-        xs = cx[:, None, None, None] + cos * du - sin * ar * dv
-        ys = cy[:, None, None, None] + sin / ar * du + cos * dv
-        bv, inside = _sample(b, xs * _T - 0.5, ys * _T - 0.5)
-        w = inside.astype(np.float32)
-        ncc = _search_ncc(a, bv, w)
+        geo = (b, asp, cx, cy, ww, hh)
+        # stage 1: rotations at the window's scale; stage 2: per-axis scales at the best rotation
+        ones = np.ones((p, len(ROTATIONS)), np.float32)
+        ncc1, _, _ = _align(a, geo, np.broadcast_to(_ROT, (p, len(ROTATIONS))), ones, ones)
+        th = _ROT[ncc1.reshape(p, len(ROTATIONS), -1).max(-1).argmax(1)][:, None]
+        ncc, bv, w = _align(a, geo, np.broadcast_to(th, (p, len(SCALES))), np.broadcast_to(_SCX, (p, len(SCALES))),
+                            np.broadcast_to(_SCY, (p, len(SCALES))))
         best = ncc.reshape(p, -1).argmax(1)
         k, rest = np.divmod(best, ns * ns)
         sy, sx = np.divmod(rest, ns)

@@ -339,7 +339,7 @@ def test_batch_compare_matches_slow_reference(market, pairs, max_shingles):
         hi = table.sent_hashes[table.sent_offsets[i] : table.sent_offsets[i + 1]]
         hj = table.sent_hashes[table.sent_offsets[j] : table.sent_offsets[j + 1]]
         df = dict(zip(table.sent_hashes.tolist(), table.sent_df.tolist()))
-        assert f["sentence_shared"][k] == sum(1 for h in set(hi.tolist()) & set(hj.tolist()) if df[h] <= sig.rare_df)
+        assert f["sentence_shared"][k] == sum(1 for h in set(hi.tolist()) & set(hj.tolist()) if df[h] <= table.rare_df)
         mi, mj = table.minhash_of(i), table.minhash_of(j)
         assert f["text_jaccard"][k] == pytest.approx(mi.jaccard(mj))
     # symmetric
@@ -415,7 +415,7 @@ def test_explain_names_rare_sentences_as_written_and_shared_habits(market):
     for e in sentences:
         assert e.left in " ".join(accounts[0].texts)  # as written on each side
         assert e.right in " ".join(accounts[n - 2].texts)
-        assert 2 <= e.shared_by <= sig.rare_df
+        assert 2 <= e.shared_by <= table.rare_df
     style = [e for e in ev if e.kind == "style"]
     assert len(style) == 1
     habits = style[0].extra["shared_habits"]
@@ -464,3 +464,13 @@ def test_validation_errors(market):
     rows, keys = PhrasingSignal().candidate_keys(empty)
     assert len(rows) == len(keys) == 0
     assert len(PhrasingSignal().compare(empty, np.array([], dtype=np.int64), np.array([], dtype=np.int64))) == 0
+
+
+def test_cutoffs_shrink_with_a_small_collection():
+    from sellerlink.signals.phrasing import effective_cutoffs
+
+    # a phrase four sellers out of 120 share is boilerplate there, but rare among 100,000
+    small, large = effective_cutoffs(50, 5, 120), effective_cutoffs(50, 5, 100_000)
+    assert small[0] < 50 and small[1] < 5
+    assert large == (50.0, 5)
+    assert all(effective_cutoffs(50, 5, n)[0] <= effective_cutoffs(50, 5, n + 500)[0] for n in range(1, 3000, 97))

@@ -982,6 +982,8 @@ class PhrasingTable:
     habit_df: dict[str, int]
     num_perm: int
     seed: int
+    common_df: float = 50.0
+    rare_df: int = 5
 
     def __len__(self) -> int:
         return len(self.account_ids)
@@ -1097,6 +1099,20 @@ def _rarest_per_row(
 
 # ---------------------------------------------------------------------------------------
 # the signal
+
+
+def effective_cutoffs(common_df: float, rare_df: int, n_accounts: int) -> tuple[float, int]:
+    """The weight and rarity cut-offs for a collection of ``n_accounts``.
+
+    A shingle held by ``common_df`` accounts weighs 0 and a sentence counts as rare up to
+    ``rare_df`` accounts, but in a small collection these shrink to 5% and 1% of it (at
+    least 8 and 2): four sellers out of 120 sharing a phrase is boilerplate, not a habit.
+
+    >>> effective_cutoffs(50, 5, 120), effective_cutoffs(50, 5, 100_000)
+    ((8.0, 2), (50.0, 5))
+    """
+    n = max(int(n_accounts), 1)
+    return float(min(common_df, max(8.0, 0.05 * n))), int(min(rare_df, max(2, round(0.01 * n))))
 
 
 class PhrasingSignal:
@@ -1319,13 +1335,18 @@ class PhrasingSignal:
         for i, p in enumerate(parts):
             styles[i], habits[i] = p[4], p[5]
 
+        # In a small collection a phrase used by 4 sellers out of 120 is common, not rare:
+        # the cut-offs scale down with the collection (N) and never exceed the settings.
+        n_total = rarity.n_accounts if rarity is not None else n
+        common_df, rare_df = effective_cutoffs(self.common_df, self.rare_df, n_total)
+
         # shingle vocabulary and document frequencies over the batch
         sh_offsets, sh_flat = _csr(sh_list, np.uint64)
         vocab, inverse, vocab_df = np.unique(sh_flat, return_inverse=True, return_counts=True)
-        idf = np.maximum(np.log(self.common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
+        idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
         if rarity is not None and len(vocab):
             vocab_df = rarity.df(self.name, _shingle_keys(vocab))
-            idf = np.maximum(np.log(self.common_df / np.maximum(vocab_df, 1)), 0.0)
+            idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0)
         sh_ids = inverse.astype(np.int64).ravel()
         sh_gkey = _row_of(sh_offsets) * np.int64(max(len(vocab), 1)) + sh_ids
         sh_weight = idf[sh_ids] if len(sh_ids) else np.empty(0, dtype=np.float64)
@@ -1347,7 +1368,7 @@ class PhrasingSignal:
         # the text is kept only where explain() can show it: sentences 2..rare_df accounts share
         sent_text = np.empty(len(sent_hashes), dtype=object)
         sent_text[:] = [t for lst in sent_text_list for t in lst]
-        sent_text[(sent_df < 2) | (sent_df > self.rare_df)] = None
+        sent_text[(sent_df < 2) | (sent_df > rare_df)] = None
 
         minhash = minhash_batch(sh_list, self.num_perm, self.seed)
 
@@ -1398,6 +1419,8 @@ class PhrasingSignal:
             habit_df=habit_df,
             num_perm=int(self.num_perm),
             seed=int(self.seed),
+            common_df=float(common_df),
+            rare_df=int(rare_df),
         )
 
     # -- 2. candidate keys -------------------------------------------------------------------
@@ -1509,7 +1532,7 @@ class PhrasingSignal:
             text_jaccard[sl] = (table.minhash[left[sl]] == table.minhash[right[sl]]).mean(axis=1)
         text_jaccard[~has] = 0.0
 
-        rare = (table.sent_df <= self.rare_df).astype(np.float64)
+        rare = (table.sent_df <= table.rare_df).astype(np.float64)
         s_space = int(table.sent_ids.max()) + 1 if len(table.sent_ids) else 1
         sentence_shared = _pair_intersections(
             table.sent_offsets, table.sent_ids, table.sent_gkey, s_space, left, right, rare
@@ -1560,7 +1583,7 @@ class PhrasingSignal:
         hi, hj = table.sent_hashes[si], table.sent_hashes[sj]
         common, ai, aj = np.intersect1d(hi, hj, assume_unique=True, return_indices=True)
         dfs = table.sent_df[si][ai]
-        rare = np.flatnonzero(dfs <= self.rare_df)  # the sentences ``sentence_shared`` counts
+        rare = np.flatnonzero(dfs <= table.rare_df)  # the sentences ``sentence_shared`` counts
         for o in rare[np.argsort(dfs[rare], kind="stable")][:max_items]:
             out.append(
                 Evidence(

@@ -161,3 +161,33 @@ def test_confine_photos_drops_paths_outside_the_folder(tmp_path):
     assert r.returncode == 0
     assert "secret.jpg" in r.stderr  # each dropped path is named in a warning
     assert r.stdout.strip().splitlines() == ["account_id,violator_id,score,evidence,hops"]
+
+
+def test_index_verbs_add_query_leads_clusters(files, tmp_path):
+    live, banned = files
+    ix = tmp_path / "seen.slx"
+    r = run("index", "add", str(ix), str(banned), "--watchlist", "--create")
+    assert r.returncode == 0, r.stderr
+    r = run("index", "add", str(ix), str(live))
+    assert r.returncode == 0 and "5 accounts indexed" in r.stderr, r.stderr
+    # a sign-up that kept the banned seller's bank account, written differently
+    signup = write_jsonl(tmp_path / "signup.jsonl",
+                         [{"account_id": "signup", "bank_accounts": ["bca: 1234567890 (budi)"]}])
+    r = run("index", "query", str(ix), str(signup))
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(r.stdout.splitlines()))
+    assert rows[0]["account_id"] == "signup" and rows[0]["violator_id"] == "banned1"
+    r = run("index", "leads", str(ix))
+    leads = {(x["account_id"], x["violator_id"]) for x in csv.DictReader(r.stdout.splitlines())}
+    assert leads == {("new1", "banned1"), ("new2", "banned2")}
+    r = run("index", "clusters", str(ix))
+    c = {x["account_id"]: x["cluster_id"] for x in csv.DictReader(r.stdout.splitlines())}
+    assert c["new1"] == c["banned1"] != c["other"]
+    r = run("index", "remove", str(ix), "new1")
+    assert r.returncode == 0 and "4 accounts indexed" in r.stderr
+    r = run("index", "create", str(ix))
+    assert r.returncode == 3 and "already exists" in r.stderr
+    garbage = tmp_path / "garbage.slx"
+    garbage.write_bytes(b"not a database at all" * 100)
+    r = run("index", "leads", str(garbage))
+    assert r.returncode == 3

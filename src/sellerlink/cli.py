@@ -30,6 +30,8 @@ Typical use:
   sellerlink trace accounts.jsonl --watchlist banned.jsonl -o leads.csv
   sellerlink link accounts.jsonl -o clusters.csv
   sellerlink report accounts.jsonl --watchlist banned.jsonl -o report.html
+  sellerlink index add seen.slx banned.jsonl --watchlist --create
+  sellerlink index query seen.slx signups.jsonl
 
 Account files are JSON Lines (one account object per line) or CSV (list fields
 separated by '|'). Photo paths in them are resolved against the file's folder.
@@ -133,6 +135,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=_threshold, default=RECOMMENDED_THRESHOLD, metavar="T")
     p.add_argument("--max-leads", type=_positive_int, default=500, metavar="N")
     _common(p)
+
+    p = sub.add_parser(
+        "index",
+        help="a persistent index: add accounts as they arrive, check one at sign-up",
+        description="Keep fingerprints of every account seen, and the watchlist, in one SQLite file. "
+        "Add accounts as they arrive; query new accounts against everything indexed.",
+    )
+    isub = p.add_subparsers(dest="index_command", metavar="ACTION", parser_class=_Parser, required=True)
+    q = isub.add_parser("create", help="create an empty index file")
+    q.add_argument("index", metavar="INDEX", help="the index file to create (e.g. accounts.slx)")
+    _common(q)
+    q = isub.add_parser("add", help="add (or, with --watchlist, ban) accounts")
+    q.add_argument("index", metavar="INDEX")
+    q.add_argument("accounts", metavar="ACCOUNTS", help="accounts to add (.jsonl or .csv)")
+    q.add_argument("--watchlist", action="store_true", help="these accounts are known violators")
+    q.add_argument("--create", action="store_true", help="create the index file if it does not exist")
+    _common(q)
+    q = isub.add_parser("remove", help="remove accounts by id")
+    q.add_argument("index", metavar="INDEX")
+    q.add_argument("account_ids", metavar="ACCOUNT_ID", nargs="+")
+    _common(q)
+    q = isub.add_parser(
+        "query",
+        help="check accounts against the index without adding them",
+        description="For each account in ACCOUNTS: its leads to known violators. Writes CSV columns "
+        "account_id, violator_id, score, evidence, hops.",
+    )
+    q.add_argument("index", metavar="INDEX")
+    q.add_argument("accounts", metavar="ACCOUNTS")
+    q.add_argument("-o", "--output", metavar="CSV")
+    q.add_argument("--threshold", type=_threshold, default=RECOMMENDED_THRESHOLD, metavar="T")
+    q.add_argument("--all", action="store_true", help="report every lead found, whatever its score")
+    _common(q)
+    q = isub.add_parser("leads", help="leads of every indexed account to the watchlist")
+    q.add_argument("index", metavar="INDEX")
+    q.add_argument("-o", "--output", metavar="CSV")
+    q.add_argument("--threshold", type=_threshold, default=RECOMMENDED_THRESHOLD, metavar="T")
+    _common(q)
+    q = isub.add_parser("clusters", help="account_id, cluster_id of everything indexed")
+    q.add_argument("index", metavar="INDEX")
+    q.add_argument("-o", "--output", metavar="CSV")
+    _common(q)
 
     p = sub.add_parser(
         "synth",
@@ -251,6 +295,67 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _leads_frame(leads, threshold: float, all_leads: bool = False):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    rows = [
+        {"account_id": ld.account_id, "violator_id": ld.violator_id, "score": round(ld.score, 6),
+         "evidence": ld.summary(), "hops": len(ld.path) - 1}
+        for ld in leads
+        if all_leads or ld.score >= threshold
+    ]
+    df = pd.DataFrame(rows, columns=["account_id", "violator_id", "score", "evidence", "hops"])
+    return df.sort_values(["score", "account_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from pathlib import Path as _P
+
+    from .index import Index
+
+    action = args.index_command
+    progress = False if args.quiet else None
+    if action == "create":
+        if _P(args.index).exists():
+            raise ValueError(f"{args.index} already exists; use 'sellerlink index add' to add to it")
+        Index.create(args.index).close()
+        if not args.quiet:
+            print(f"created {args.index}", file=sys.stderr)
+        return EXIT_OK
+    if action == "add" and args.create and not _P(args.index).exists():
+        Index.create(args.index).close()
+    readonly = action in ("query", "leads", "clusters")
+    from .linker import RECOMMENDED_THRESHOLD, Linker
+
+    threshold = getattr(args, "threshold", RECOMMENDED_THRESHOLD)
+    linker = Linker(workers=args.workers, progress=progress, threshold=threshold)
+    with Index.open(args.index, readonly=readonly, linker=linker) as ix:
+        if action == "add":
+            _check_file(args.accounts, "accounts")
+            n = ix.add(_load(args.accounts, args), watchlist=args.watchlist)
+            if not args.quiet:
+                what = "watchlist accounts" if args.watchlist else "accounts"
+                print(f"added {n} {what}; {len(ix)} accounts indexed", file=sys.stderr)
+        elif action == "remove":
+            n = ix.remove(args.account_ids)
+            if not args.quiet:
+                print(f"removed {n} accounts; {len(ix)} accounts indexed", file=sys.stderr)
+        elif action == "query":
+            _check_file(args.accounts, "accounts")
+            leads = []
+            for acc in _load(args.accounts, args):
+                leads.extend(ix.query(acc).leads)
+            _write_csv(_leads_frame(leads, args.threshold, args.all), args.output)
+        elif action == "leads":
+            _write_csv(_leads_frame(ix.leads(), args.threshold), args.output)
+        elif action == "clusters":
+            import pandas as pd
+
+            c = ix.clusters()
+            _write_csv(pd.DataFrame({"account_id": list(c), "cluster_id": list(c.values())}), args.output)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -264,10 +369,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure(args)
     from .records import RecordError
 
-    handlers = {"trace": cmd_trace, "link": cmd_link, "report": cmd_report}
+    handlers = {"trace": cmd_trace, "link": cmd_link, "report": cmd_report, "index": cmd_index}
     try:
         return handlers[args.command](args)
-    except (FileNotFoundError, IsADirectoryError, PermissionError, RecordError, ValueError) as exc:
+    except (FileNotFoundError, IsADirectoryError, PermissionError, RecordError, ValueError, OSError) as exc:
         print(f"sellerlink {args.command}: error: {exc}", file=sys.stderr)
         if isinstance(exc, RecordError):
             print("Fix the record, or drop --strict to skip malformed records with a warning.", file=sys.stderr)

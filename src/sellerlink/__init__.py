@@ -24,6 +24,7 @@ from .linker import (
     PairTable,
     TraceResult,
 )
+from .index import Index, IndexFormatError, QueryResult
 from .records import Account, Listing, RecordError, iter_accounts, load_accounts
 from .scoring import Scorer
 from .signals.base import Evidence
@@ -35,6 +36,8 @@ __all__ = [
     "DEFAULT_LIMITS",
     "Evidence",
     "Fingerprints",
+    "Index",
+    "IndexFormatError",
     "Lead",
     "LinkResult",
     "Limits",
@@ -43,6 +46,7 @@ __all__ = [
     "Match",
     "PairTable",
     "PhotoWarning",
+    "QueryResult",
     "RECOMMENDED_THRESHOLD",
     "RecordError",
     "RecordWarning",

@@ -101,10 +101,21 @@ def main(argv: list[str] | None = None) -> int:
     linker = sl.Linker(workers=args.workers, progress=False)
     markets = [prepare(f, linker) for f in folders]
     print("\nleave one market out (fit on the others, trace the held-out one):")
+    held_p, held_y = [], []
     for k, held in enumerate(markets):
         s = fit([m for j, m in enumerate(markets) if j != k])
         res = retrace(held, s, linker)
+        held_p.append(res.link.pairs.score)
+        held_y.append(held["y"])
         print(f"  {held['folder']}: {summary(trace_metrics(res.to_frame(all_leads=True), held['folder'] / 'truth.json'))}")
+    p, y = np.concatenate(held_p), np.concatenate(held_y)
+    print("\nreliability of held-out pair probabilities (are scores probabilities?):")
+    print("  predicted      pairs   mean predicted   observed same-actor rate")
+    edges = [0.0, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1.0001]
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (p >= lo) & (p < hi)
+        if m.any():
+            print(f"  [{lo:.2f}, {min(hi, 1):.2f})  {int(m.sum()):8d}   {p[m].mean():14.3f}   {y[m].mean():10.3f}")
     s = fit(markets)
     print("\nshipped defaults, traced with the current defaults:")
     for m in markets:

@@ -295,19 +295,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _leads_frame(leads, threshold: float, all_leads: bool = False):  # type: ignore[no-untyped-def]
-    import pandas as pd
-
-    rows = [
-        {"account_id": ld.account_id, "violator_id": ld.violator_id, "score": round(ld.score, 6),
-         "evidence": ld.summary(), "hops": len(ld.path) - 1}
-        for ld in leads
-        if all_leads or ld.score >= threshold
-    ]
-    df = pd.DataFrame(rows, columns=["account_id", "violator_id", "score", "evidence", "hops"])
-    return df.sort_values(["score", "account_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
 def cmd_index(args: argparse.Namespace) -> int:
     from pathlib import Path as _P
 
@@ -325,7 +312,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if action == "add" and args.create and not _P(args.index).exists():
         Index.create(args.index).close()
     readonly = action in ("query", "leads", "clusters")
-    from .linker import RECOMMENDED_THRESHOLD, Linker
+    from .linker import RECOMMENDED_THRESHOLD, Linker, leads_frame
 
     threshold = getattr(args, "threshold", RECOMMENDED_THRESHOLD)
     linker = Linker(workers=args.workers, progress=progress, threshold=threshold)
@@ -345,9 +332,9 @@ def cmd_index(args: argparse.Namespace) -> int:
             leads = []
             for acc in _load(args.accounts, args):
                 leads.extend(ix.query(acc).leads)
-            _write_csv(_leads_frame(leads, args.threshold, args.all), args.output)
+            _write_csv(leads_frame(leads, args.threshold, all_leads=args.all), args.output)
         elif action == "leads":
-            _write_csv(_leads_frame(ix.leads(), args.threshold), args.output)
+            _write_csv(leads_frame(ix.leads(), args.threshold), args.output)
         elif action == "clusters":
             import pandas as pd
 

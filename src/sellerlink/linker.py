@@ -315,6 +315,26 @@ class Lead:
         return lead_html(self)
 
 
+def leads_frame(leads: Iterable[Lead], threshold: float, *, all_leads: bool = False) -> pd.DataFrame:
+    """``account_id, violator_id, score, evidence, hops`` — best leads first; only leads at
+    or above ``threshold`` unless ``all_leads``."""
+    import pandas as pd
+
+    rows = [
+        {
+            "account_id": ld.account_id,
+            "violator_id": ld.violator_id,
+            "score": round(ld.score, 6),
+            "evidence": ld.summary(),
+            "hops": len(ld.path) - 1,
+        }
+        for ld in leads
+        if all_leads or ld.score >= threshold
+    ]
+    df = pd.DataFrame(rows, columns=["account_id", "violator_id", "score", "evidence", "hops"])
+    return df.sort_values(["score", "account_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 @dataclass
 class TraceResult:
     """Leads for every live account, best first."""
@@ -328,23 +348,7 @@ class TraceResult:
 
         By default only leads at or above the threshold; ``all_leads=True`` keeps all.
         """
-        import pandas as pd
-
-        rows = [
-            {
-                "account_id": ld.account_id,
-                "violator_id": ld.violator_id,
-                "score": round(ld.score, 6),
-                "evidence": ld.summary(),
-                "hops": len(ld.path) - 1,
-            }
-            for ld in self.leads
-            if all_leads or ld.score >= self.threshold
-        ]
-        df = pd.DataFrame(rows, columns=["account_id", "violator_id", "score", "evidence", "hops"])
-        return df.sort_values(["score", "account_id"], ascending=[False, True], kind="stable").reset_index(
-            drop=True
-        )
+        return leads_frame(self.leads, self.threshold, all_leads=all_leads)
 
     def top(self) -> dict[str, Lead]:
         """The best lead per account (above the threshold)."""

@@ -136,15 +136,20 @@ def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     address = (f("address_shared") > 0) * rarity(f("address_min_df"), vanish_at=6)
 
     # Photos: the rarest matched photo, then more matched photos with diminishing returns.
+    # A verified near-copy (aligned thumbnails correlate ~0.95-1.0) counts fully; a match
+    # that only just passed verification (~0.85-0.9, where different garments photographed
+    # the same way end up) counts for less.
     matched = f("photo_matches") > 0
-    photo_best = matched * rarity(f("photo_min_df"), vanish_at=10)
+    sim = f("photo_best_sim") if "photo_best_sim" in features else matched.astype(np.float64)
+    closeness = 0.4 + 0.6 * np.clip((sim - 0.85) / 0.10, 0.0, 1.0)
+    photo_best = matched * rarity(f("photo_min_df"), vanish_at=10) * closeness
     rare = f("photo_rare_matches")
     photo_more = np.clip(np.log2(np.maximum(rare, 1.0)) / 2.0, 0.0, 1.0)
 
     # Names: a close name counts in proportion to how telling (rare) it is.
-    sim = f("name_sim")
+    name_sim = f("name_sim")
     info = np.clip(f("name_info") / 10.0, 0.0, 1.0)
-    name_match = np.clip((sim - 0.75) / 0.25, 0.0, 1.0) * info
+    name_match = np.clip((name_sim - 0.75) / 0.25, 0.0, 1.0) * info
     name_exact = (f("name_exact") > 0) * rarity(f("name_df"), vanish_at=6)
 
     # Phrasing: IDF-weighted overlap (scaled so that the overlap typical of one seller's

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import re
@@ -185,7 +186,7 @@ def fmt_table(rows: Sequence[dict[str, Any]], cols: Sequence[str] | None = None)
 
     def f(v: Any) -> str:
         if isinstance(v, float):
-            if v != v:
+            if math.isnan(v):
                 return "–"
             return f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"
         return str(v)
@@ -241,7 +242,11 @@ def sentences_of(text: str) -> list[str]:
 
 def listed_contacts(rec: dict[str, Any]) -> set[str]:
     """Contacts in the contact fields only (no free text), normalised with sellerlink's helpers."""
-    from sellerlink.signals.contacts import normalize_bank, normalize_email, normalize_phone
+    from sellerlink.signals.contacts import (
+        normalize_bank,
+        normalize_email,
+        normalize_phone,
+    )
 
     out: set[str] = set()
     for p in rec.get("phones") or []:

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 
 def _drawn(n: int, out: Path, seed: int = 0) -> list[Path]:

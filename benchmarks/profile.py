@@ -24,16 +24,16 @@ import sys
 # the benchmarks folder off the front of sys.path before importing cProfile, put it back last.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import pstats  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from collections import defaultdict  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import cProfile
+import pstats
+import time
+import warnings
+from collections import defaultdict
+from pathlib import Path
 
 sys.path.append(_HERE)
-import _common as C  # noqa: E402
+import _common as C
 
 
 def _short(filename: str) -> str:

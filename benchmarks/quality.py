@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 SYSTEMS = ("sellerlink", "contacts_exact", "names_fuzzy", "photo_phash", "splink")
 

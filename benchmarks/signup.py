@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 
 def fingerprint_floor(qpath: Path) -> tuple[float, float]:
@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     C.print_machine("signup: one account against an index of N (p50/p99) vs fingerprinting it alone")
     try:
         import index_latency  # the index engineer's benchmark
+
         from sellerlink.index import Index  # noqa: F401
     except ImportError as exc:
         print(f"not yet measurable: {exc}")

@@ -38,12 +38,18 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 
 def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
     from sellerlink.evaluate import load_truth, pairwise_metrics
-    from sellerlink.linker import Fingerprints, Linker, PairTable, build_graph, cluster_graph
+    from sellerlink.linker import (
+        Fingerprints,
+        Linker,
+        PairTable,
+        build_graph,
+        cluster_graph,
+    )
     from sellerlink.records import load_accounts
 
     sw = C.Stopwatch()
@@ -69,7 +75,7 @@ def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
     frame = pt.to_frame()
     q = pairwise_metrics(frame[frame["score"] >= 0.5], load_truth(mdir), threshold=0.5)
     return {"stages": sw.stages, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak, "rss_start_mb": rss0,
-            "rss_after_load_mb": rss_loaded, "n_records": len(accs), "n_candidate_pairs": int(len(left)),
+            "rss_after_load_mb": rss_loaded, "n_records": len(accs), "n_candidate_pairs": len(left),
             "n_edges": g.number_of_edges(), "pairwise": q}
 
 
@@ -84,7 +90,7 @@ def child_splink(mdir: Path, u_max_pairs: float) -> dict[str, Any]:
     recs = sw.run("load records", lambda: C.read_jsonl(mdir / "watchlist.jsonl") + C.read_jsonl(mdir / "accounts.jsonl"))
     rss_loaded = C.rss_mb()
     frame = sw.run("prep: input columns (sellerlink contact helpers)", lambda: C.splink_frame(recs))
-    del recs
+    recs.clear()
     pred = C.run_splink([frame], link_type="dedupe_only", u_max_pairs=u_max_pairs, stopwatch=sw)
     wall, cpu = sw.total()
     peak = C.peak_rss_mb()
@@ -92,7 +98,7 @@ def child_splink(mdir: Path, u_max_pairs: float) -> dict[str, Any]:
         pred.rename(columns={"unique_id_l": "left", "unique_id_r": "right", "match_probability": "score"}),
         load_truth(mdir), threshold=0.5)
     return {"stages": sw.stages, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak, "rss_start_mb": rss0,
-            "rss_after_load_mb": rss_loaded, "n_records": len(frame), "n_candidate_pairs": int(len(pred)),
+            "rss_after_load_mb": rss_loaded, "n_records": len(frame), "n_candidate_pairs": len(pred),
             "pairwise": q}
 
 

@@ -3,9 +3,9 @@ file:function.
 
 Usage (from the repository root):
 
-    .venv/bin/python benchmarks/profile.py --accounts 10000            # without photos
-    .venv/bin/python benchmarks/profile.py --quick                     # 1,000 accounts
-    .venv/bin/python benchmarks/profile.py --accounts 1000 --photos    # with (real) photos
+    .venv/bin/python benchmarks/profile_link.py --accounts 10000            # without photos
+    .venv/bin/python benchmarks/profile_link.py --quick                     # 1,000 accounts
+    .venv/bin/python benchmarks/profile_link.py --accounts 1000 --photos    # with (real) photos
 
 Prints the machine, the wall time of the profiled run against the same run unprofiled
 (the baseline, measured first in the same process: cProfile's overhead inflates Python-heavy
@@ -20,10 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
-# This file is named profile.py, like the standard library module cProfile imports: take
-# the benchmarks folder off the front of sys.path before importing cProfile, put it back last.
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 import argparse
 import cProfile
 import pstats

@@ -261,6 +261,31 @@ def _is_word_token(tok: str) -> bool:
     return tok[0].isalnum() or tok in (PROD, NUM)
 
 
+# the word tokens of ``_WORD_SHINGLE_TOKEN`` (its first two alternatives): punctuation runs
+# never hold word or class characters, so these are found at the same places
+_WORD_TOKEN = re.compile(r"[^\W_]+|[\ue000\ue001]")
+
+
+def _sentence_key_fast(tokens: list[str], norm: str) -> str | None:
+    """:func:`_sentence_key` of ``tokens = _WORD_SHINGLE_TOKEN.findall(norm)``, faster.
+
+    The word counts come from one regex pass over ``norm``; the short loops over the
+    leading and trailing punctuation tokens run only for sentences that are kept.
+    """
+    words = _WORD_TOKEN.findall(norm)
+    n_words = len(words)
+    if n_words < 3 or n_words - words.count(PROD) - words.count(NUM) < 2:
+        return None
+    if len(tokens) == n_words:  # no punctuation tokens
+        return " ".join(tokens)
+    lo, hi = 0, len(tokens)
+    while not _is_word_token(tokens[lo]):
+        lo += 1
+    while not _is_word_token(tokens[hi - 1]):
+        hi -= 1
+    return " ".join(tokens[lo:hi])
+
+
 def display_normalized(norm: str) -> str:
     """A normalised string with the class characters shown as ``<prod>`` / ``<num>``."""
     return norm.replace(PROD, "<prod>").replace(NUM, "<num>")
@@ -332,16 +357,21 @@ def char_shingles(sentences: Sequence[str], k: int = 5) -> np.ndarray:
     return np.unique(_mix64(h[keep] ^ _CHAR_SALT))
 
 
-_TOKEN_HASH_CACHE: dict[str, int] = {}
+class _TokenHashCache(dict):  # type: ignore[type-arg]
+    """token -> ``stable_hash64(token, "phrasing.token")``; a hit is a C-level dict lookup."""
+
+    def __missing__(self, tok: str) -> int:
+        h = stable_hash64(tok, "phrasing.token")
+        if len(self) < 200_000:
+            self[tok] = h
+        return h
+
+
+_TOKEN_HASH_CACHE = _TokenHashCache()
 
 
 def _token_hash(tok: str) -> int:
-    h = _TOKEN_HASH_CACHE.get(tok)
-    if h is None:
-        h = stable_hash64(tok, "phrasing.token")
-        if len(_TOKEN_HASH_CACHE) < 200_000:
-            _TOKEN_HASH_CACHE[tok] = h
-    return h
+    return _TOKEN_HASH_CACHE[tok]
 
 
 def word_shingles(sentences: Sequence[str], k: int = 3) -> np.ndarray:
@@ -371,7 +401,7 @@ def _word_shingles_from_tokens(token_lists: Sequence[Sequence[str]], k: int) -> 
         lengths.append(n)
     if not lengths:
         return np.empty(0, dtype=np.uint64)
-    th = np.fromiter((_token_hash(t) for t in flat), dtype=np.uint64, count=len(flat))
+    th = np.fromiter(map(_TOKEN_HASH_CACHE.__getitem__, flat), dtype=np.uint64, count=len(flat))
     m = len(th) - k + 1
     h = np.zeros(m, dtype=np.uint64)
     for j in range(k):
@@ -620,7 +650,7 @@ for _fam, _pairs in (("addr", _ADDRESSEES), ("abbr", _ABBREVIATIONS)):
         for _w in _pat.split("|"):
             _WORD_FAMILY.setdefault(_w, f"{_fam}_{_name}")
 _VOCAB_RE = re.compile(
-    r"(?<![\w'])(?:"
+    r"(?<![\w'])(?=[^\W\d_])(?:"  # every alternative starts with a letter: skip other positions fast
     + "|".join(f"(?P<{fam}_{name}>{pat})" for fam, pairs in _VOCAB_FAMILIES for name, pat in pairs)
     + r")(?![\w'])"
 )
@@ -649,9 +679,18 @@ _COUNTERS: tuple[tuple[str, str], ...] = (
 # Every alternative starts with a literal or a small class, so the engine skips most
 # positions fast. "elongation" and "redup2" are counted separately (see _style).
 # all counters in one pass (leftmost match wins; the order above settles overlaps)
-_COUNTER_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _COUNTERS), re.IGNORECASE)
+_COUNTER_ALT = "|".join(f"(?P<{name}>{pat})" for name, pat in _COUNTERS)
+# Every match starts with one of these characters (``i`` / ``r`` for "idr" / "rp", matched
+# case-insensitively like the alternatives). The lookahead rejects most positions in one
+# step instead of trying twelve alternatives: the same matches, 2x faster.
+_COUNTER_FIRST = r"[?!. \t,\d#ri]"
+_COUNTER_RE = re.compile(f"(?={_COUNTER_FIRST})(?:{_COUNTER_ALT})", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _ALNUM = re.compile(r"[^\W_]+")
+# the alphanumeric runs (``_ALNUM`` tokens) of 3+ characters that end in "2"
+_REDUP_CANDIDATE = re.compile(r"(?<![^\W_])[^\W_]{2,}2(?![^\W_])")
+# the one-letter ``_WORD`` tokens
+_SINGLE_LETTER_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_](?![^\W\d_])")
 _TRAILING_EMOJI = re.compile(f"([{_EMOJI_CLASS}]+)[\\s\\W]*$")
 
 STYLE_FEATURES: tuple[str, ...] = (
@@ -800,9 +839,11 @@ def style_features(account: Account) -> tuple[np.ndarray, tuple[str, ...]]:
 
 
 def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
-    f = np.zeros(len(STYLE_FEATURES), dtype=np.float64)
     if not p.sentences:
-        return f.astype(np.float32), ()
+        return np.zeros(len(STYLE_FEATURES), dtype=np.float32), ()
+    # a list of Python floats (IEEE doubles, like the float64 it becomes): element updates
+    # are several times cheaper than on a numpy array, and the values are the same
+    f = [0.0] * len(STYLE_FEATURES)
     labels: set[str] = set()
     n_texts = len(p.sentences)
     n_sent = sum(len(s) for s in p.sentences)
@@ -830,13 +871,10 @@ def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
         f[_FIDX[group]] += 1
         verb = "signs off with" if group.startswith("sign_") else "uses"
         labels.add(f"{verb} '{_SPACE.sub(' ', m.group(0))}'")
-    words_low = _WORD.findall(low)
-    for w in words_low:
-        fam = _WORD_FAMILY.get(w)
-        if fam is not None:
-            f[_FIDX[fam]] += 1
-            if fam[1] == "b":  # "abbr_..."
-                labels.add(f"writes '{fam[5:]}'")
+    for fam in filter(None, map(_WORD_FAMILY.get, _WORD.findall(low))):
+        f[_FIDX[fam]] += 1
+        if fam[1] == "b":  # "abbr_..."
+            labels.add(f"writes '{fam[5:]}'")
     for m in _COUNTER_RE.finditer(cased):
         f[_FIDX[m.lastgroup or ""]] += 1
     # "kakkk", "yaaa": a letter three times in a row (counted once per run)
@@ -845,7 +883,7 @@ def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
         triple = (cp[:-2] == cp[1:-1]) & (cp[1:-1] == cp[2:]) & (cp[:-2] >= 97) & (cp[:-2] <= 122)
         f[_FIDX["elongation"]] = int(np.count_nonzero(triple[1:] & ~triple[:-1])) + int(triple[0])
     # "baju2": a word of 2+ letters with the plural "2" glued on
-    f[_FIDX["redup2"]] = sum(1 for t in _ALNUM.findall(low) if len(t) > 2 and t[-1] == "2" and t[:-1].isalpha())
+    f[_FIDX["redup2"]] = sum(1 for t in _REDUP_CANDIDATE.findall(low) if t[:-1].isalpha())
     f[_FIDX["double_space"]] = sum(r.count("  ") for r in p.raw)
     for c in _PUNCT_CHARS:
         f[_FIDX[f"punct_{c}"]] = low.count(c)
@@ -872,8 +910,10 @@ def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
     n_words = len(words)
     n_letters = sum(map(len, words))
     n_upper = _count_upper(cased)
-    n_allcaps = sum(1 for w in words if len(w) >= 2 and w.isupper())
-    n_title = sum(1 for w in words if len(w) >= 2 and w.istitle())
+    # words of 2+ letters: every word, minus the one-letter ones (found by a regex, C-level maps)
+    singles = _SINGLE_LETTER_WORD.findall(cased)
+    n_allcaps = sum(map(str.isupper, words)) - sum(map(str.isupper, singles))
+    n_title = sum(map(str.istitle, words)) - sum(map(str.istitle, singles))
     # emoji
     emoji_counts: dict[str, int] = {}
     for ch in _EMOJI.findall(low):
@@ -922,7 +962,7 @@ def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
         labels.add("starts sentences in lower case")
     if f[_FIDX["caps_ratio"]] > 0.6:
         labels.add("writes in ALL CAPS")
-    return f.astype(np.float32), tuple(sorted(labels))
+    return np.array(f, dtype=np.float64).astype(np.float32), tuple(sorted(labels))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1214,8 +1254,8 @@ class PhrasingSignal:
         norms = _normalize_folded("\x00".join(folded)).split("\x00") if folded else []
         tokens = [_WORD_SHINGLE_TOKEN.findall(x) for x in norms]
         seen: dict[int, str] = {}
-        for toks, sent in zip(tokens, written):
-            key = _sentence_key(toks)
+        for toks, norm, sent in zip(tokens, norms, written):
+            key = _sentence_key_fast(toks, norm)
             if key is not None:
                 seen.setdefault(stable_hash64(key, "phrasing.sentence"), sent)
         if self.shingle == "word":

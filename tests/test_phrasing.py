@@ -474,3 +474,41 @@ def test_cutoffs_shrink_with_a_small_collection():
     assert small[0] < 50 and small[1] < 5
     assert large == (50.0, 5)
     assert all(effective_cutoffs(50, 5, n)[0] <= effective_cutoffs(50, 5, n + 500)[0] for n in range(1, 3000, 97))
+
+
+# -- the fast paths of the fingerprint against their slow references --------------------------------
+
+_PIECES = ["no", "reseller", "cod", "ready", "stok", "happy", "shopping", "cek", "dulu", "'", " ", "  ", "\t", "\n",
+           "é", "x2", "baju2", "ab2", "ÀB", "Ab", "A", "b", "kak", "yg", "rp", "RP", "idr", "İdr", "ıdr", "50", "k",
+           "rb", "!!", "!!!", "?!", "?", "..", ".", ",", "#", "_", "\ue000", "\ue001", "½", "²", "😀", "-", "Ⅻ"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_fast_style_and_sentence_paths_match_reference(s: str) -> None:
+    import re
+
+    from sellerlink.signals import phrasing as P
+
+    def spans(rx: re.Pattern[str], text: str) -> list[tuple[str | None, tuple[int, int]]]:
+        return [(m.lastgroup, m.span()) for m in rx.finditer(text)]
+
+    # the counter and vocabulary regexes with their start-character lookaheads = without them
+    assert spans(P._COUNTER_RE, s) == spans(re.compile(P._COUNTER_ALT, re.IGNORECASE), s)
+    ref_vocab = re.compile(P._VOCAB_RE.pattern.replace(r"(?=[^\W\d_])", "", 1))
+    assert ref_vocab.pattern != P._VOCAB_RE.pattern
+    assert spans(P._VOCAB_RE, s) == spans(ref_vocab, s)
+    for low in (s, s.lower()):
+        assert spans(P._VOCAB_RE, low) == spans(ref_vocab, low)
+    # "baju2" count and the words of 2+ letters
+    ref_redup = sum(1 for t in P._ALNUM.findall(s) if len(t) > 2 and t[-1] == "2" and t[:-1].isalpha())
+    assert sum(1 for t in P._REDUP_CANDIDATE.findall(s) if t[:-1].isalpha()) == ref_redup
+    words = P._WORD.findall(s)
+    singles = P._SINGLE_LETTER_WORD.findall(s)
+    assert singles == [w for w in words if len(w) == 1]
+    # the sentence key from one regex pass = the token-by-token reference
+    toks = P._WORD_SHINGLE_TOKEN.findall(s)
+    assert P._sentence_key_fast(toks, s) == P._sentence_key(toks)
+    norm = P.normalize_text(s)
+    toks = P._WORD_SHINGLE_TOKEN.findall(norm)
+    assert P._sentence_key_fast(toks, norm) == P._sentence_key(toks)

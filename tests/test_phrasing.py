@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sellerlink.records import Account, Listing
@@ -485,6 +485,8 @@ _PIECES = ["no", "reseller", "cod", "ready", "stok", "happy", "shopping", "cek",
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+@example("harga rp50 / RP 5 / idr5 / İdr 5 / ıdr5, 50k 50 rb!! ok ?! ready,langsung ready.langsung ready !")
+@example("no reseller 'cod' happy shopping kak, x2 baju2 ab2 ²2 A b ÀB Ab A.B #sale \ue000 \ue001 yg ready!!")
 def test_fast_style_and_sentence_paths_match_reference(s: str) -> None:
     import re
 

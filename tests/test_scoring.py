@@ -56,7 +56,14 @@ def test_fit_recovers_a_known_logistic_model_and_is_calibrated():
     assert coef["text_sim"] == pytest.approx(7.0, abs=0.5)
     assert s.intercept_ == pytest.approx(-4.0, abs=0.5)
     assert coef["style"] < 0.5
-    assert all(c >= 0 for c in s.coef_)
+    from sellerlink.scoring import DEFAULT_BOUNDS
+
+    # every weight stays in its box: non-negative evidence, and the one term that is
+    # evidence against (only-stock photos in common) non-positive
+    bounds = {**DEFAULT_BOUNDS, "text_sim": (0.0, 100.0)}  # as given to this Scorer
+    for t, c in coef.items():
+        lo, hi = bounds.get(t, (0.0, float("inf")))
+        assert lo <= c <= hi, t
     p = s.predict_proba(f)
     for lo, hi in [(0.0, 0.2), (0.4, 0.6), (0.8, 1.0)]:
         m = (p >= lo) & (p < hi)

@@ -33,6 +33,7 @@ TERM_SIGNAL: dict[str, str] = {
     "address": "contacts",
     "photo_best": "photos",
     "photo_more": "photos",
+    "stock_photo": "photos",
     "name_match": "names",
     "name_exact": "names",
     "text_sim": "phrasing",
@@ -47,23 +48,24 @@ DEFAULT_COEF: dict[str, float] = {
     "contact_best": 14.0,
     "contact_more": 0.0,
     "address": 0.0,
-    "photo_best": 3.96,
-    "photo_more": 0.6,
-    "name_match": 0.0,
-    "name_exact": 2.0,
+    "photo_best": 3.5,
+    "photo_more": 0.18,
+    "stock_photo": -2.0,
+    "name_match": 2.18,
+    "name_exact": 1.76,
     "text_sim": 6.0,
     "text_info": 4.0,
-    "text_sentences": 2.68,
+    "text_sentences": 2.74,
     "style": 5.0,
 }
-DEFAULT_INTERCEPT = -10.31
+DEFAULT_INTERCEPT = -9.8
 
 # The most one signal can contribute (natural-log units); see Scorer.term_weights.
 DEFAULT_SIGNAL_CAPS: dict[str, float] = {
     "contacts": 14.0,
     "photos": 10.0,
     "names": 4.0,
-    "phrasing": 10.5,
+    "phrasing": 10.0,
 }
 
 # What fitting may not overrule (see Scorer.fit). Soft signals are capped so that none of
@@ -75,6 +77,7 @@ DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
     "address": (0.0, 2.0),
     "photo_best": (0.0, 6.0),
     "photo_more": (0.0, 4.0),
+    "stock_photo": (-6.0, -2.0),
     "name_match": (0.0, 4.0),
     "name_exact": (0.0, 2.0),
     "text_sim": (0.0, 6.0),
@@ -84,7 +87,7 @@ DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-LINK_FACTOR = 0.6
+LINK_FACTOR = 0.5
 
 
 def rarity(df: np.ndarray, *, vanish_at: float) -> np.ndarray:
@@ -145,6 +148,10 @@ def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     photo_best = matched * rarity(f("photo_min_df"), vanish_at=10) * closeness
     rare = f("photo_rare_matches")
     photo_more = np.clip(np.log2(np.maximum(rare, 1.0)) / 2.0, 0.0, 1.0)
+    # Two accounts whose only shared photos are a supplier's (held by many sellers) sell the
+    # same stock, and usually paste the supplier's text too: that context is evidence
+    # against, not for (the fitted weight is negative).
+    stock_photo = ((f("photo_matches") > 0) & (rare == 0) & (f("photo_min_df") >= 5)).astype(np.float64)
 
     # Names: a close name counts in proportion to how telling (rare) it is.
     name_sim = f("name_sim")
@@ -166,6 +173,7 @@ def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         "address": address,
         "photo_best": photo_best,
         "photo_more": photo_more,
+        "stock_photo": stock_photo,
         "name_match": name_match,
         "name_exact": name_exact,
         "text_sim": text_sim,

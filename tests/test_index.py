@@ -257,8 +257,29 @@ def test_readers_query_while_a_writer_adds(tmp_path: Path) -> None:
         assert len(ix) == 160
 
 
+class _StallingConnection:
+    """Passes everything to the real connection, but stalls after the second bulk write:
+    the add is then reliably in the middle of its transaction, with part of it written,
+    when the test kills the process (however fast the machine is)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+        self._writes = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+    def executemany(self, *args: object, **kwargs: object) -> object:
+        out = self._con.executemany(*args, **kwargs)
+        self._writes += 1
+        if self._writes == 2:
+            time.sleep(60)
+        return out
+
+
 def _slow_adder(path: str) -> None:
     with Index.open(path, linker=_linker()) as ix:
+        ix._con = _StallingConnection(ix._con)  # type: ignore[assignment]
         ix.add([Account(f"big{i}", display_name=f"Toko {i}", bio="halo kak ready stok " * 20) for i in range(800)])
 
 

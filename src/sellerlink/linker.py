@@ -395,7 +395,7 @@ class Linker:
         scorer: Scorer | None = None,
         *,
         threshold: float = RECOMMENDED_THRESHOLD,
-        max_block: int = 200,
+        max_block: int = 100,
         max_hops: int = 2,
         strong_edge: float = 0.97,
         hop_decay: float = 0.9,

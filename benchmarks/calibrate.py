@@ -14,6 +14,7 @@ The fit is ``Scorer.fit`` with its default bounds (see ``sellerlink.scoring``).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import tempfile
@@ -25,7 +26,13 @@ import numpy as np
 
 import sellerlink as sl
 from sellerlink.evaluate import trace_metrics
-from sellerlink.linker import LinkResult, TraceResult, build_graph, cluster_graph, trace_graph
+from sellerlink.linker import (
+    LinkResult,
+    TraceResult,
+    build_graph,
+    cluster_graph,
+    trace_graph,
+)
 from sellerlink.scoring import TERMS, Scorer
 
 UNCAPPED = {"contacts": 1e9, "photos": 1e9, "names": 1e9, "phrasing": 1e9}
@@ -112,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nreliability of held-out pair probabilities (are scores probabilities?):")
     print("  predicted      pairs   mean predicted   observed same-actor rate")
     edges = [0.0, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1.0001]
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         m = (p >= lo) & (p < hi)
         if m.any():
             print(f"  [{lo:.2f}, {min(hi, 1):.2f})  {int(m.sum()):8d}   {p[m].mean():14.3f}   {y[m].mean():10.3f}")

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import DEFAULT_LIMITS, Limits, PhotoWarning, RecordWarning, SellerlinkWarning
+from .config import (
+    DEFAULT_LIMITS,
+    Limits,
+    PhotoWarning,
+    RecordWarning,
+    SellerlinkWarning,
+)
+from .index import Index, IndexFormatError, QueryResult
 from .linker import (
     RECOMMENDED_THRESHOLD,
     Fingerprints,
@@ -24,7 +31,6 @@ from .linker import (
     PairTable,
     TraceResult,
 )
-from .index import Index, IndexFormatError, QueryResult
 from .records import Account, Listing, RecordError, iter_accounts, load_accounts
 from .scoring import Scorer
 from .signals.base import Evidence
@@ -32,22 +38,22 @@ from .signals.base import Evidence
 __version__ = "0.1.0"
 
 __all__ = [
-    "Account",
     "DEFAULT_LIMITS",
+    "RECOMMENDED_THRESHOLD",
+    "Account",
     "Evidence",
     "Fingerprints",
     "Index",
     "IndexFormatError",
     "Lead",
-    "LinkResult",
     "Limits",
+    "LinkResult",
     "Linker",
     "Listing",
     "Match",
     "PairTable",
     "PhotoWarning",
     "QueryResult",
-    "RECOMMENDED_THRESHOLD",
     "RecordError",
     "RecordWarning",
     "Scorer",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pairs_from_keys", "pairs_from_keys_reference", "merge_pairs"]
+__all__ = ["merge_pairs", "pairs_from_keys", "pairs_from_keys_reference"]
 
 
 def _dedupe_sorted(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -372,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except Exception:  # noqa: BLE001 - the last resort: say it is a bug
+    except Exception:
         if args.verbose:
             raise
         log.exception("internal error")

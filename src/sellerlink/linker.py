@@ -33,15 +33,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "Linker",
+    "RECOMMENDED_THRESHOLD",
     "Fingerprints",
-    "PairTable",
-    "Match",
-    "LinkResult",
     "Lead",
+    "LinkResult",
+    "Linker",
+    "Match",
+    "PairTable",
     "TraceResult",
     "default_signals",
-    "RECOMMENDED_THRESHOLD",
 ]
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Scorer", "TERMS", "TERM_SIGNAL", "rarity", "DEFAULT_BOUNDS", "DEFAULT_COEF", "DEFAULT_INTERCEPT"]
+__all__ = ["DEFAULT_BOUNDS", "DEFAULT_COEF", "DEFAULT_INTERCEPT", "TERMS", "TERM_SIGNAL", "Scorer", "rarity"]
 
 # term name -> signal it belongs to (order is the order of the coefficient vector)
 TERM_SIGNAL: dict[str, str] = {
@@ -121,7 +121,7 @@ def _n(features: Mapping[str, np.ndarray]) -> int:
 def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Shape raw signal features into terms in [0, 1] (see the module docstring)."""
     n = _n(features)
-    f = lambda name: _get(features, name, n)  # noqa: E731
+    f = lambda name: _get(features, name, n)
 
     # Contacts: one strong item counts fully, further ones little (they move together).
     contact = np.stack(
@@ -209,7 +209,7 @@ def _irls(
     """Newton's method with step halving on the L2-penalised logistic loss (the intercept is
     not penalised). Coefficients outside ``free`` are held at ``fixed``. Step halving keeps
     it stable on separable data."""
-    n, k = X.shape
+    n = X.shape[0]
     offset = X[:, ~free] @ fixed[~free]
     A = np.hstack([np.ones((n, 1)), X[:, free]])
     w = np.zeros(A.shape[1])
@@ -366,6 +366,6 @@ class Scorer:
     def from_dict(cls, d: Mapping[str, object]) -> Scorer:
         coef = d.get("coef")
         if not isinstance(coef, Mapping):
-            raise ValueError("scorer settings need a 'coef' mapping")
+            raise TypeError("scorer settings need a 'coef' mapping")
         intercept = d.get("intercept")
         return cls(coef={str(k): float(v) for k, v in coef.items()}, intercept=float(intercept))  # type: ignore[arg-type]

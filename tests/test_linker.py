@@ -125,3 +125,24 @@ def test_single_weak_link_does_not_chain_two_groups():
 def test_bad_threshold_is_rejected():
     with pytest.raises(ValueError, match="threshold"):
         Linker(signals=[TagSignal()], threshold=1.5)
+
+
+def test_chunked_compare_equals_one_batch():
+    """Pairs are compared in chunks to bound memory: the features must not depend on it."""
+    import warnings
+
+    import sellerlink as sl
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=120, seed=4, with_photos=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lk = sl.Linker(progress=False)
+        fps = lk.fingerprint([*watch, *live])
+        left, right = lk.candidate_pairs(fps)
+        whole = lk.compare(fps, left, right, chunk=len(left) + 1)
+        chunked = lk.compare(fps, left, right, chunk=7)
+    assert len(left) > 50
+    assert whole.keys() == chunked.keys()
+    for name in whole:
+        assert np.array_equal(whole[name], chunked[name]), name

@@ -437,12 +437,18 @@ class Linker:
             log.info("%s proposed %d candidate pairs", sig.name, len(parts[-1][0]))
         return merge_pairs(parts)
 
-    def compare(self, fps: Fingerprints, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
-        features: dict[str, np.ndarray] = {}
-        for sig in self.signals:
-            feats = sig.compare(fps.tables[sig.name], left, right)
-            features.update(feats.values)
-        return features
+    def compare(
+        self, fps: Fingerprints, left: np.ndarray, right: np.ndarray, *, chunk: int = 200_000
+    ) -> dict[str, np.ndarray]:
+        """Every signal's features for the pairs, computed ``chunk`` pairs at a time so that
+        the signals' intermediate arrays stay bounded however many pairs there are."""
+        parts: dict[str, list[np.ndarray]] = {}
+        for start in range(0, max(len(left), 1), chunk):
+            lo, hi = left[start : start + chunk], right[start : start + chunk]
+            for sig in self.signals:
+                for name, values in sig.compare(fps.tables[sig.name], lo, hi).values.items():
+                    parts.setdefault(name, []).append(np.asarray(values, dtype=np.float64))
+        return {name: np.concatenate(v) if len(v) > 1 else v[0] for name, v in parts.items()}
 
     def score_pairs(self, accounts: Any) -> PairTable:
         fps = self.fingerprint(accounts)

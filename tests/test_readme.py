@@ -18,8 +18,9 @@ def test_readme_python_blocks_run(monkeypatch, capsys):
         for block in blocks:
             exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     out = capsys.readouterr().out
-    # the main example traced a lead and printed its evidence
-    assert "violator_id" in out or namespace.get("leads") is not None
+    # the main example traced a lead and printed it with its evidence
     assert len(namespace["leads"]) > 0
+    assert namespace["lead"].violator_id in out
+    assert any(ev.signal in out for ev in namespace["lead"].steps[0].evidence)
     assert namespace["lead"].score >= 0.5
     assert namespace["clusters"]["cluster_id"].nunique() < len(namespace["clusters"])

@@ -26,7 +26,7 @@ import numpy as np
 from .blocking import merge_pairs, pairs_from_keys
 from .config import DEFAULT_LIMITS, Limits
 from .records import Account, load_accounts
-from .scoring import TERM_SIGNAL, TERMS, Scorer
+from .scoring import TERMS, Scorer, by_signal
 from .signals.base import Evidence, Signal
 
 if TYPE_CHECKING:
@@ -174,11 +174,7 @@ class PairTable:
         return len(self.left)
 
     def signal_weights(self) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        for t, w in self.term_weights.items():
-            s = TERM_SIGNAL[t]
-            out[s] = out[s] + w if s in out else w.copy()
-        return out
+        return by_signal(self.term_weights)
 
     def select(self, mask: np.ndarray) -> PairTable:
         sub = PairTable.__new__(PairTable)
@@ -197,9 +193,7 @@ class PairTable:
         i, j = int(self.left[k]), int(self.right[k])
         accounts = self.fingerprints.accounts
         term_w = {t: float(self.term_weights[t][k]) for t in TERMS}
-        sig_w: dict[str, float] = {}
-        for t, w in term_w.items():
-            sig_w[TERM_SIGNAL[t]] = sig_w.get(TERM_SIGNAL[t], 0.0) + w
+        sig_w: dict[str, float] = by_signal(term_w)  # type: ignore[assignment]
         evidence: list[Evidence] = []
         for sig in self.signals:
             items = sig.explain(self.fingerprints.tables[sig.name], i, j)

@@ -24,7 +24,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DEFAULT_BOUNDS", "DEFAULT_COEF", "DEFAULT_INTERCEPT", "TERMS", "TERM_SIGNAL", "Scorer", "rarity"]
+__all__ = [
+    "DEFAULT_BOUNDS",
+    "DEFAULT_COEF",
+    "DEFAULT_INTERCEPT",
+    "TERMS",
+    "TERM_SIGNAL",
+    "Scorer",
+    "by_signal",
+    "rarity",
+]
 
 # term name -> signal it belongs to (order is the order of the coefficient vector)
 TERM_SIGNAL: dict[str, str] = {
@@ -181,6 +190,15 @@ def evidence_terms(features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         "text_sentences": text_sentences,
         "style": style,
     }
+
+
+def by_signal(term_weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Sum per-term weights into per-signal weights (works for arrays and for floats)."""
+    out: dict[str, np.ndarray] = {}
+    for t, w in term_weights.items():
+        s = TERM_SIGNAL[t]
+        out[s] = out[s] + w if s in out else w
+    return out
 
 
 def _design(terms: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -343,11 +361,7 @@ class Scorer:
 
     def signal_weights(self, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Per signal (names, contacts, photos, phrasing), the summed evidence weight."""
-        out: dict[str, np.ndarray] = {}
-        for t, w in self.term_weights(features).items():
-            s = TERM_SIGNAL[t]
-            out[s] = out[s] + w if s in out else w.copy()
-        return out
+        return by_signal(self.term_weights(features))
 
     def log_odds(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
         _, intercept = self._params()

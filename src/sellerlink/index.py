@@ -425,10 +425,12 @@ class Index:
 
     def _keys(self, tables: dict[str, Any], method: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, namespaced int64 keys) over all signals, from ``rarity_keys`` / ``index_keys`` /
-        ``candidate_keys``; distinct per row."""
+        ``probe_keys`` (falling back to ``candidate_keys``); distinct per row."""
         rows_l, keys_l = [], []
         for sig in self.signals:
             fn = getattr(sig, method, None)
+            if fn is None and method == "probe_keys":
+                fn = getattr(sig, "candidate_keys", None)
             if fn is None:
                 continue
             r, k = fn(tables[sig.name])
@@ -592,7 +594,7 @@ class Index:
         """Score new accounts against their candidates; re-score stored pairs among the candidates."""
         ctx = self._context()
         tables = self._tables(new, ctx)
-        rows, keys = self._keys(tables, "candidate_keys")
+        rows, keys = self._keys(tables, "probe_keys")
         cr, cc = self._candidates(keys, rows, limit=self.max_candidates)
         rid_new = np.asarray(new.rids, dtype=np.int64)
         a = rid_new[cr]
@@ -679,7 +681,7 @@ class Index:
                 ctx = self._context()
                 batch = self._load_batch(nb_arr.tolist())
                 tables = self._tables(batch, ctx)
-                rows, keys = self._keys(tables, "candidate_keys")
+                rows, keys = self._keys(tables, "probe_keys")
                 cr, cc = self._candidates(keys, rows, limit=self.max_candidates)
                 a = nb_arr[cr]
                 inside = np.isin(cc, nb_arr) & (a != cc)
@@ -728,7 +730,7 @@ class Index:
                 if hasattr(sig, "rarity_stats"):
                     extra["__stats__" + sig.name] = sig.rarity_stats(q_tables[sig.name])
         ctx = self._context(extra, n_extra=int(outside))
-        _, keys = self._keys(q_tables, "candidate_keys")
+        _, keys = self._keys(q_tables, "probe_keys")
         _, cand = self._candidates(keys, limit=self.max_candidates)
         cand = np.unique(cand)
         if own is not None:

@@ -34,7 +34,11 @@ the stored record):
   JSON, see :func:`pack`; never pickle), and the rest, so that
   ``assemble(ids, extract(accounts), rarity=r)`` equals ``fingerprint(accounts, rarity=r)``;
 - ``index_keys(table) -> (rows, keys)``: keys to store per account so that a later
-  query's ``candidate_keys`` find it whatever the counts are by then;
+  query's ``probe_keys`` find it whatever the counts are by then;
+- ``probe_keys(table) -> (rows, keys)``: keys a row looks up among the stored
+  ``index_keys`` to find indexed accounts it may match (default: ``candidate_keys``).
+  A signal whose candidate keys name pairs within one table (photos) stores exact
+  pieces of its values and probes with every piece within reach of the row's own;
 - ``rarity_stats(table) -> dict[str, ndarray]``: additive batch statistics (phrasing's
   style sums), turned into context values by ``stats_to_context``.
 """

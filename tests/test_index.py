@@ -316,3 +316,75 @@ def test_a_crash_during_add_loses_only_that_add(tmp_path: Path) -> None:
         assert n == 0
         ix.add([Account("c", display_name="Sari")])  # and it carries on
         assert len(ix) == 3
+
+
+# -- query cost: candidate cap, counts cache ------------------------------------------------------
+
+
+def test_query_candidates_are_capped_and_the_rarest_shared_keys_win() -> None:
+    """A query compares at most ``query_candidates`` accounts: those sharing its rarest keys."""
+    common_phone = "0812-7777-1234"  # a dropship agency number, on 40 accounts
+    rare_bank = "bca 8800123456"
+    crowd = [Account(f"c{i:02d}", display_name=f"Gudang {i}", phones=(common_phone,)) for i in range(40)]
+    target = Account("banned", display_name="Rina Collection", phones=(common_phone,), bank_accounts=(rare_bank,))
+    ix = Index(linker=_linker(), query_candidates=3)
+    ix.add(crowd)
+    ix.add([target], watchlist=True)
+    q = Account("new", display_name="Kios Dewi", phones=(common_phone,), bank_accounts=(rare_bank,))
+    res = ix.query(q)
+    assert res.n_candidates == 3  # 41 accounts share a key with it
+    assert res.matches[0].right == "banned" and res.leads[0].violator_id == "banned"
+    wide = Index(linker=_linker(), query_candidates=1000)
+    wide.add(crowd)
+    wide.add([target], watchlist=True)
+    res_wide = wide.query(q)
+    assert res_wide.n_candidates == 41
+    # the capped query scores its best match exactly as the uncapped one
+    assert res.matches[0].score == pytest.approx(res_wide.matches[0].score, abs=1e-12)
+    with pytest.raises(ValueError, match="query_candidates"):
+        Index(query_candidates=0)
+
+
+def test_a_reader_sees_counts_another_process_changed(tmp_path: Path) -> None:
+    """Counts remembered between queries are dropped when another connection writes."""
+    agency = "0812-7777-1234"
+    path = tmp_path / "ix.slx"
+    with Index.create(path, linker=_linker()) as w:
+        w.add([Account("banned", display_name="Rina Collection", phones=(agency,))], watchlist=True)
+    q = Account("new", display_name="Kios Dewi", phones=(agency,))
+    with Index.open(path, readonly=True, linker=_linker()) as reader, Index.open(path, linker=_linker()) as writer:
+        before = reader.query(q)
+        assert before.leads and before.leads[0].score > 0.9
+        assert reader._cache["counts"]  # the query remembered counts
+        writer.add([Account(f"x{i}", display_name=f"Seller {chr(97 + i)}{i}", phones=(agency,)) for i in range(30)])
+        after = reader.query(q)
+        assert not after.leads or after.leads[0].score < 0.05
+        # and a second query on unchanged data is served from the cache with the same answer
+        again = reader.query(q)
+        assert [(m.right, m.score) for m in again.matches] == [(m.right, m.score) for m in after.matches]
+
+
+def test_states_written_before_sketches_and_tokens_were_stored_still_assemble() -> None:
+    """Index files from before phrasing kept its MinHash sketch and names their tokens still read."""
+    accs = [Account("a", display_name="Budi Thrift", bio="ready kak, no tipu. kirim dari bandung"),
+            Account("b", display_name="thr1ft_budi", bio="ready kak no tipu!! kirim dr bandung")]  # fmt: skip
+    ids = [a.account_id for a in accs]
+    ph, nm = PhrasingSignal(), NamesSignal()
+    new_ph, new_nm = ph.extract(accs), nm.extract(accs)
+    old_ph = []
+    for st in new_ph:
+        arrs, meta = unpack(st)
+        arrs.pop("mh")
+        old_ph.append(pack(arrs, meta))
+    old_nm = [pack(None, unpack(st)[1][:2]) for st in new_nm]
+    left, right = np.array([0]), np.array([1])
+    for sig, new, old in ((ph, new_ph, old_ph), (nm, new_nm, old_nm)):
+        want = sig.compare(sig.fingerprint(accs), left, right).values
+        for states in (new, old):
+            got = sig.compare(sig.assemble(ids, states), left, right).values
+            for name in want:
+                np.testing.assert_allclose(got[name], want[name], err_msg=f"{sig.name}.{name}")
+    bad = unpack(new_ph[0])
+    bad[0]["mh"] = bad[0]["mh"][:5]
+    with pytest.raises(ValueError, match="corrupt"):
+        ph.assemble(["a"], [pack(*bad)])

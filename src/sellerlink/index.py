@@ -159,8 +159,13 @@ class Index:
             to use; default ``Linker()``. Its settings are saved in the file.
         min_direct: pairs scoring at least this are stored (leads below the threshold
             are reported down to it).
-        max_candidates: at most this many candidates per query (the ones sharing the
-            most keys).
+        max_candidates: at most this many candidates per account when adding (the ones
+            sharing the rarest keys).
+        query_candidates: at most this many candidates per :meth:`query`, chosen the same
+            way. A query's cost grows with its candidates; on generated markets every
+            match scoring 0.1 or more ranked in the first 50 (``benchmarks/index_latency.py``).
+        cache_size: value counts remembered between queries (until the file changes); about
+            100 bytes each.
 
     Use :meth:`create` and :meth:`open` for files.
     """
@@ -172,12 +177,22 @@ class Index:
         linker: Linker | None = None,
         min_direct: float = 0.01,
         max_candidates: int = 2000,
+        query_candidates: int = 64,
+        cache_size: int = 1_000_000,
         _mode: str = "create",
         _readonly: bool = False,
     ) -> None:
         self.path = os.fspath(path)
         self.min_direct = float(min_direct)
         self.max_candidates = int(max_candidates)
+        self.cache_size = int(cache_size)
+        self._cache: dict[str, dict[int, int]] = {}
+        self._cache_version: tuple[int, int, int] | None = None
+        self._caching = False
+        self._writes = 0
+        self.query_candidates = int(query_candidates)
+        if self.max_candidates < 1 or self.query_candidates < 1:
+            raise ValueError("max_candidates and query_candidates must be at least 1")
         self.readonly = _readonly
         if _mode == "create":
             if self.path != ":memory:" and os.path.exists(self.path) and os.path.getsize(self.path) > 0:
@@ -313,19 +328,41 @@ class Index:
         return int(self._con.execute("SELECT value FROM meta WHERE key = 'n_accounts'").fetchone()[0])
 
     def _lookup(self, table: str, keys: np.ndarray) -> np.ndarray:
-        """Values of ``table`` (counts / pcounts) for int64 keys; 0 where absent."""
+        """Values of ``table`` (counts / pcounts) for int64 keys; 0 where absent.
+
+        During a query, values are remembered (``_cache``) until the file changes: most
+        keys a query asks about (common shingles, the candidates' values) were asked
+        about by an earlier query.
+        """
         out = np.zeros(len(keys), dtype=np.int64)
         if not len(keys):
             return out
         uniq, inv = np.unique(keys, return_inverse=True)
-        found: dict[int, int] = {}
+        cache = self._cache.get(table) if self._caching else None
+        if cache is not None:
+            vals = np.fromiter((cache.get(k, -1) for k in uniq.tolist()), dtype=np.int64, count=len(uniq))
+            miss = vals < 0
+            if miss.any():
+                fresh = self._lookup_sql(table, uniq[miss])
+                vals[miss] = fresh
+                if len(cache) > self.cache_size:
+                    cache.clear()
+                cache.update(zip(uniq[miss].tolist(), fresh.tolist()))
+            return vals[inv.ravel()]
+        return self._lookup_sql(table, uniq)[inv.ravel()]
+
+    def _lookup_sql(self, table: str, uniq: np.ndarray) -> np.ndarray:
         ul = uniq.tolist()
+        rows: list[tuple[int, int]] = []
         for s in range(0, len(ul), _CHUNK):
             part = ul[s : s + _CHUNK]
             q = f"SELECT key, n FROM {table} WHERE key IN ({','.join('?' * len(part))})"
-            found.update(self._con.execute(q, part).fetchall())
-        vals = np.fromiter((found.get(k, 0) for k in ul), dtype=np.int64, count=len(ul))
-        return vals[inv.ravel()]
+            rows.extend(self._con.execute(q, part).fetchall())
+        vals = np.zeros(len(uniq), dtype=np.int64)
+        if rows:
+            got = np.asarray(rows, dtype=np.int64)
+            vals[np.searchsorted(uniq, got[:, 0])] = got[:, 1]
+        return vals
 
     def _stats(self) -> dict[str, dict[str, np.ndarray]]:
         out: dict[str, dict[str, np.ndarray]] = {}
@@ -337,7 +374,7 @@ class Index:
     def _context(
         self, extra: dict[str, Any] | None = None, n_extra: int = 0, plus_one: bool = False
     ) -> RarityContext:
-        """Global counts, plus ``extra`` (per signal: key -> count) for accounts not in the file
+        """Global counts, plus ``extra`` (per signal: sorted int64 keys and their counts) for accounts not in the file
         (``plus_one``: every key asked about counts once more)."""
         extra = extra or {}
 
@@ -345,8 +382,10 @@ class Index:
             k = _i64(np.asarray(keys, dtype=np.uint64) ^ _ns(signal))
             c = self._lookup("counts", k) + int(plus_one)
             add = extra.get(signal)
-            if add:
-                c = c + np.fromiter((add.get(x, 0) for x in k.tolist()), dtype=np.int64, count=len(k))
+            if add is not None and len(add[0]):
+                ek, ev = add
+                pos = np.minimum(np.searchsorted(ek, k), len(ek) - 1)
+                c = c + np.where(ek[pos] == k, ev[pos], 0)
             return c
 
         stats: dict[str, dict[str, np.ndarray]] = {}
@@ -463,7 +502,9 @@ class Index:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         held = self._lookup("pcounts", keys)
         ok = (held > 0) & (held <= self.max_block - 1)
-        keys, rows = keys[ok], rows[ok]
+        keys, rows, held = keys[ok], rows[ok], held[ok]
+        # a shared key is worth more the fewer accounts hold it (ranks candidates under ``limit``)
+        weight = dict(zip(keys.tolist(), np.log1p(self.max_block / held).tolist()))
         by_key: dict[int, list[int]] = {}
         ul = np.unique(keys).tolist()
         for s in range(0, len(ul), _CHUNK):
@@ -481,9 +522,12 @@ class Index:
         cr = np.asarray(out_r, dtype=np.int64)
         cc = np.asarray(out_c, dtype=np.int64)
         if limit is not None and len(cc):
-            # per row, the candidates sharing the most keys first
-            codes, counts = np.unique(np.stack([cr, cc], axis=1), axis=0, return_counts=True)
-            order = np.lexsort((codes[:, 1], -counts, codes[:, 0]))
+            # per row, the candidates sharing the rarest keys first (sum of key weights)
+            kw = np.fromiter((weight[k] for r, k in zip(rows.tolist(), keys.tolist()) for _ in by_key.get(k, ())),
+                             dtype=np.float64, count=len(cc))  # fmt: skip
+            codes, inv = np.unique(np.stack([cr, cc], axis=1), axis=0, return_inverse=True)
+            total = np.bincount(inv.ravel(), weights=kw, minlength=len(codes))
+            order = np.lexsort((codes[:, 1], -np.round(total, 9), codes[:, 0]))
             codes = codes[order]
             rank = np.arange(len(codes)) - np.searchsorted(codes[:, 0], codes[:, 0], side="left")
             codes = codes[rank < limit]
@@ -503,6 +547,7 @@ class Index:
         if self.readonly:
             raise PermissionError("this index was opened read-only")
         self._con.execute("BEGIN IMMEDIATE")
+        self._writes += 1
 
     def add(self, accounts: Any, *, watchlist: bool = False) -> int:
         """Add one account or a batch (anything :func:`~sellerlink.load_accounts` reads, or one
@@ -709,8 +754,16 @@ class Index:
         acc = accs[0]
         self._con.execute("BEGIN")  # one consistent snapshot for the whole query
         try:
+            # the snapshot starts with the first read; a change by anyone since the last
+            # query (data_version: other connections; _writes: this one) empties the cache
+            version = (self._n_accounts(), self._con.execute("PRAGMA data_version").fetchone()[0], self._writes)
+            if version != self._cache_version:
+                self._cache = {"counts": {}, "pcounts": {}}
+                self._cache_version = version
+            self._caching = True
             return self._query(acc, k)
         finally:
+            self._caching = False
             self._con.execute("COMMIT")
 
     def _query(self, acc: Account, k: int) -> QueryResult:
@@ -725,13 +778,14 @@ class Index:
         extra: dict[str, Any] = {}
         if outside:
             for sname, (_, keys) in rk.items():
-                extra[sname] = dict.fromkeys(np.unique(keys).tolist(), 1)
+                uk = np.unique(keys)
+                extra[sname] = (uk, np.ones(len(uk), dtype=np.int64))
             for sig in self.signals:
                 if hasattr(sig, "rarity_stats"):
                     extra["__stats__" + sig.name] = sig.rarity_stats(q_tables[sig.name])
         ctx = self._context(extra, n_extra=int(outside))
         _, keys = self._keys(q_tables, "probe_keys")
-        _, cand = self._candidates(keys, limit=self.max_candidates)
+        _, cand = self._candidates(keys, limit=self.query_candidates)
         cand = np.unique(cand)
         if own is not None:
             cand = cand[cand != own[0]]

@@ -45,6 +45,8 @@ the stored record):
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -146,6 +148,7 @@ class RarityContext:
 
 
 _PACK_DTYPES = frozenset({"<u8", "<i8", "<f8", "<f4", "|b1", "|u1", "<i4", "|i1"})
+_DTYPES = {d: np.dtype(d) for d in _PACK_DTYPES}
 
 
 def pack(arrays: Mapping[str, np.ndarray] | None = None, meta: Any = None) -> bytes:
@@ -177,20 +180,19 @@ def unpack(data: bytes) -> tuple[dict[str, np.ndarray], Any]:
     import json
 
     try:
-        mv = memoryview(data)
-        n = int.from_bytes(mv[:4], "little")
-        head = json.loads(bytes(mv[4 : 4 + n]).decode("utf-8"))
+        n = int.from_bytes(data[:4], "little")
+        head = json.loads(bytes(data[4 : 4 + n]).decode("utf-8"))
         pos = 4 + n
         out: dict[str, np.ndarray] = {}
         for name, dt, shape in head["arrays"]:
             if dt not in _PACK_DTYPES:
                 raise ValueError(f"dtype {dt!r} not allowed")
-            dtype = np.dtype(dt)
-            count = int(np.prod(shape)) if shape else 1
+            dtype = _DTYPES[dt]
+            count = math.prod(int(d) for d in shape)
             size = count * dtype.itemsize
-            if count < 0 or pos + size > len(mv):
+            if count < 0 or min(shape, default=0) < 0 or pos + size > len(data):
                 raise ValueError("truncated array data")
-            out[str(name)] = np.frombuffer(mv[pos : pos + size], dtype=dtype).reshape(shape).copy()
+            out[str(name)] = np.frombuffer(data, dtype=dtype, count=count, offset=pos).reshape(shape).copy()
             pos += size
         return out, head.get("meta")
     except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:

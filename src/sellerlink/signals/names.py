@@ -361,7 +361,8 @@ def _score_ids(
 class _Vocab:
     """Distinct normalised names seen so far: ids, keys, space-free forms; cached per raw string."""
 
-    def __init__(self) -> None:
+    def __init__(self, tokens: dict[str, list[str]] | None = None) -> None:
+        self._tokens = tokens or {}  # raw -> name_tokens(raw), known already (index states)
         self._by_raw: dict[str, int] = {}
         self._by_norm: dict[str, int] = {}
         self.norms: list[str] = []
@@ -372,7 +373,9 @@ class _Vocab:
         """The id of ``raw``'s normalised name; -1 if it normalises to nothing."""
         nid = self._by_raw.get(raw)
         if nid is None:
-            toks = name_tokens(raw)
+            toks = self._tokens.get(raw)
+            if toks is None:
+                toks = name_tokens(raw)
             if not toks:
                 nid = -1
             else:
@@ -580,6 +583,11 @@ class NamesSignal:
         With ``rarity``, key and token counts and ``N`` come from the context (keys as in
         :meth:`rarity_keys`).
         """
+        return self._fingerprint(accounts, rarity, None)
+
+    def _fingerprint(
+        self, accounts: Sequence[Account], rarity: RarityContext | None, tokens: dict[str, list[str]] | None
+    ) -> NamesTable:
         self._check_params()
         n = len(accounts)
         ids = np.empty(n, dtype=object)
@@ -591,7 +599,7 @@ class NamesSignal:
             ids[i] = acc.account_id
             disp[i] = acc.display_name or ""
             user[i] = acc.username or ""
-        vocab = _Vocab()
+        vocab = _Vocab(tokens)
         d_nid, u_nid = vocab.add_many(disp), vocab.add_many(user)
         norm_vocab, norm_key, norm_flat, norm_flat_is_key = vocab.arrays()
         empty = _obj_array([""])
@@ -693,12 +701,14 @@ class NamesSignal:
         return self.candidate_keys(table)
 
     def extract(self, accounts: Sequence[Account]) -> list[bytes]:
-        """Per account, the two raw names (normalising again is cheap)."""
+        """Per account, the two raw names and their normalised tokens (so that a query does
+        not normalise its candidates again)."""
         out = []
         for i, acc in enumerate(accounts):
             if not isinstance(acc, Account):
                 raise TypeError(f"accounts[{i}] is {type(acc).__name__}, expected Account")
-            out.append(pack(None, [acc.display_name or "", acc.username or ""]))
+            d, u = acc.display_name or "", acc.username or ""
+            out.append(pack(None, [d, u, name_tokens(d), name_tokens(u)]))
         return out
 
     def assemble(
@@ -706,12 +716,18 @@ class NamesSignal:
     ) -> NamesTable:
         """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
         accs = []
+        tokens: dict[str, list[str]] = {}
         for aid, st in zip(account_ids, states):
             _, meta = unpack(st)
-            if not (isinstance(meta, list) and len(meta) == 2 and all(isinstance(x, str) for x in meta)):
+            if not (isinstance(meta, list) and len(meta) in (2, 4) and all(isinstance(x, str) for x in meta[:2])):
                 raise ValueError("corrupt names state")
+            if len(meta) == 4:  # tokens stored since the index kept them (older states have names only)
+                for raw, toks in zip(meta[:2], meta[2:]):
+                    if not (isinstance(toks, list) and all(isinstance(t, str) for t in toks)):
+                        raise ValueError("corrupt names state")
+                    tokens[raw] = toks
             accs.append(Account(str(aid), display_name=meta[0], username=meta[1]))
-        return self.fingerprint(accs, rarity=rarity)
+        return self._fingerprint(accs, rarity, tokens)
 
     # -- blocking -------------------------------------------------------------------------
     def candidate_keys(self, table: NamesTable) -> tuple[np.ndarray, np.ndarray]:

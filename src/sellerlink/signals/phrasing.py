@@ -1281,9 +1281,10 @@ class PhrasingSignal:
             if not isinstance(acc, Account):
                 raise TypeError(f"accounts[{i}] is a {type(acc).__name__}, expected sellerlink.Account")
             sh, capped, hs, texts, style, habits = self._row(acc)
+            mh = minhash_batch([sh], self.num_perm, self.seed)[0]
             out.append(
                 pack(
-                    {"sh": sh, "sent": hs, "style": np.asarray(style, dtype=np.float32)},
+                    {"sh": sh, "sent": hs, "style": np.asarray(style, dtype=np.float32), "mh": mh},
                     [bool(capped), texts, list(habits), self._settings()],
                 )
             )
@@ -1298,6 +1299,7 @@ class PhrasingSignal:
         """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
         self._validate()
         parts = []
+        sketches: list[np.ndarray] = []
         for st in states:
             arrs, meta = unpack(st)
             capped, texts, habits, settings = meta
@@ -1308,7 +1310,14 @@ class PhrasingSignal:
                 raise ValueError("corrupt phrasing state")
             parts.append((arrs["sh"], bool(capped), arrs["sent"], [str(t) for t in texts], style,
                           tuple(str(h) for h in habits)))  # fmt: skip
-        return self._assemble(list(account_ids), parts, rarity)
+            mh = arrs.get("mh")  # the sketch is per record; states written before it was stored lack it
+            if mh is not None and mh.shape != (self.num_perm,):
+                raise ValueError("corrupt phrasing state")
+            sketches.append(mh)
+        minhash = None
+        if parts and all(m is not None for m in sketches):
+            minhash = np.stack(sketches).astype(np.uint64, copy=False)
+        return self._assemble(list(account_ids), parts, rarity, minhash)
 
     def rarity_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
         """(rows, keys): each row's shingles and sentences, in the candidate-key hash space."""
@@ -1364,7 +1373,7 @@ class PhrasingSignal:
         return {"style_mean": mu, "style_std": np.sqrt(var)}
 
     def _assemble(self, account_ids: Sequence[str], parts: Sequence[tuple[Any, ...]],
-                  rarity: RarityContext | None) -> PhrasingTable:  # fmt: skip
+                  rarity: RarityContext | None, minhash: np.ndarray | None = None) -> PhrasingTable:  # fmt: skip
         n = len(parts)
         sh_list: list[np.ndarray] = [p[0] for p in parts]
         capped = np.array([p[1] for p in parts], dtype=bool)
@@ -1410,7 +1419,8 @@ class PhrasingSignal:
         sent_text[:] = [t for lst in sent_text_list for t in lst]
         sent_text[(sent_df < 2) | (sent_df > rare_df)] = None
 
-        minhash = minhash_batch(sh_list, self.num_perm, self.seed)
+        if minhash is None:
+            minhash = minhash_batch(sh_list, self.num_perm, self.seed)
 
         # style: standardise over the batch, clip, unit length
         has_text = np.diff(sh_offsets) > 0

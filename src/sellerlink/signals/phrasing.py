@@ -1276,19 +1276,19 @@ class PhrasingSignal:
     def extract(self, accounts: Sequence[Account]) -> list[bytes]:
         """Per account, the per-record part of :meth:`fingerprint` as packed bytes."""
         self._validate()
-        out = []
+        rows = []
         for i, acc in enumerate(accounts):
             if not isinstance(acc, Account):
                 raise TypeError(f"accounts[{i}] is a {type(acc).__name__}, expected sellerlink.Account")
-            sh, capped, hs, texts, style, habits = self._row(acc)
-            mh = minhash_batch([sh], self.num_perm, self.seed)[0]
-            out.append(
-                pack(
-                    {"sh": sh, "sent": hs, "style": np.asarray(style, dtype=np.float32), "mh": mh},
-                    [bool(capped), texts, list(habits), self._settings()],
-                )
+            rows.append(self._row(acc))
+        sketches = minhash_batch([r[0] for r in rows], self.num_perm, self.seed)
+        return [
+            pack(
+                {"sh": sh, "sent": hs, "style": np.asarray(style, dtype=np.float32), "mh": mh},
+                [bool(capped), texts, list(habits), self._settings()],
             )
-        return out
+            for (sh, capped, hs, texts, style, habits), mh in zip(rows, sketches)
+        ]
 
     def _settings(self) -> list[Any]:
         return [self.shingle, self.k, self.max_shingles]

@@ -250,7 +250,7 @@ def _box_matrices(n_in: int, cuts: Sequence[tuple[float, float]], n_out: int) ->
 @functools.lru_cache(maxsize=2048)
 def _axis_matrices(n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For an axis of ``n_in`` pixels: DCT-of-resample matrices ``(n_axis_windows, 8, n_in)``,
-    the chroma resample matrix ``(16, n_in)`` and the thumbnail one ``(32, n_in)`` of the whole axis."""
+    the chroma resample matrix ``(16, n_in)`` and the thumbnail one ``(48, n_in)`` of the whole axis."""
     box = _box_matrices(n_in, _AXIS_WINDOWS, RESAMPLE)
     dct = np.einsum("kr,wri->wki", _DCT, box)
     chroma = _box_matrices(n_in, [(0.0, 0.0)], CHROMA_SIZE)[0]
@@ -260,13 +260,23 @@ def _axis_matrices(n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return dct, chroma, thumb
 
 
+@functools.lru_cache(maxsize=2048)
+def _axis_plan(n_in: int) -> tuple[np.ndarray]:
+    """``(dct_rows,)``: the 9 axis windows' 8 DCT-of-resample rows of :func:`_axis_matrices`
+    stacked into one C-contiguous ``(72, n_in)`` matrix, for a single BLAS call."""
+    rows = np.ascontiguousarray(_axis_matrices(n_in)[0].reshape(-1, n_in))
+    rows.setflags(write=False)
+    return (rows,)
+
+
 def _bits(coefs: np.ndarray) -> np.ndarray:
     """``(..., 8, 8)`` DCT coefficients to ``uint64`` hashes (above-median bits, row-major, MSB first)."""
-    flat = coefs.reshape(*coefs.shape[:-2], HASH_SIZE * HASH_SIZE)
-    srt = np.sort(flat, axis=-1)
+    flat = coefs.reshape(-1, HASH_SIZE * HASH_SIZE)
     half = flat.shape[-1] // 2
-    med = 0.5 * (srt[..., half - 1 : half] + srt[..., half : half + 1])
-    return ((flat > med).astype(np.uint64) * _BIT_WEIGHTS).sum(axis=-1, dtype=np.uint64)
+    srt = np.sort(flat, axis=-1)  # (a full sort of 64 beats np.partition here)
+    med = 0.5 * (srt[:, half - 1 : half] + srt[:, half : half + 1])
+    packed = np.packbits(flat > med, axis=-1)  # MSB first: bit 63 is coefficient (0, 0)
+    return packed.view(">u8").astype(np.uint64).reshape(coefs.shape[:-2])
 
 
 def phash_from_pixels(pixels: np.ndarray) -> int:
@@ -295,11 +305,24 @@ def _leading(flags: np.ndarray) -> int:
     return len(flags) if flags.all() else int(np.argmin(flags))
 
 
+def _flat_lines(y: np.ndarray, axis: int) -> np.ndarray:
+    """Per row (``axis=1``) or column (``axis=0``) of ``y``: is its luma range at most the tolerance?"""
+    return (y.max(axis=axis) - y.min(axis=axis)) <= TRIM_TOLERANCE  # uint8: max >= min, no wrap
+
+
+def _edges_flat(y: np.ndarray, axis: int) -> bool:
+    """Is the first or the last row (``axis=1``) / column (``axis=0``) uniform? (Two lines read,
+    not the whole image: when neither edge is uniform nothing is trimmed on that axis.)"""
+    e = y[(0, -1), :] if axis == 1 else y[:, (0, -1)]
+    return bool(_flat_lines(e, axis).any())
+
+
 def _trim_box(y: np.ndarray) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) after removing uniform border rows/columns (frames, padding).
 
     A row is uniform when its luma range is at most :data:`TRIM_TOLERANCE`; at most half of
-    each dimension is removed. A flat image is left as it is.
+    each dimension is removed. A flat image is left as it is. The whole-image range vectors
+    are only computed when an edge line is uniform (most photos have no border).
     """
     h, w = y.shape
     top, bot, lft, rgt = 0, h, 0, w
@@ -307,34 +330,74 @@ def _trim_box(y: np.ndarray) -> tuple[int, int, int, int]:
     min_w = int(np.ceil(w * TRIM_KEEP))
     for _ in range(2):
         sub = y[top:bot, lft:rgt]
-        flat = (sub.max(axis=1) - sub.min(axis=1)) <= TRIM_TOLERANCE
-        if flat.all():
-            break
-        n_t, n_b = _clamp_pair(_leading(flat), _leading(flat[::-1]), (bot - top) - min_h)
-        top, bot = top + n_t, bot - n_b
-        sub = y[top:bot, lft:rgt]
-        flat = (sub.max(axis=0) - sub.min(axis=0)) <= TRIM_TOLERANCE
-        if flat.all():
-            break
-        n_l, n_r = _clamp_pair(_leading(flat), _leading(flat[::-1]), (rgt - lft) - min_w)
-        lft, rgt = lft + n_l, rgt - n_r
+        n_t = n_b = n_l = n_r = 0
+        if _edges_flat(sub, 1):
+            flat = _flat_lines(sub, 1)
+            if flat.all():
+                break
+            n_t, n_b = _clamp_pair(_leading(flat), _leading(flat[::-1]), (bot - top) - min_h)
+            top, bot = top + n_t, bot - n_b
+            sub = y[top:bot, lft:rgt]
+        if _edges_flat(sub, 0):
+            flat = _flat_lines(sub, 0)
+            if flat.all():
+                break
+            n_l, n_r = _clamp_pair(_leading(flat), _leading(flat[::-1]), (rgt - lft) - min_w)
+            lft, rgt = lft + n_l, rgt - n_r
         if n_t == n_b == n_l == n_r == 0:
             break
     return top, bot, lft, rgt
 
 
+_BLAS_SINGLE_THREAD_WORK = 65536 * 4
+"""OpenBLAS runs a product of ``m*n*k`` multiply-adds at most this on one thread. Above, it
+wakes its thread pool, which on a busy 2-core machine costs more than the ~20 us product."""
+
+
+def _blas_rows(work_per_row: int, multiple: int) -> int:
+    """Rows per chunk (a multiple of ``multiple``) that keep one product under the threading cut."""
+    return max(multiple, _BLAS_SINGLE_THREAD_WORK // max(1, work_per_row) // multiple * multiple)
+
+
+def _window_coefs(y: np.ndarray) -> np.ndarray:
+    """``(N_WINDOWS, 8, 8)`` DCT coefficients of every window of a float64 luma array.
+
+    Bit-for-bit the per-window ``Ay_w @ Y @ Ax_w.T`` (the tests keep that loop as the
+    reference): the right products are the same nine BLAS calls (``Y @ Ax_i.T``, written
+    side by side into one ``(h, 72)`` array), and the 81 left products are one
+    ``(72, h) @ (h, 72)`` call whose ``8x8`` blocks are the windows - each coefficient the
+    same dot product over ``h``, so the same number.
+    """
+    h, w = y.shape
+    n_axis = len(_AXIS_WINDOWS)
+    ax = _axis_matrices(w)[0]
+    rows_y = _axis_plan(h)[0]
+    right = np.empty((h, n_axis, HASH_SIZE))
+    np.matmul(y[None, :, :], ax.transpose(0, 2, 1), out=right.transpose(1, 0, 2))
+    right = right.reshape(h, n_axis * HASH_SIZE)
+    coefs = np.empty((n_axis * HASH_SIZE, n_axis * HASH_SIZE))  # block (iy, ix) is window iy*n_axis + ix
+    step = _blas_rows(n_axis * HASH_SIZE * h, HASH_SIZE)
+    for r in range(0, n_axis * HASH_SIZE, step):
+        np.matmul(rows_y[r : r + step], right, out=coefs[r : r + step])
+    return coefs.reshape(n_axis, HASH_SIZE, n_axis, HASH_SIZE).transpose(0, 2, 1, 3).reshape(
+        N_WINDOWS, HASH_SIZE, HASH_SIZE)
+
+
 def _fingerprint_array(ycc: np.ndarray, path: str, size: tuple[int, int]) -> PhotoFingerprint:
-    """Hashes of a decoded ``(h, w, 3)`` float YCbCr array."""
-    top, bot, lft, rgt = _trim_box(ycc[..., 0])
+    """Hashes of a decoded ``(h, w, 3)`` YCbCr array (``uint8``, or float for high-bit modes)."""
+    top, bot, lft, rgt = _trim_box(np.ascontiguousarray(ycc[..., 0]))
     sub = ycc[top:bot, lft:rgt]
-    y = np.ascontiguousarray(sub[..., 0], dtype=np.float64)
-    ay, cy, ty = _axis_matrices(y.shape[0])
-    ax, cx, tx = _axis_matrices(y.shape[1])
-    t = np.matmul(y[None, :, :], ax.transpose(0, 2, 1))  # (nx, h, 8)
-    coefs = np.matmul(ay[:, None, :, :], t[None, :, :, :])  # (ny, nx, 8, 8)
-    coefs = coefs.reshape(N_WINDOWS, HASH_SIZE, HASH_SIZE)
-    hashes = _bits(np.concatenate([coefs, (coefs[0] * _MIRROR_SIGN)[None]], axis=0))
-    cbcr = np.moveaxis(sub[..., 1:], -1, 0).astype(np.float64)  # (2, h, w)
+    h, w = sub.shape[:2]
+    y = sub[..., 0].astype(np.float64)
+    _, cy, ty = _axis_matrices(h)
+    _, cx, tx = _axis_matrices(w)
+    stacked = np.empty((N_WINDOWS + 1, HASH_SIZE, HASH_SIZE))
+    stacked[:N_WINDOWS] = _window_coefs(y)
+    np.multiply(stacked[0], _MIRROR_SIGN, out=stacked[N_WINDOWS])
+    hashes = _bits(stacked)
+    cbcr = np.empty((2, h, w))
+    cbcr[0] = sub[..., 1]
+    cbcr[1] = sub[..., 2]
     chroma = np.moveaxis(cy @ cbcr @ cx.T, 0, -1)  # (16, 16, 2)
     chroma = np.clip(np.rint(chroma), 0, 255).astype(np.uint8)
     thumb = np.clip(np.rint(ty @ y @ tx.T), 0, 255).astype(np.uint8)
@@ -342,11 +405,16 @@ def _fingerprint_array(ycc: np.ndarray, path: str, size: tuple[int, int]) -> Pho
     for arr in (windows, chroma, thumb):
         arr.setflags(write=False)
     return PhotoFingerprint(path=path, windows=windows, mirrored=int(hashes[N_WINDOWS]), chroma=chroma, size=size,
-                            thumb=thumb, aspect=y.shape[0] / y.shape[1])
+                            thumb=thumb, aspect=h / w)
 
 
 # =======================================================================================
 # decoding
+
+
+_EXIF_ORIENTATION = 0x0112
+_TRANSPOSED = frozenset(range(2, 9))
+"""EXIF orientations other than upright (1): the ones ``ImageOps.exif_transpose`` acts on."""
 
 
 class _BadPhoto(Exception):
@@ -354,7 +422,8 @@ class _BadPhoto(Exception):
 
 
 def _to_ycbcr(im: Image.Image) -> np.ndarray:
-    """Any PIL mode to a float32 ``(h, w, 3)`` YCbCr array, alpha composited on white."""
+    """Any PIL mode to an ``(h, w, 3)`` YCbCr array, alpha composited on white: ``uint8`` as
+    decoded (no float copy of the whole image), ``float32`` for 16-bit and float modes."""
     mode = im.mode
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         a = np.asarray(im, dtype=np.float32)
@@ -377,7 +446,7 @@ def _to_ycbcr(im: Image.Image) -> np.ndarray:
         if im.mode not in ("RGB", "L"):
             im = im.convert("RGB")
         im = im.convert("YCbCr")
-    return np.asarray(im, dtype=np.float32)
+    return np.asarray(im)
 
 
 def _describe(source: Any) -> str:
@@ -439,7 +508,9 @@ def _decode(src: bytes | str, limits: Limits) -> tuple[np.ndarray, tuple[int, in
         if im.format == "JPEG" and im.mode in ("RGB", "YCbCr", "L"):
             im.draft("YCbCr" if im.mode != "L" else "L", (DECODE_SIZE, DECODE_SIZE))
         im.load()
-        out: Image.Image = ImageOps.exif_transpose(im) or im
+        out: Image.Image = im
+        if im.getexif().get(_EXIF_ORIENTATION, 1) in _TRANSPOSED:  # (exif_transpose would copy even when upright)
+            out = ImageOps.exif_transpose(im) or im
         short = min(out.size)
         if short >= 2 * DECODE_SIZE * 2:  # big non-JPEG (PNG/WebP/GIF): shrink before converting
             factor = short // (2 * DECODE_SIZE)

@@ -168,8 +168,8 @@ def test_index_verbs_add_query_leads_clusters(files, tmp_path):
     ix = tmp_path / "seen.slx"
     r = run("index", "add", str(ix), str(banned), "--watchlist", "--create")
     assert r.returncode == 0, r.stderr
-    r = run("index", "add", str(ix), str(live))
-    assert r.returncode == 0 and "5 accounts indexed" in r.stderr, r.stderr
+    r = run("index", "add", str(ix), str(live), "--batch", "2")  # two transactions, same result
+    assert r.returncode == 0 and "added 3 accounts; 5 accounts indexed" in r.stderr, r.stderr
     # a sign-up that kept the banned seller's bank account, written differently
     signup = write_jsonl(tmp_path / "signup.jsonl",
                          [{"account_id": "signup", "bank_accounts": ["bca: 1234567890 (budi)"]}])
@@ -183,6 +183,10 @@ def test_index_verbs_add_query_leads_clusters(files, tmp_path):
     r = run("index", "clusters", str(ix))
     c = {x["account_id"]: x["cluster_id"] for x in csv.DictReader(r.stdout.splitlines())}
     assert c["new1"] == c["banned1"] != c["other"]
+    r = run("index", "refresh", str(ix))
+    assert r.returncode == 0 and "refreshed 5 accounts" in r.stderr, r.stderr
+    r = run("index", "leads", str(ix))
+    assert {(x["account_id"], x["violator_id"]) for x in csv.DictReader(r.stdout.splitlines())} == leads
     r = run("index", "remove", str(ix), "new1")
     assert r.returncode == 0 and "4 accounts indexed" in r.stderr
     r = run("index", "create", str(ix))

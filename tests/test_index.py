@@ -388,3 +388,52 @@ def test_states_written_before_sketches_and_tokens_were_stored_still_assemble() 
     bad[0]["mh"] = bad[0]["mh"][:5]
     with pytest.raises(ValueError, match="corrupt"):
         ph.assemble(["a"], [pack(*bad)])
+
+
+def test_a_phone_that_becomes_too_common_to_block_on_drops_the_stored_lead() -> None:
+    """Past ``max_block`` holders a value proposes no pairs; the pairs it made while rare are re-scored."""
+    agency = "0812-7777-1234"
+    linker = Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False, max_block=10)
+    ix = Index(linker=linker)
+    ix.add([Account("banned", display_name="Rina Collection", phones=(agency,))], watchlist=True)
+    ix.add([Account("x0", display_name="Toko Ani", phones=(agency,))])
+    assert [(ld.account_id, ld.violator_id) for ld in ix.leads()] == [("x0", "banned")]
+    crowd = [Account(f"y{i}", display_name=f"Seller {chr(97 + i)}{i}", phones=(agency,)) for i in range(20)]
+    ix.add(crowd)
+    assert ix.leads() == []  # as linking all 22 at once gives
+    batch = linker.trace([*crowd, Account("x0", display_name="Toko Ani", phones=(agency,))],
+                         [Account("banned", display_name="Rina Collection", phones=(agency,))])  # fmt: skip
+    assert [ld for ld in batch.leads if ld.score >= batch.threshold] == []
+    # removing the crowd makes the phone rare again: the pair comes back
+    ix.remove([a.account_id for a in crowd])
+    assert [(ld.account_id, ld.violator_id) for ld in ix.leads()] == [("x0", "banned")]
+
+
+def test_refresh_brings_every_stored_pair_to_the_batch_scores(market: tuple[list[Account], list[Account]]) -> None:
+    wl, live = market
+    ix = Index(linker=_linker(), min_direct=1e-9)
+    ix.add(wl, watchlist=True)
+    ix.add(live[:30])
+    ix.add(live[30:])
+    full = _linker().score_pairs([*wl, *live])
+    ids = full.fingerprints.ids
+    want = {tuple(sorted((ids[a], ids[b]))): s for a, b, s in zip(full.left, full.right, full.score) if s >= 1e-9}
+
+    def stored() -> dict[tuple[str, ...], float]:
+        q = ("SELECT x.account_id, y.account_id, p.score FROM pairs p JOIN accounts x ON x.rid = p.a "
+             "JOIN accounts y ON y.rid = p.b")  # fmt: skip
+        return {tuple(sorted((a, b))): s for a, b, s in ix._con.execute(q)}
+
+    # stale scores (as if stored with the counts of long ago): refresh must recompute every one
+    ix._con.execute("UPDATE pairs SET score = 0.5")
+    n = ix.refresh(batch=37)
+    have = stored()
+    assert n == len(have)
+    common = set(have) & set(want)
+    assert len(common) > 0.9 * len(want)
+    for k in common:
+        assert have[k] == pytest.approx(want[k], abs=1e-12), k
+    # pairs only one side has are candidates the other did not propose; none of them matters
+    assert max([have[k] for k in set(have) - set(want)] + [want[k] for k in set(want) - set(have)]) < 0.01
+    with pytest.raises(ValueError, match="batch"):
+        ix.refresh(batch=0)

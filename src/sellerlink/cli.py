@@ -151,6 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("accounts", metavar="ACCOUNTS", help="accounts to add (.jsonl or .csv)")
     q.add_argument("--watchlist", action="store_true", help="these accounts are known violators")
     q.add_argument("--create", action="store_true", help="create the index file if it does not exist")
+    q.add_argument("--batch", type=_positive_int, default=2000, metavar="N",
+                   help="accounts per transaction (default 2000); an interrupted add keeps the batches "
+                   "already committed and reports how far it got")  # fmt: skip
+    _common(q)
+    q = isub.add_parser(
+        "refresh",
+        help="re-score every stored pair with today's counts (after the index has grown a lot)",
+    )
+    q.add_argument("index", metavar="INDEX")
     _common(q)
     q = isub.add_parser("remove", help="remove accounts by id")
     q.add_argument("index", metavar="INDEX")
@@ -319,10 +328,27 @@ def cmd_index(args: argparse.Namespace) -> int:
     with Index.open(args.index, readonly=readonly, linker=linker) as ix:
         if action == "add":
             _check_file(args.accounts, "accounts")
-            n = ix.add(_load(args.accounts, args), watchlist=args.watchlist)
+            accs = _load(args.accounts, args)
+            ids = [a.account_id for a in accs]
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{args.accounts}: duplicate account_id in the file")
+            from .linker import _progress
+
+            n = 0
+            what = "watchlist accounts" if args.watchlist else "accounts"
+            chunks = [accs[s : s + args.batch] for s in range(0, len(accs), args.batch)]
+            try:
+                for chunk in _progress(chunks, enabled=progress, desc="index add", total=len(chunks)):
+                    n += ix.add(chunk, watchlist=args.watchlist)
+            except KeyboardInterrupt:
+                print(f"interrupted: added {n} of {len(accs)} {what} (the rest were not added)", file=sys.stderr)
+                raise
             if not args.quiet:
-                what = "watchlist accounts" if args.watchlist else "accounts"
                 print(f"added {n} {what}; {len(ix)} accounts indexed", file=sys.stderr)
+        elif action == "refresh":
+            n = ix.refresh(progress=progress)
+            if not args.quiet:
+                print(f"refreshed {len(ix)} accounts; {n} pairs stored", file=sys.stderr)
         elif action == "remove":
             n = ix.remove(args.account_ids)
             if not args.quiet:

@@ -589,6 +589,11 @@ class Index:
                 rows_st.append((rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})))
             self._con.executemany("INSERT INTO states (rid, signal, state) VALUES (?, ?, ?)", rows_st)
             self._bump("counts", df_keys, +1)
+            # keys this add makes too common to propose pairs: the stored pairs among their
+            # holders were found through them while they were rare, and must be re-scored now
+            uk, inc = np.unique(ix_keys, return_counts=True)
+            before = self._lookup("pcounts", uk)
+            crossed = uk[(before <= self.max_block - 1) & (before + inc > self.max_block - 1) & (before > 0)]
             self._bump("pcounts", ix_keys, +1)
             rid_arr = np.asarray(rids, dtype=np.int64)
             self._con.executemany(
@@ -599,7 +604,7 @@ class Index:
                 self._add_stats(sname, st, +1)
             self._set_meta("n_accounts", str(self._n_accounts() + len(accs)))
             new.rids = rids
-            self._link_new(new)
+            self._link_new(new, self._holders(crossed))
             self._con.execute("COMMIT")
         except BaseException:
             if self._con.in_transaction:
@@ -635,8 +640,19 @@ class Index:
                 (sname, name, pack({"v": np.asarray(val, dtype=np.float64)})),
             )
 
-    def _link_new(self, new: _Batch) -> None:
-        """Score new accounts against their candidates; re-score stored pairs among the candidates."""
+    def _holders(self, keys: np.ndarray) -> np.ndarray:
+        """Indexed accounts holding any of ``keys`` (postings)."""
+        out: set[int] = set()
+        kl = keys.tolist()
+        for s in range(0, len(kl), _CHUNK):
+            part = kl[s : s + _CHUNK]
+            out.update(r[0] for r in self._con.execute(
+                f"SELECT rid FROM postings WHERE key IN ({','.join('?' * len(part))})", part))  # fmt: skip
+        return np.asarray(sorted(out), dtype=np.int64)
+
+    def _link_new(self, new: _Batch, holders: np.ndarray | None = None) -> None:
+        """Score new accounts against their candidates; re-score stored pairs among the candidates
+        (and among ``holders``: accounts sharing a value that just became too common)."""
         ctx = self._context()
         tables = self._tables(new, ctx)
         rows, keys = self._keys(tables, "probe_keys")
@@ -648,6 +664,9 @@ class Index:
         affected = np.unique(b)
         old = np.setdiff1d(affected, rid_new)
         stored = self._pairs_within(old)
+        if holders is not None and len(holders):
+            more = self._pairs_within(np.setdiff1d(holders, rid_new))
+            stored = (np.concatenate([stored[0], more[0]]), np.concatenate([stored[1], more[1]]))
         self._rescore(np.concatenate([a, stored[0]]), np.concatenate([b, stored[1]]), ctx, stored)
 
     def _pairs_within(self, rids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -683,6 +702,53 @@ class Index:
             zip(lo[ok].tolist(), hi[ok].tolist(), pt.score[ok].tolist()),
         )
 
+    def refresh(self, *, batch: int = 2000, progress: bool | None = False) -> int:
+        """Re-link every indexed account against its candidates with today's counts.
+
+        Adding accounts re-scores the pairs around each new value, but a pair whose
+        values did not change keeps the score it got when it was stored, computed with the
+        counts and style statistics of that day. After the collection has grown a lot
+        (say, doubled), ``refresh`` brings every stored pair to what linking everything at
+        once would give now. ``batch`` accounts at a time, one transaction each (a crash
+        loses at most the batch in progress, and a stale score is all it loses). Returns
+        the number of pairs stored afterwards.
+        """
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        from .linker import _progress
+
+        rids = [r[0] for r in self._con.execute("SELECT rid FROM accounts ORDER BY rid")]
+        chunks = [rids[s : s + batch] for s in range(0, len(rids), batch)]
+        for chunk in _progress(chunks, enabled=progress, desc="refresh", total=len(chunks)):
+            self._begin()
+            try:
+                ctx = self._context()
+                arr = np.asarray(chunk, dtype=np.int64)
+                tables = self._tables(self._load_batch(chunk), ctx)
+                rows, keys = self._keys(tables, "probe_keys")
+                cr, cc = self._candidates(keys, rows, limit=self.max_candidates)
+                a = arr[cr]
+                keep = a != cc
+                self._rescore(a[keep], cc[keep], ctx, self._pairs_touching(arr))
+                self._con.execute("COMMIT")
+            except BaseException:
+                if self._con.in_transaction:
+                    self._con.execute("ROLLBACK")
+                raise
+        return int(self._con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0])
+
+    def _pairs_touching(self, rids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stored pairs with at least one end in ``rids``."""
+        got: list[tuple[int, int]] = []
+        ul = rids.tolist()
+        for s in range(0, len(ul), _CHUNK // 2):
+            part = ul[s : s + _CHUNK // 2]
+            marks = ",".join("?" * len(part))
+            got.extend(self._con.execute(f"SELECT a, b FROM pairs WHERE a IN ({marks}) UNION "
+                                         f"SELECT a, b FROM pairs WHERE b IN ({marks})", part + part))  # fmt: skip
+        arr = np.unique(np.asarray(got, dtype=np.int64).reshape(-1, 2), axis=0)
+        return arr[:, 0].copy(), arr[:, 1].copy()
+
     def remove(self, account_ids: str | Iterable[str]) -> int:
         """Remove accounts by id (unknown ids are ignored), in one transaction; pairs among the
         accounts that shared a value with them are re-scored. Returns how many were removed."""
@@ -705,6 +771,9 @@ class Index:
                 st, _ = unpack(meta["_st"])
                 _, nb = self._candidates(ixk)
                 neighbours.update(nb.tolist())
+                # keys that become rare enough to propose pairs again: their holders re-link
+                before = self._lookup("pcounts", ixk)
+                neighbours.update(self._holders(ixk[before == self.max_block]).tolist())
                 self._bump("counts", dfk, -1)
                 self._bump("pcounts", ixk, -1)
                 self._con.executemany("DELETE FROM postings WHERE key = ? AND rid = ?", ((int(k), rid) for k in ixk.tolist()))

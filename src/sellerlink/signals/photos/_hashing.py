@@ -385,19 +385,17 @@ def _window_coefs(y: np.ndarray) -> np.ndarray:
 
 def _fingerprint_array(ycc: np.ndarray, path: str, size: tuple[int, int]) -> PhotoFingerprint:
     """Hashes of a decoded ``(h, w, 3)`` YCbCr array (``uint8``, or float for high-bit modes)."""
-    top, bot, lft, rgt = _trim_box(np.ascontiguousarray(ycc[..., 0]))
+    top, bot, lft, rgt = _trim_box(ycc[..., 0])
     sub = ycc[top:bot, lft:rgt]
     h, w = sub.shape[:2]
-    y = sub[..., 0].astype(np.float64)
+    planes = np.moveaxis(sub, -1, 0).astype(np.float64, order="C")  # (3, h, w): each plane C-contiguous
+    y, cbcr = planes[0], planes[1:]
     _, cy, ty = _axis_matrices(h)
     _, cx, tx = _axis_matrices(w)
     stacked = np.empty((N_WINDOWS + 1, HASH_SIZE, HASH_SIZE))
     stacked[:N_WINDOWS] = _window_coefs(y)
     np.multiply(stacked[0], _MIRROR_SIGN, out=stacked[N_WINDOWS])
     hashes = _bits(stacked)
-    cbcr = np.empty((2, h, w))
-    cbcr[0] = sub[..., 1]
-    cbcr[1] = sub[..., 2]
     chroma = np.moveaxis(cy @ cbcr @ cx.T, 0, -1)  # (16, 16, 2)
     chroma = np.clip(np.rint(chroma), 0, 255).astype(np.uint8)
     thumb = np.clip(np.rint(ty @ y @ tx.T), 0, 255).astype(np.uint8)

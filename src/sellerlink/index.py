@@ -162,8 +162,9 @@ class Index:
         max_candidates: at most this many candidates per account when adding (the ones
             sharing the rarest keys).
         query_candidates: at most this many candidates per :meth:`query`, chosen the same
-            way. A query's cost grows with its candidates; on generated markets every
-            match scoring 0.1 or more ranked in the first 50 (``benchmarks/index_latency.py``).
+            way. A query's cost grows with its candidates; on generated markets of 6k and 12k
+            accounts, 200 queries found the same leads and matches (scoring 0.1 or more) with
+            16 candidates as with 2000 (``benchmarks/index_latency.py`` checks it per size).
         cache_size: value counts remembered between queries (until the file changes); about
             100 bytes each.
 
@@ -177,7 +178,7 @@ class Index:
         linker: Linker | None = None,
         min_direct: float = 0.01,
         max_candidates: int = 2000,
-        query_candidates: int = 64,
+        query_candidates: int = 32,
         cache_size: int = 1_000_000,
         _mode: str = "create",
         _readonly: bool = False,
@@ -186,7 +187,7 @@ class Index:
         self.min_direct = float(min_direct)
         self.max_candidates = int(max_candidates)
         self.cache_size = int(cache_size)
-        self._cache: dict[str, dict[int, int]] = {}
+        self._cache: dict[str, _CountCache] = {}
         self._cache_version: tuple[int, int, int] | None = None
         self._caching = False
         self._writes = 0
@@ -340,14 +341,12 @@ class Index:
         uniq, inv = np.unique(keys, return_inverse=True)
         cache = self._cache.get(table) if self._caching else None
         if cache is not None:
-            vals = np.fromiter((cache.get(k, -1) for k in uniq.tolist()), dtype=np.int64, count=len(uniq))
+            vals = cache.get(uniq)
             miss = vals < 0
             if miss.any():
                 fresh = self._lookup_sql(table, uniq[miss])
                 vals[miss] = fresh
-                if len(cache) > self.cache_size:
-                    cache.clear()
-                cache.update(zip(uniq[miss].tolist(), fresh.tolist()))
+                cache.put(uniq[miss], fresh)
             return vals[inv.ravel()]
         return self._lookup_sql(table, uniq)[inv.ravel()]
 
@@ -827,7 +826,7 @@ class Index:
             # query (data_version: other connections; _writes: this one) empties the cache
             version = (self._n_accounts(), self._con.execute("PRAGMA data_version").fetchone()[0], self._writes)
             if version != self._cache_version:
-                self._cache = {"counts": {}, "pcounts": {}}
+                self._cache = {"counts": _CountCache(self.cache_size), "pcounts": _CountCache(self.cache_size)}
                 self._cache_version = version
             self._caching = True
             return self._query(acc, k)
@@ -982,6 +981,46 @@ class Index:
         res = _Result(g, sp)
         out = trace_graph(res, live, banned, max_hops=self.linker.max_hops, min_edge=self.threshold)  # type: ignore[arg-type]
         return out if all_leads else [ld for ld in out if ld.score >= self.threshold]
+
+
+class _CountCache:
+    """int64 key -> count, in sorted numpy arrays (a large run and a small recent one, merged
+    when the recent one grows); emptied when it holds more than ``limit`` keys."""
+
+    _RECENT = 1 << 16
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        empty = np.zeros(0, dtype=np.int64)
+        self.keys, self.vals, self.rkeys, self.rvals = empty, empty, empty, empty
+
+    def __len__(self) -> int:
+        return len(self.keys) + len(self.rkeys)
+
+    def get(self, uniq: np.ndarray) -> np.ndarray:
+        """Counts of sorted distinct ``uniq``; -1 where not cached."""
+        out = np.full(len(uniq), -1, dtype=np.int64)
+        for keys, vals in ((self.keys, self.vals), (self.rkeys, self.rvals)):
+            if len(keys):
+                pos = np.minimum(np.searchsorted(keys, uniq), len(keys) - 1)
+                hit = keys[pos] == uniq
+                out[hit] = vals[pos[hit]]
+        return out
+
+    def put(self, keys: np.ndarray, vals: np.ndarray) -> None:
+        """Remember counts of keys not cached yet."""
+        if len(self) + len(keys) > self.limit:
+            self.__init__(self.limit)  # type: ignore[misc]
+        k = np.concatenate([self.rkeys, keys])
+        v = np.concatenate([self.rvals, vals])
+        order = np.argsort(k, kind="stable")
+        self.rkeys, self.rvals = k[order], v[order]
+        if len(self.rkeys) > self._RECENT:
+            k = np.concatenate([self.keys, self.rkeys])
+            v = np.concatenate([self.vals, self.rvals])
+            order = np.argsort(k, kind="stable")
+            self.keys, self.vals = k[order], v[order]
+            self.rkeys, self.rvals = self.rkeys[:0], self.rvals[:0]
 
 
 class _Ids:

@@ -11,7 +11,11 @@ What runs, per size (live accounts; the watchlist adds ~17%):
 
 * ``sellerlink``: ``Linker(workers=2)`` over watchlist + accounts, stage by stage (load,
   fingerprint per signal, candidate pairs, compare per signal, scoring, graph + clusters) —
-  exactly what ``Linker.link`` does.
+  exactly what ``Linker.link`` does, including its chunked comparison (``Linker.compare``
+  with one signal at a time; comparing all pairs in one call, as this script did before,
+  peaked at 11.5 GB at 100k where ``Linker.link`` itself stayed under 5 GB). Each stage
+  also reports the process's resident memory after it and its peak during it (Linux:
+  ``VmHWM`` reset through ``/proc/self/clear_refs`` at the stage's start).
 * ``splink``: Splink 5 on DuckDB, ``dedupe_only`` over the same accounts, configured as in
   ``benchmarks/_common.py`` (prep = building its input columns with sellerlink's contact
   helpers; training = lambda from deterministic rules, u by random sampling with
@@ -41,6 +45,51 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C
 
 
+def _status_mb(field: str) -> float:
+    """``VmRSS`` / ``VmHWM`` of this process from /proc (NaN elsewhere), MB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _reset_peak() -> bool:
+    """Reset this process's peak RSS (Linux: writing 5 to clear_refs resets VmHWM and ru_maxrss)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class MemStopwatch(C.Stopwatch):
+    """Wall/CPU seconds per stage plus RSS before and after it and its peak during it (MB).
+
+    Resetting the peak per stage also resets ``ru_maxrss``, so the run's peak is the largest
+    stage peak (:meth:`peak_mb`), taken together with ``ru_maxrss`` where resets fail.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mem: list[tuple[str, float, float, float]] = []
+
+    def run(self, name: str, fn: Any) -> Any:
+        before = _status_mb("VmRSS")
+        reset = _reset_peak()
+        out = super().run(name, fn)
+        peak = _status_mb("VmHWM") if reset else C.peak_rss_mb()
+        self.mem.append((name, before, peak, _status_mb("VmRSS")))
+        return out
+
+    def peak_mb(self) -> float:
+        return max((m[2] for m in self.mem), default=0.0)
+
+
 def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
     from sellerlink.evaluate import load_truth, pairwise_metrics
     from sellerlink.linker import (
@@ -52,7 +101,7 @@ def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
     )
     from sellerlink.records import load_accounts
 
-    sw = C.Stopwatch()
+    sw = MemStopwatch()
     rss0 = C.rss_mb()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -66,17 +115,19 @@ def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
     left, right = sw.run("candidate pairs", lambda: lk.candidate_pairs(fps))
     feats: dict[str, Any] = {}
     for s in lk.signals:
-        feats.update(sw.run(f"compare: {s.name}", lambda s=s: s.compare(tables[s.name], left, right).values))
+        # what Linker.compare does for this signal: the same chunks, the same preallocated arrays
+        one = Linker(signals=[s], scorer=lk.scorer, workers=workers, progress=False)
+        feats.update(sw.run(f"compare: {s.name}", lambda one=one: one.compare(fps, left, right)))
     pt = sw.run("scoring", lambda: PairTable(fps, lk.signals, lk.scorer, left, right, feats))
     g = sw.run("graph", lambda: build_graph(pt, lk.threshold))
     sw.run("clusters", lambda: cluster_graph(g, fps.ids))
     wall, cpu = sw.total()
-    peak = C.peak_rss_mb()
+    peak = max(C.peak_rss_mb(), sw.peak_mb())
     frame = pt.to_frame()
     q = pairwise_metrics(frame[frame["score"] >= 0.5], load_truth(mdir), threshold=0.5)
-    return {"stages": sw.stages, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak, "rss_start_mb": rss0,
-            "rss_after_load_mb": rss_loaded, "n_records": len(accs), "n_candidate_pairs": len(left),
-            "n_edges": g.number_of_edges(), "pairwise": q}
+    return {"stages": sw.stages, "stage_mem": sw.mem, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak,
+            "rss_start_mb": rss0, "rss_after_load_mb": rss_loaded, "n_records": len(accs),
+            "n_candidate_pairs": len(left), "n_edges": g.number_of_edges(), "pairwise": q}
 
 
 def child_splink(mdir: Path, u_max_pairs: float) -> dict[str, Any]:
@@ -182,8 +233,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {s}: {r['n_records']} records, {r['n_candidate_pairs']} scored pairs, wall {r['wall_s']:.1f}s, "
                   f"cpu {r['cpu_s']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB (after load {r['rss_after_load_mb']:.0f} MB); "
                   f"pairwise P {q['precision']:.3f} R {q['recall']:.3f} F1 {q['f1']:.3f}", flush=True)
+            mem = {m[0]: m[1:] for m in r.get("stage_mem", [])}
             for name, w, c in r["stages"]:
-                print(f"      {name:50s} {w:8.2f}s wall {c:8.2f}s cpu")
+                extra = ""
+                if name in mem:
+                    before, peak, after = mem[name]
+                    extra = f"   RSS {before:7.0f} -> peak {peak:7.0f} (+{peak - before:6.0f}) -> {after:7.0f} MB"
+                print(f"      {name:50s} {w:8.2f}s wall {c:8.2f}s cpu{extra}")
         a, b = all_res.get(f"sellerlink@{n}"), all_res.get(f"splink@{n}")
         if a and b and "failed" not in a and "failed" not in b:
             print(f"  ratio sellerlink/splink: wall {a['wall_s'] / b['wall_s']:.2f}x, cpu {a['cpu_s'] / b['cpu_s']:.2f}x, "

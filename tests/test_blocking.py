@@ -44,3 +44,67 @@ def test_merge_pairs_unions_and_drops_self_pairs():
     b = (np.array([3, 0]), np.array([1, 1]))
     left, right = merge_pairs([a, b])
     assert list(zip(left, right)) == [(0, 1), (1, 3)]
+
+
+# -- the chunked, packed-code path against the reference (memory fix, issue 3) ----------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 9)), max_size=150),
+    st.integers(2, 20),
+    st.integers(1, 40),
+    st.integers(-(2**40), 2**40),
+)
+def test_chunked_pairs_equal_reference_at_any_chunk_and_offset(items, max_block, chunk, offset):
+    """Pairs are made a few key blocks at a time and packed into uint64 codes relative to the
+    smallest row: the result must not depend on the chunk size or on where the rows start."""
+    rows = np.array([r + offset for r, _ in items], dtype=np.int64)
+    keys = np.array([k for _, k in items], dtype=np.uint64)
+    left, right = pairs_from_keys(rows, keys, max_block=max_block, chunk_pairs=chunk)
+    whole = pairs_from_keys(rows, keys, max_block=max_block, chunk_pairs=10**9)
+    got = list(zip(left.tolist(), right.tolist()))
+    assert got == sorted(set(got))
+    assert set(got) == pairs_from_keys_reference(rows, keys, max_block=max_block)
+    assert np.array_equal(left, whole[0]) and np.array_equal(right, whole[1])
+    assert left.dtype == right.dtype == np.int64
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40), max_size=5))
+def test_merge_pairs_equals_set_union(parts_lists):
+    parts = [(np.array([a for a, _ in p], dtype=np.int64), np.array([b for _, b in p], dtype=np.int64))
+             for p in parts_lists]
+    left, right = merge_pairs(parts)
+    want = sorted({(min(a, b), max(a, b)) for p in parts_lists for a, b in p if a != b})
+    assert list(zip(left.tolist(), right.tolist())) == want
+    assert left.dtype == right.dtype == np.int64
+
+
+def test_merge_pairs_many_chunks_union(monkeypatch):
+    """The running union merges pending parts once they outgrow it: force that with a tiny threshold."""
+    import sellerlink.blocking as b
+
+    monkeypatch.setattr(b, "DEFAULT_CHUNK_PAIRS", 3)
+    rng = np.random.default_rng(5)
+    parts = [(rng.integers(0, 50, 30), rng.integers(0, 50, 30)) for _ in range(12)]
+    left, right = b.merge_pairs(parts)
+    want = sorted({(min(x, y), max(x, y)) for lo, hi in parts for x, y in zip(lo.tolist(), hi.tolist()) if x != y})
+    assert list(zip(left.tolist(), right.tolist())) == want
+    rows = rng.integers(0, 200, 600)
+    keys = rng.integers(0, 40, 600).astype(np.uint64)
+    lo, hi = b.pairs_from_keys(rows, keys, max_block=30, chunk_pairs=5)
+    assert set(zip(lo.tolist(), hi.tolist())) == pairs_from_keys_reference(rows, keys, max_block=30)
+
+
+def test_rows_spanning_more_than_32_bits_are_rejected():
+    with pytest.raises(ValueError, match="2\\*\\*32"):
+        pairs_from_keys(np.array([0, 2**32]), np.array([1, 1], dtype=np.uint64))
+    with pytest.raises(ValueError, match="2\\*\\*32"):
+        merge_pairs([(np.array([0]), np.array([2**33]))])
+
+
+def test_merge_pairs_of_nothing_is_empty():
+    for parts in ([], [(np.array([3]), np.array([3]))], [(np.empty(0), np.empty(0))]):
+        left, right = merge_pairs(parts)
+        assert len(left) == len(right) == 0 and left.dtype == np.int64

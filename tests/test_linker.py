@@ -3,6 +3,8 @@ checked independently of the real signals."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sellerlink.blocking import pairs_from_keys
 from sellerlink.linker import Linker, cluster_graph
@@ -146,3 +148,76 @@ def test_chunked_compare_equals_one_batch():
     assert whole.keys() == chunked.keys()
     for name in whole:
         assert np.array_equal(whole[name], chunked[name]), name
+
+
+# -- memory-bounded paths against simple references (issue 3) -----------------------------
+
+
+def _market_fps(n=150, seed=6):
+    import warnings
+
+    import sellerlink as sl
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=n, seed=seed, with_photos=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lk = sl.Linker(progress=False)
+        return lk, lk.fingerprint([*watch, *live])
+
+
+def test_link_equals_unchunked_reference():
+    """Candidate pairs (chunked, packed codes), features (preallocated, zero chunks skipped)
+    and scores (chunked) against the obvious whole-batch computation."""
+    from sellerlink.blocking import pairs_from_keys_reference
+
+    lk, fps = _market_fps()
+    want: set[tuple[int, int]] = set()
+    for sig in lk.signals:
+        rows, keys = sig.candidate_keys(fps.tables[sig.name])
+        want |= pairs_from_keys_reference(rows, keys, max_block=lk.max_block)
+    left, right = lk.candidate_pairs(fps)
+    assert list(zip(left.tolist(), right.tolist())) == sorted(want)
+    assert len(left) > 100
+    ref = {}
+    for sig in lk.signals:
+        ref.update(sig.compare(fps.tables[sig.name], left, right).values)
+    for chunk in (len(left) + 1, 13):
+        feats = lk.compare(fps, left, right, chunk=chunk)
+        assert feats.keys() == ref.keys()
+        for name, v in ref.items():
+            assert np.array_equal(feats[name], np.asarray(v, dtype=np.float64)), name
+            assert not np.signbit(feats[name]).any() or np.array_equal(np.signbit(feats[name]), np.signbit(v))
+    from sellerlink.linker import PairTable
+
+    pt = PairTable(fps, lk.signals, lk.scorer, left, right, feats)
+    assert np.array_equal(pt.score, lk.scorer.predict_proba(ref))
+    whole = lk.scorer.term_weights(ref)
+    assert pt.term_weights.keys() == whole.keys()
+    for t, w in whole.items():
+        assert np.array_equal(pt.term_weights[t], w), t
+    assert (pt.score >= 0.5).sum() > 5
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 50), st.integers(0, 2**31 - 1), st.integers(1, 120))
+def test_scorer_weights_and_proba_chunked_equals_whole(n, seed, chunk):
+    rng = np.random.default_rng(seed)
+    names = ["phone_shared", "phone_min_df", "email_shared", "email_min_df", "name_sim", "name_info",
+             "name_exact", "name_df", "text_sim", "text_info", "sentence_shared", "style_sim",
+             "photo_matches", "photo_min_df", "photo_rare_matches", "photo_best_sim"]
+    feats = {k: np.where(rng.random(n) < 0.5, 0.0, rng.random(n) * rng.choice([1.0, 3.0, 40.0])) for k in names}
+    s = Scorer()
+    w, p = s.weights_and_proba(feats, chunk=chunk)
+    assert np.array_equal(p, s.predict_proba(feats))
+    tw = s.term_weights(feats)
+    for t in tw:
+        assert np.array_equal(w[t], tw[t]) and np.array_equal(np.signbit(w[t]), np.signbit(tw[t])), t
+
+
+def test_compare_rejects_misaligned_and_bad_chunk():
+    lk, fps = _market_fps(n=40, seed=2)
+    with pytest.raises(ValueError, match="aligned"):
+        lk.compare(fps, np.array([0, 1]), np.array([2]))
+    with pytest.raises(ValueError, match="chunk"):
+        lk.compare(fps, np.array([0]), np.array([1]), chunk=0)

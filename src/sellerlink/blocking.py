@@ -5,19 +5,40 @@ Keys held by more than ``max_block`` rows are dropped (a phone on 500 accounts o
 token "thrift" says nothing about any one pair, and keeping them would make the pair
 count grow with the square of the data). The work is a sort plus vectorised pair
 generation, linear in the number of keys plus the number of pairs produced.
+
+Memory: a pair of similar accounts shares many keys (name tokens, 4-grams, MinHash
+bands), so the pairs generated before de-duplication can outnumber the distinct pairs
+several times over. They are therefore generated a bounded number at a time (whole key
+blocks, about ``chunk_pairs`` pairs per step), each pair packed into one ``uint64`` code
+``(lo << 32) | hi`` (rows relative to the smallest row), de-duplicated with a 1-D
+``np.unique`` and folded into a running union of codes. Peak memory is a few times
+the distinct pairs plus a fixed working set, not the raw pair count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
-__all__ = ["merge_pairs", "pairs_from_keys", "pairs_from_keys_reference"]
+__all__ = ["DEFAULT_CHUNK_PAIRS", "merge_pairs", "pairs_from_keys", "pairs_from_keys_reference"]
+
+#: Pairs generated per step inside :func:`pairs_from_keys` (about 60 bytes of working memory each).
+DEFAULT_CHUNK_PAIRS = 1 << 21
+
+_SHIFT = np.uint64(32)
+_SPAN = 1 << 32  # rows relative to the smallest must fit in 32 bits to be packed
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
 
 
 def _dedupe_sorted(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.lexsort((rows, keys))
     k = keys[order]
     r = rows[order]
+    del order
     if len(k) == 0:
         return r, k
     keep = np.ones(len(k), dtype=bool)
@@ -25,12 +46,86 @@ def _dedupe_sorted(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.n
     return r[keep], k[keep]
 
 
+def _check_span(lo_min: int, hi_max: int) -> None:
+    if hi_max - lo_min >= _SPAN:
+        raise ValueError(f"row numbers must span less than 2**32, got {lo_min}..{hi_max}")
+
+
+def _encode(lo: np.ndarray, hi: np.ndarray, base: int) -> np.ndarray:
+    """``((lo - base) << 32) | (hi - base)`` as ``uint64``: sorting codes sorts by (lo, hi)."""
+    b = np.int64(base)
+    code = (lo - b).astype(np.uint64) << _SHIFT
+    code |= (hi - b).astype(np.uint64)
+    return code
+
+
+def _decode(codes: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    b = np.int64(base)
+    lo = (codes >> _SHIFT).astype(np.int64) + b
+    hi = (codes & np.uint64(_SPAN - 1)).astype(np.int64) + b
+    return lo, hi
+
+
+class _CodeUnion:
+    """A running sorted union of ``uint64`` codes, merged whenever the pending parts outgrow it
+    (so every code is re-sorted O(log) times and at most about twice the union is held)."""
+
+    def __init__(self) -> None:
+        self.merged = np.empty(0, dtype=np.uint64)
+        self.pending: list[np.ndarray] = []
+        self.n_pending = 0
+
+    def add(self, codes: np.ndarray) -> None:
+        if len(codes) == 0:
+            return
+        self.pending.append(codes)
+        self.n_pending += len(codes)
+        if self.n_pending >= max(len(self.merged), DEFAULT_CHUNK_PAIRS):
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self.pending:
+            return
+        parts = [self.merged, *self.pending] if len(self.merged) else self.pending
+        self.pending, self.n_pending = [], 0
+        both = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        del parts
+        self.merged = np.unique(both)
+
+    def result(self) -> np.ndarray:
+        self._merge()
+        return self.merged
+
+
+def _block_pair_codes(r: np.ndarray, starts: np.ndarray, sizes: np.ndarray, base: int) -> np.ndarray:
+    """Codes of every pair inside each block ``r[starts[g] : starts[g] + sizes[g]]``.
+
+    Rows inside a block are sorted and distinct, so the earlier element is the smaller row.
+    """
+    ends = np.cumsum(sizes)
+    first = np.repeat(starts, sizes)
+    elem = first + (np.arange(int(ends[-1]), dtype=np.int64) - np.repeat(ends - sizes, sizes))
+    partners = np.repeat(sizes, sizes) - 1 - (elem - first)
+    del first
+    total = int(partners.sum())
+    left_elem = np.repeat(elem, partners)
+    run_start = np.repeat(np.cumsum(partners) - partners, partners)
+    del elem, partners
+    right_elem = left_elem + 1 + (np.arange(total, dtype=np.int64) - run_start)
+    del run_start
+    codes = _encode(r[left_elem], r[right_elem], base)
+    return codes
+
+
 def pairs_from_keys(
-    rows: np.ndarray, keys: np.ndarray, *, max_block: int = 200
+    rows: np.ndarray, keys: np.ndarray, *, max_block: int = 200, chunk_pairs: int = DEFAULT_CHUNK_PAIRS
 ) -> tuple[np.ndarray, np.ndarray]:
     """All pairs ``(i, j)``, ``i < j``, of rows sharing a key held by at most ``max_block`` rows.
 
-    Returns two aligned ``int64`` arrays, sorted and without repeats.
+    Returns two aligned ``int64`` arrays, sorted and without repeats. Pairs are generated
+    about ``chunk_pairs`` at a time (whole key blocks per step; see the module docstring),
+    so the working memory does not grow with the number of repeated pairs. Row numbers
+    must span less than ``2**32``.
 
     >>> import numpy as np
     >>> pairs_from_keys(np.array([0, 1, 2, 3]), np.array([7, 7, 7, 9], dtype=np.uint64))
@@ -38,52 +133,71 @@ def pairs_from_keys(
     """
     rows = np.asarray(rows, dtype=np.int64)
     keys = np.asarray(keys, dtype=np.uint64)
-    if rows.shape != keys.shape:
-        raise ValueError(f"rows and keys must be aligned, got {rows.shape} and {keys.shape}")
+    if rows.shape != keys.shape or rows.ndim != 1:
+        raise ValueError(f"rows and keys must be aligned 1-D arrays, got {rows.shape} and {keys.shape}")
     if max_block < 2:
         raise ValueError(f"max_block must be at least 2, got {max_block}")
+    if chunk_pairs < 1:
+        raise ValueError(f"chunk_pairs must be positive, got {chunk_pairs}")
     r, k = _dedupe_sorted(rows, keys)
     if len(k) < 2:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
+        return _empty()
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     sizes = np.diff(np.r_[starts, len(k)])
+    del k
     ok = (sizes >= 2) & (sizes <= max_block)
     starts, sizes = starts[ok], sizes[ok]
     if len(starts) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    # Position of each element inside its (kept) group, and how many later partners it has.
-    first = np.repeat(starts, sizes)
-    elem = first + (np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes))
-    pos = elem - first
-    partners = np.repeat(sizes, sizes) - 1 - pos
-    total = int(partners.sum())
-    left_elem = np.repeat(elem, partners)
-    run_start = np.repeat(np.cumsum(partners) - partners, partners)
-    right_elem = left_elem + 1 + (np.arange(total) - run_start)
-    a = r[left_elem]
-    b = r[right_elem]
-    lo = np.minimum(a, b)
-    hi = np.maximum(a, b)
-    return merge_pairs([(lo, hi)])
+        return _empty()
+    base, top = int(r.min()), int(r.max())
+    _check_span(base, top)
+    n_pairs = sizes * (sizes - 1) // 2
+    cum = np.cumsum(n_pairs)
+    union = _CodeUnion()
+    g0, done = 0, 0
+    while g0 < len(starts):
+        # whole blocks, about chunk_pairs pairs (a single larger block goes alone)
+        g1 = max(int(np.searchsorted(cum, done + chunk_pairs, side="right")), g0 + 1)
+        codes = _block_pair_codes(r, starts[g0:g1], sizes[g0:g1], base)
+        union.add(np.unique(codes))
+        del codes
+        done = int(cum[g1 - 1])
+        g0 = g1
+    return _decode(union.result(), base)
 
 
-def merge_pairs(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Union of several pair lists (each ``lo < hi``), sorted, without repeats or self-pairs."""
-    if not parts:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    lo = np.concatenate([np.asarray(p[0], dtype=np.int64) for p in parts])
-    hi = np.concatenate([np.asarray(p[1], dtype=np.int64) for p in parts])
-    a = np.minimum(lo, hi)
-    b = np.maximum(lo, hi)
-    keep = a != b
-    a, b = a[keep], b[keep]
-    if len(a) == 0:
-        return a, b
-    both = np.unique(np.stack([a, b], axis=1), axis=0)
-    return both[:, 0].copy(), both[:, 1].copy()
+def merge_pairs(parts: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Union of several pair lists (each ``lo < hi``), sorted, without repeats or self-pairs.
+
+    Pairs are packed into ``uint64`` codes (see the module docstring) and merged as 1-D
+    arrays; row numbers must span less than ``2**32``.
+
+    >>> import numpy as np
+    >>> merge_pairs([(np.array([2, 0]), np.array([3, 1])), (np.array([1]), np.array([0]))])
+    (array([0, 2]), array([1, 3]))
+    """
+    clean: list[tuple[np.ndarray, np.ndarray]] = []
+    for p in parts:
+        lo = np.asarray(p[0], dtype=np.int64)
+        hi = np.asarray(p[1], dtype=np.int64)
+        if lo.shape != hi.shape or lo.ndim != 1:
+            raise ValueError(f"each part must be two aligned 1-D arrays, got {lo.shape} and {hi.shape}")
+        a, b = np.minimum(lo, hi), np.maximum(lo, hi)
+        keep = a != b
+        if not keep.all():
+            a, b = a[keep], b[keep]
+        if len(a):
+            clean.append((a, b))
+    if not clean:
+        return _empty()
+    base = min(int(a.min()) for a, _ in clean)
+    _check_span(base, max(int(b.max()) for _, b in clean))
+    union = _CodeUnion()
+    while clean:
+        a, b = clean.pop(0)
+        union.add(_encode(a, b, base))
+        del a, b
+    return _decode(union.result(), base)
 
 
 def pairs_from_keys_reference(rows: np.ndarray, keys: np.ndarray, *, max_block: int = 200) -> set[tuple[int, int]]:

@@ -167,8 +167,13 @@ class PairTable:
         self.left = left
         self.right = right
         self.features = features
-        self.term_weights = scorer.term_weights(features)
-        self.score = scorer.predict_proba(features)
+        if _plain_scorer(scorer):
+            # chunk by chunk into preallocated arrays: the evidence terms' temporaries stay
+            # bounded, and the terms are computed once (predict_proba would redo them)
+            self.term_weights, self.score = scorer.weights_and_proba(features)
+        else:
+            self.term_weights = scorer.term_weights(features)
+            self.score = scorer.predict_proba(features)
 
     def __len__(self) -> int:
         return len(self.left)
@@ -224,6 +229,22 @@ class PairTable:
         if evidence:
             df["evidence"] = [self.match(k).summary() for k in range(len(self))]
         return df.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _plain_scorer(scorer: Any) -> bool:
+    """A :class:`Scorer` whose prediction methods are not overridden (so chunking them is exact)."""
+    t = type(scorer)
+    return isinstance(scorer, Scorer) and all(
+        getattr(t, m) is getattr(Scorer, m) for m in ("term_weights", "log_odds", "predict_proba")
+    )
+
+
+def _store(dst: np.ndarray, start: int, values: np.ndarray) -> None:
+    """``dst[start : start + len(values)] = values``, skipped when every value is +0.0:
+    ``dst`` comes from ``np.zeros`` (lazily zeroed pages), so untouched stretches of it take
+    no resident memory."""
+    if values.any() or np.signbit(values).any():
+        dst[start : start + len(values)] = values
 
 
 def _spread(items: list[Evidence], total: float) -> list[Evidence]:
@@ -435,14 +456,36 @@ class Linker:
         self, fps: Fingerprints, left: np.ndarray, right: np.ndarray, *, chunk: int = 200_000
     ) -> dict[str, np.ndarray]:
         """Every signal's features for the pairs, computed ``chunk`` pairs at a time so that
-        the signals' intermediate arrays stay bounded however many pairs there are."""
-        parts: dict[str, list[np.ndarray]] = {}
-        for start in range(0, max(len(left), 1), chunk):
+        the signals' intermediate arrays stay bounded however many pairs there are.
+
+        Each feature is written into one array allocated up front (no list of chunks to
+        concatenate, which held every feature twice at the end), and a chunk that is all
+        zeros is not written at all, so a feature that is zero almost everywhere (photos
+        on a market without photos) costs next to no resident memory.
+        """
+        if chunk < 1:
+            raise ValueError(f"chunk must be positive, got {chunk}")
+        n = len(left)
+        if len(right) != n:
+            raise ValueError(f"left and right must be aligned, got {n} and {len(right)} pairs")
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, max(n, 1), chunk):
             lo, hi = left[start : start + chunk], right[start : start + chunk]
+            seen: set[str] = set()
             for sig in self.signals:
                 for name, values in sig.compare(fps.tables[sig.name], lo, hi).values.items():
-                    parts.setdefault(name, []).append(np.asarray(values, dtype=np.float64))
-        return {name: np.concatenate(v) if len(v) > 1 else v[0] for name, v in parts.items()}
+                    v = np.asarray(values, dtype=np.float64)
+                    if v.shape != lo.shape:
+                        raise ValueError(f"{sig.name}.compare returned {v.shape} values of {name!r} for {len(lo)} pairs")
+                    if name not in out:
+                        if start:
+                            raise ValueError(f"{sig.name}.compare returned {name!r} only for some chunks of pairs")
+                        out[name] = np.zeros(n, dtype=np.float64)
+                    _store(out[name], start, v)
+                    seen.add(name)
+            if seen != out.keys():
+                raise ValueError(f"features missing from a chunk of pairs: {sorted(out.keys() - seen)}")
+        return out
 
     def score_pairs(self, accounts: Any) -> PairTable:
         fps = self.fingerprint(accounts)

@@ -359,6 +359,40 @@ class Scorer:
                 weights[t] = weights[t] * scale
         return weights
 
+    def weights_and_proba(
+        self, features: Mapping[str, np.ndarray], *, chunk: int = 262_144
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """``(term_weights(features), predict_proba(features))``, computed ``chunk`` pairs at a time.
+
+        Every step is per pair, so the result is identical to the two whole-batch calls, but
+        the evidence terms' temporaries are bounded by ``chunk`` and computed once. A chunk
+        of weights that is all zeros is not written (the arrays come from ``np.zeros``, so
+        such stretches take no resident memory).
+
+        >>> s = Scorer()
+        >>> feats = {"phone_shared": np.array([1.0, 0.0, 1.0]), "phone_min_df": np.array([2.0, 0.0, 30.0])}
+        >>> w, p = s.weights_and_proba(feats, chunk=2)
+        >>> bool(np.array_equal(p, s.predict_proba(feats))), bool(np.array_equal(w["contact_best"], s.term_weights(feats)["contact_best"]))
+        (True, True)
+        """
+        if chunk < 1:
+            raise ValueError(f"chunk must be positive, got {chunk}")
+        _, intercept = self._params()
+        n = _n(features)
+        weights = {t: np.zeros(n, dtype=np.float64) for t in TERMS}
+        proba = np.empty(n, dtype=np.float64)
+        for start in range(0, n, chunk):
+            sl = slice(start, start + chunk)
+            part = {k: v[sl] for k, v in features.items()}
+            tw = self.term_weights(part)
+            for t in TERMS:
+                v = np.asarray(tw[t], dtype=np.float64)
+                if v.any() or np.signbit(v).any():
+                    weights[t][sl] = v
+            # as log_odds + predict_proba write it, so the floats are the same
+            proba[sl] = _sigmoid(np.asarray(intercept + sum(tw.values()), dtype=np.float64))
+        return weights, proba
+
     def signal_weights(self, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Per signal (names, contacts, photos, phrasing), the summed evidence weight."""
         return by_signal(self.term_weights(features))

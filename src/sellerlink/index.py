@@ -1011,10 +1011,10 @@ class _CountCache:
         """Remember counts of keys not cached yet."""
         if len(self) + len(keys) > self.limit:
             self.__init__(self.limit)  # type: ignore[misc]
-        k = np.concatenate([self.rkeys, keys])
-        v = np.concatenate([self.rvals, vals])
-        order = np.argsort(k, kind="stable")
-        self.rkeys, self.rvals = k[order], v[order]
+        order = np.argsort(keys, kind="stable")
+        keys, vals = keys[order], vals[order]
+        pos = np.searchsorted(self.rkeys, keys)
+        self.rkeys, self.rvals = np.insert(self.rkeys, pos, keys), np.insert(self.rvals, pos, vals)
         if len(self.rkeys) > self._RECENT:
             k = np.concatenate([self.keys, self.rkeys])
             v = np.concatenate([self.vals, self.rvals])

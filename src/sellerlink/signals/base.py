@@ -45,6 +45,8 @@ the stored record):
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 
 from collections.abc import Callable, Mapping, Sequence
@@ -219,13 +221,14 @@ _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stable_hash64(text: str, salt: str = "") -> int:
     """A 64-bit hash of ``salt + text`` that is the same in every process (unlike ``hash``).
 
-    Used for blocking keys. blake2b is in the standard library and fast enough for keys.
+    Used for blocking keys. blake2b is in the standard library and fast enough for keys;
+    the last 65,536 answers are remembered (an index query hashes its candidates' values,
+    which earlier queries hashed too).
     """
-    import hashlib
-
     digest = hashlib.blake2b((salt + "\x1f" + text).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 

@@ -1,11 +1,12 @@
 """Query latency and add throughput of :class:`sellerlink.index.Index` at growing sizes.
 
 Accounts without photos from :mod:`sellerlink.synth`; the watchlist is added first, then
-the live accounts in batches of ``--batch``; queries are held-out live accounts of the
-same market (so they have real matches). Prints the machine, then one line per size:
-add throughput (accounts/s), query p50 / p99 (ms), mean candidates per query, file size,
-peak RSS of the building process and the RSS a fresh process needs to open the index and
-run the queries.
+the live accounts (streamed from the file) in batches of ``--batch``; queries are held-out
+live accounts of the same market (so some have real matches). Prints the machine, then one
+line per size: add throughput (accounts/s, wall and CPU seconds), query p50 / p99 (ms, wall
+and CPU of the querying process), mean candidates per query, how many queries found the
+same leads as the same query without the candidate cap, file size, peak RSS of the
+building process and the RSS a fresh process needs to open the index and run the queries.
 
     .venv/bin/python benchmarks/index_latency.py --sizes 10000,100000
 """
@@ -51,7 +52,8 @@ def peak_rss_mb() -> float:
 
 
 def query_child(path: str, queries: str, n: int) -> None:
-    """Run in a fresh process: open the index read-only, time ``n`` queries."""
+    """Run in a fresh process: open the index read-only, time ``n`` queries (wall and CPU),
+    then the same queries with no candidate cap, to check that the cap loses no lead."""
     from sellerlink import load_accounts
     from sellerlink.index import Index
 
@@ -59,47 +61,66 @@ def query_child(path: str, queries: str, n: int) -> None:
     qs = load_accounts(queries)[:n]
     with Index.open(path, readonly=True) as ix:
         ix.query(qs[0])  # warm-up (imports, regex compilation)
-        times, cands = [], []
+        times, cpu, cands, leads = [], [], [], []
         for q in qs:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             r = ix.query(q)
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
             cands.append(r.n_candidates)
+            leads.append({ld.violator_id for ld in r.leads if ld.score >= r.threshold})
+        rss = peak_rss_mb()
+    with Index.open(path, readonly=True, query_candidates=1_000_000) as ix:
+        full = []
+        for q in qs:
+            r = ix.query(q)
+            full.append({ld.violator_id for ld in r.leads if ld.score >= r.threshold})
+    same = sum(a == b for a, b in zip(leads, full))
     print(json.dumps({"p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99)),
-                      "cands": float(np.mean(cands)), "rss_open_query": peak_rss_mb(), "rss_base": base}))
+                      "cpu_p50": float(np.percentile(cpu, 50)), "cpu_p99": float(np.percentile(cpu, 99)),
+                      "cands": float(np.mean(cands)), "rss_open_query": rss, "rss_base": base,
+                      "same_leads": same, "n_queries": len(qs), "n_leads": sum(len(x) for x in full)}))
 
 
 def run(size: int, batch: int, n_queries: int, workdir: Path) -> dict[str, float]:
-    from sellerlink import load_accounts
+    from sellerlink import iter_accounts
     from sellerlink.index import Index
     from sellerlink.synth import generate_marketplace
 
     mdir = workdir / f"m{size}"
     m = generate_marketplace(mdir, n_accounts=size + n_queries, seed=11, with_photos=False, workers=2)
-    wl = load_accounts(m.watchlist_path)
-    live = load_accounts(m.accounts_path)
+    n_live = sum(1 for _ in open(m.accounts_path, encoding="utf-8"))
     rng = np.random.default_rng(0)
-    held = set(rng.choice(len(live), size=n_queries, replace=False).tolist())
-    queries = [a for i, a in enumerate(live) if i in held]
-    live = [a for i, a in enumerate(live) if i not in held]
+    held = set(rng.choice(n_live, size=n_queries, replace=False).tolist())
     qpath = workdir / f"q{size}.jsonl"
-    with open(qpath, "w") as fh:
-        fh.writelines(json.dumps(a.to_dict()) + "\n" for a in queries)
     path = workdir / f"ix{size}.slx"
-    t = time.perf_counter()
-    with Index.create(path) as ix:
-        ix.add(wl, watchlist=True)
-        for s in range(0, len(live), batch):
-            ix.add(live[s : s + batch])
+    for p in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
+        if p.exists():
+            p.unlink()
+    t, c = time.perf_counter(), time.process_time()
+    with Index.create(path) as ix, open(qpath, "w", encoding="utf-8") as qfh:
+        ix.add(list(iter_accounts(m.watchlist_path)), watchlist=True)
+        chunk = []
+        for i, acc in enumerate(iter_accounts(m.accounts_path)):  # streamed: memory is the batch's
+            if i in held:
+                qfh.write(json.dumps(acc.to_dict()) + "\n")
+                continue
+            chunk.append(acc)
+            if len(chunk) == batch:
+                ix.add(chunk)
+                chunk = []
+                print(f"  ... {len(ix)} indexed, {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+        if chunk:
+            ix.add(chunk)
         n = len(ix)
-    add_s = time.perf_counter() - t
+    add_s, add_cpu = time.perf_counter() - t, time.process_time() - c
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(path), str(qpath), str(n_queries)],
         capture_output=True, text=True, check=True,
     )
     q = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"n": n, "add_per_s": n / add_s, "add_s": add_s, **q, "file_mb": path.stat().st_size / 2**20,
-            "rss_build": peak_rss_mb()}
+    return {"n": n, "add_per_s": n / add_s, "add_s": add_s, "add_cpu_s": add_cpu, **q,
+            "file_mb": path.stat().st_size / 2**20, "rss_build": peak_rss_mb()}
 
 
 def main() -> None:
@@ -116,13 +137,17 @@ def main() -> None:
     print(machine(), flush=True)
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="slx-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"{'indexed':>9} {'add/s':>7} {'add s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cands':>6} {'file MB':>8} "
-          f"{'RSS open+query MB':>18} {'RSS build MB':>13}", flush=True)
+    print(f"{'indexed':>9} {'add/s':>7} {'add s':>8} {'add CPU s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU p50':>8} "
+          f"{'CPU p99':>8} {'cands':>6} {'same leads':>11} {'file MB':>8} {'RSS open+query MB':>18} "
+          f"{'RSS build MB':>13}", flush=True)
     for size in (int(x) for x in args.sizes.split(",")):
         r = run(size, args.batch, args.queries, work)
-        print(f"{r['n']:>9} {r['add_per_s']:>7.0f} {r['add_s']:>8.1f} {r['p50']:>7.1f} {r['p99']:>7.1f} "
-              f"{r['cands']:>6.1f} {r['file_mb']:>8.1f} {r['rss_open_query']:>18.0f} {r['rss_build']:>13.0f}",
-              flush=True)
+        same = f"{r['same_leads']}/{r['n_queries']}"
+        print(f"{r['n']:>9} {r['add_per_s']:>7.0f} {r['add_s']:>8.1f} {r['add_cpu_s']:>9.1f} {r['p50']:>7.1f} "
+              f"{r['p99']:>7.1f} {r['cpu_p50']:>8.1f} {r['cpu_p99']:>8.1f} {r['cands']:>6.1f} {same:>11} "
+              f"{r['file_mb']:>8.1f} {r['rss_open_query']:>18.0f} {r['rss_build']:>13.0f}", flush=True)
+    print("same leads: queries whose leads at the threshold equal those of the same query with no "
+          "candidate cap (query_candidates=1,000,000), in the same run", flush=True)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,13 +52,14 @@ import numpy as np
 
 from ...config import DEFAULT_LIMITS, Limits
 from ...records import Account
-from ..base import Evidence, PairFeatures
+from ..base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
 from ._hashing import (
     _AXIS_WINDOWS,
     CHROMA_SIZE,
     THUMB_SIZE,
     MIRROR_VARIANT,
     N_WINDOWS,
+    WINDOWS,
     PhotoFingerprint,
     PhotoHash,
     _box_matrices,
@@ -148,15 +150,45 @@ def match_fingerprints(
     of b), ``mirrored``, ``window`` (the window id on the other photo) and ``sim`` (thumbnail
     similarity; NaN when not verified).
     """
-    n = len(fps)
+    if len(fps) < 2:
+        return _match_arrays(np.zeros((len(fps), N_WINDOWS), np.uint64), np.zeros(len(fps), np.uint64),
+                             np.zeros((len(fps), CHROMA_SIZE, CHROMA_SIZE, 2), np.uint8), None, None, None,
+                             radius=radius, chroma_tolerance=chroma_tolerance, groups=groups, verify=verify)
+    has_thumb = np.array([fp.thumb is not None for fp in fps], dtype=bool)
+    blank = np.zeros((THUMB_SIZE, THUMB_SIZE), np.uint8)
+    return _match_arrays(
+        np.stack([fp.windows for fp in fps]),
+        np.array([fp.mirrored for fp in fps], dtype=np.uint64),
+        np.stack([fp.chroma for fp in fps]),
+        np.stack([fp.thumb if fp.thumb is not None else blank for fp in fps]) if has_thumb.any() else None,
+        has_thumb,
+        np.array([fp.aspect for fp in fps], dtype=np.float64),
+        radius=radius, chroma_tolerance=chroma_tolerance, groups=groups, verify=verify,
+    )
+
+
+def _match_arrays(
+    windows: np.ndarray,
+    mirrored: np.ndarray,
+    chroma: np.ndarray,
+    thumbs: np.ndarray | None,
+    has_thumb: np.ndarray | None,
+    aspects: np.ndarray | None,
+    *,
+    radius: int,
+    chroma_tolerance: float,
+    groups: np.ndarray | None,
+    verify: bool,
+) -> dict[str, np.ndarray]:
+    """:func:`match_fingerprints` on stacked arrays (``windows (n, W)``, ``mirrored (n,)``,
+    ``chroma (n, 16, 16, 2)``, ``thumbs (n, 48, 48)`` or None, ``has_thumb (n,)``, ``aspects (n,)``)."""
+    n = len(windows)
     empty_i = np.empty(0, dtype=np.int64)
     empty = {"a": empty_i, "b": empty_i, "dist": empty_i, "query_is_a": np.empty(0, bool),
              "mirrored": np.empty(0, bool), "window": empty_i, "sim": np.empty(0)}
     if n < 2:
         return empty
-    windows = np.stack([fp.windows for fp in fps])  # (n, W)
-    queries = np.stack([windows[:, 0], np.array([fp.mirrored for fp in fps], dtype=np.uint64)], axis=1)
-    chroma = np.stack([fp.chroma for fp in fps])
+    queries = np.stack([windows[:, 0], np.asarray(mirrored, dtype=np.uint64)], axis=1)
     index = MultiIndexHash()
     index.add(windows.reshape(-1))
     qi, ids, dist = index.query_many(queries.reshape(-1), radius)
@@ -186,15 +218,13 @@ def match_fingerprints(
         "window": i_window[order][first].astype(np.int64),
     }
     sim = np.full(len(out["a"]), np.nan)
-    has_thumb = np.array([fp.thumb is not None for fp in fps], dtype=bool)
+    if has_thumb is None or thumbs is None or aspects is None:
+        has_thumb = np.zeros(n, dtype=bool)
     if verify and len(sim):
         q = np.where(out["query_is_a"], out["a"], out["b"])
         o = np.where(out["query_is_a"], out["b"], out["a"])
         can = has_thumb[q] & has_thumb[o]
         if can.any():
-            blank = np.zeros((THUMB_SIZE, THUMB_SIZE), np.uint8)
-            thumbs = np.stack([fp.thumb if fp.thumb is not None else blank for fp in fps])
-            aspects = np.array([fp.aspect for fp in fps], dtype=np.float64)
             sim[can] = verify_pairs(thumbs, aspects, q[can], o[can], out["mirrored"][can], out["window"][can])
     out["sim"] = sim
     need = _threshold_at(out["dist"])
@@ -215,6 +245,180 @@ for _d in range(1, 13):  # odd distances (hashes with unequal bit counts) and 12
 def _threshold_at(dist: np.ndarray) -> np.ndarray:
     """Least similarity accepted at each hash distance (``inf`` beyond 12)."""
     return _THRESH[np.clip(np.asarray(dist, dtype=np.int64), 0, 64)]
+
+
+# =======================================================================================
+# per-photo state (extract / assemble) and the index key layout
+
+STATE_VERSION = 1
+_STATE_ARRAYS: dict[str, tuple[str, tuple[int, ...]]] = {
+    # name: (dtype, shape after the photo axis)
+    "windows": ("<u8", (N_WINDOWS,)),
+    "mirrored": ("<u8", ()),
+    "chroma": ("|u1", (CHROMA_SIZE, CHROMA_SIZE, 2)),
+    "thumb": ("|u1", (THUMB_SIZE, THUMB_SIZE)),
+    "has_thumb": ("|b1", ()),
+    "aspect": ("<f8", ()),
+    "size": ("<i8", (2,)),
+    "key": ("<u8", ()),
+    "pos": ("<i8", ()),
+}
+STATE_BYTES_PER_PHOTO = sum(
+    np.dtype(dt).itemsize * int(np.prod(shape)) for dt, shape in _STATE_ARRAYS.values()
+)
+"""Bytes of a packed photo state per photo, plus its path and ~150 bytes of header per account
+(3,513: the 81 window hashes 648, mirror 8, chroma 512, thumbnail 2,304, the rest 41)."""
+
+INDEX_PIECE_RADIUS = 2
+"""Probe radius per 32-bit half (529 probe values per half)."""
+INDEX_RADIUS = 2 * INDEX_PIECE_RADIUS + 1
+"""Guaranteed radius (5) of the index keys: see :meth:`PhotosSignal.probe_keys`."""
+INDEX_VARIANTS: np.ndarray = np.array(
+    [w for w, (lft, rgt, top, bot) in enumerate(WINDOWS) if abs(lft - rgt) < 0.1 and abs(top - bot) < 0.1]
+    + [MIRROR_VARIANT],
+    dtype=np.int16,
+)
+"""Hash variants stored as index keys: the 49 windows whose cuts on opposite sides differ by at
+most 6% (the 0%/12% pairs are left out), plus the mirrored hash (50 variants)."""
+_IS_INDEX_VARIANT = np.isin(np.arange(N_WINDOWS + 1), INDEX_VARIANTS)
+_HALF = np.uint64(0xFFFFFFFF)
+_KEY_SALT = np.uint64(stable_hash64("half", "sellerlink.photos.index"))
+
+
+def _ball32(r: int) -> np.ndarray:
+    """All 32-bit masks with at most ``r`` bits set (``uint64``)."""
+    out = [0]
+    for k in range(1, r + 1):
+        out.extend(sum(1 << b for b in bits) for bits in itertools.combinations(range(32), k))
+    arr = np.array(out, dtype=np.uint64)
+    arr.setflags(write=False)
+    return arr
+
+
+_BALL = _ball32(INDEX_PIECE_RADIUS)
+
+
+def _half_keys(values: np.ndarray, half: int) -> np.ndarray:
+    """Keys of 32-bit half values (``half`` 0 = low bits, 1 = high bits): a splitmix64 of
+    (half, value), so that keys spread over ``uint64`` and never collide between halves."""
+    x = (np.asarray(values, dtype=np.uint64) & _HALF) | np.uint64(half << 32)
+    x = x ^ _KEY_SALT
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _halves(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    h = np.asarray(h, dtype=np.uint64)
+    return h & _HALF, h >> np.uint64(32)
+
+
+def _distinct_pairs(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, keys)`` with repeated pairs dropped, sorted by row then key."""
+    rows = np.asarray(rows, dtype=np.int64)
+    keys = np.asarray(keys, dtype=np.uint64)
+    if not len(rows):
+        return rows, keys
+    order = np.lexsort((keys, rows))
+    rows, keys = rows[order], keys[order]
+    first = np.r_[True, (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])]
+    return rows[first], keys[first]
+
+
+def _photo_keys(account_ids: Sequence[str], positions: Sequence[int]) -> np.ndarray:
+    """``stable_hash64(f"{account_id}\\x1f{k}", "sellerlink.photos.key")`` per photo (``k``: its
+    position in ``Account.all_photos``)."""
+    return np.fromiter(
+        (stable_hash64(f"{a}\x1f{k}", "sellerlink.photos.key") for a, k in zip(account_ids, positions)),
+        dtype=np.uint64, count=len(positions),
+    )
+
+
+def _stack_fingerprints(fps: Sequence[PhotoFingerprint]) -> dict[str, np.ndarray]:
+    """Per-photo arrays of fingerprints (thumbnail zeros and ``has_thumb`` False where missing)."""
+    n = len(fps)
+    thumb = np.zeros((n, THUMB_SIZE, THUMB_SIZE), np.uint8)
+    has = np.zeros(n, bool)
+    for i, fp in enumerate(fps):
+        if fp.thumb is not None:
+            thumb[i] = fp.thumb
+            has[i] = True
+    return {
+        "windows": np.stack([fp.windows for fp in fps]).astype(np.uint64) if n else np.zeros((0, N_WINDOWS), np.uint64),
+        "mirrored": np.array([fp.mirrored for fp in fps], dtype=np.uint64),
+        "chroma": np.stack([fp.chroma for fp in fps]).astype(np.uint8) if n
+        else np.zeros((0, CHROMA_SIZE, CHROMA_SIZE, 2), np.uint8),
+        "thumb": thumb,
+        "has_thumb": has,
+        "aspect": np.array([fp.aspect for fp in fps], dtype=np.float64),
+        "size": np.array([fp.size for fp in fps], dtype=np.int64).reshape(n, 2),
+    }
+
+
+def _photo_df(
+    m: dict[str, np.ndarray],
+    photo_account: np.ndarray,
+    n_acc: int,
+    keys: np.ndarray,
+    rarity: RarityContext | None,
+    signal: str,
+) -> np.ndarray:
+    """Accounts holding each photo or a near-duplicate of it.
+
+    Batch rule: 1 + distinct other accounts of the table with a match. With ``rarity``: a
+    photo whose raw count ``c`` is > 0 is stored in the collection, df = ``c`` + distinct
+    accounts of the table that are not stored (all their photos have count 0) with a match;
+    a photo with count 0 keeps the batch rule.
+    """
+    n_ph = len(photo_account)
+    nn = max(1, n_acc)
+    mine = np.r_[m["a"], m["b"]]
+    other = np.r_[photo_account[m["b"]], photo_account[m["a"]]]
+    base = np.ones(n_ph, dtype=np.int64)
+    if rarity is not None:
+        c = np.asarray(rarity.counts(signal, np.asarray(keys, dtype=np.uint64)))
+        if c.shape != (n_ph,):
+            raise ValueError(f"RarityContext.counts returned shape {c.shape} for {n_ph} photo keys")
+        c = c.astype(np.int64)
+        if (c < 0).any():
+            raise ValueError("RarityContext.counts returned a negative photo count")
+        stored = c > 0
+        acc_stored = np.zeros(n_acc, dtype=bool)
+        acc_stored[photo_account[stored]] = True
+        sel = ~stored[mine] | ~acc_stored[other]
+        mine, other = mine[sel], other[sel]
+        base = np.where(stored, c, 1)
+    uniq = np.unique(mine * nn + other)
+    return base + np.bincount(uniq // nn, minlength=n_ph).astype(np.int64)
+
+
+def _parse_state(blob: bytes) -> tuple[dict[str, np.ndarray], list[str], int]:
+    """Arrays, paths and skipped count of one packed account state; ``ValueError`` if malformed."""
+    if not isinstance(blob, (bytes, bytearray, memoryview)):
+        raise ValueError(f"photos state must be bytes, got {type(blob).__name__}")
+    try:
+        arrs, meta = unpack(bytes(blob))
+    except ValueError as exc:
+        raise ValueError(f"corrupt photos state: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - struct/JSON oddities of a damaged blob
+        raise ValueError(f"corrupt photos state: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(meta, dict) or meta.get("v") != STATE_VERSION:
+        raise ValueError(f"corrupt photos state: expected version {STATE_VERSION} metadata")
+    paths, skipped = meta.get("paths"), meta.get("skipped")
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ValueError("corrupt photos state: paths")
+    if isinstance(skipped, bool) or not isinstance(skipped, int) or skipped < 0:
+        raise ValueError("corrupt photos state: skipped count")
+    n = len(paths)
+    out: dict[str, np.ndarray] = {}
+    for name, (dt, shape) in _STATE_ARRAYS.items():
+        a = arrs.get(name)
+        if a is None or a.dtype.str != dt or a.shape != (n, *shape):
+            raise ValueError(f"corrupt photos state: array {name!r}")
+        out[name] = a
+    if not np.isfinite(out["aspect"]).all():
+        raise ValueError("corrupt photos state: aspect")
+    return out, paths, skipped
 
 
 # =======================================================================================
@@ -252,6 +456,11 @@ class PhotosTable:
     match_window: np.ndarray
     n_skipped: int = 0
     match_sim: np.ndarray | None = None
+    photo_key: np.ndarray | None = None
+    thumb: np.ndarray | None = None
+    has_thumb: np.ndarray | None = None
+    aspect: np.ndarray | None = None
+    photo_size: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.n_accounts
@@ -282,6 +491,8 @@ def _empty_table(n_accounts: int, n_skipped: int) -> PhotosTable:
         hash_photo=i, hash_account=i, hash_variant=np.empty(0, np.int16), hash_value=np.empty(0, np.uint64),
         match_a=i, match_b=i, match_dist=i, match_df=i, match_query_is_a=np.empty(0, bool),
         match_mirrored=np.empty(0, bool), match_window=i, n_skipped=n_skipped, match_sim=np.empty(0),
+        photo_key=np.empty(0, np.uint64), thumb=np.empty((0, THUMB_SIZE, THUMB_SIZE), np.uint8),
+        has_thumb=np.empty(0, bool), aspect=np.empty(0), photo_size=np.empty((0, 2), np.int64),
     )
 
 
@@ -345,34 +556,52 @@ class PhotosSignal:
             raise ValueError(f"workers must be >= 1, got {self.workers!r}")
 
     # -- fingerprint -----------------------------------------------------------------
-    def fingerprint(self, accounts: Sequence[Account]) -> PhotosTable:
-        """Hash every photo of every account and find near-duplicates across accounts."""
+    def fingerprint(self, accounts: Sequence[Account], *, rarity: RarityContext | None = None) -> PhotosTable:
+        """Hash every photo of every account and find near-duplicates across accounts.
+
+        ``rarity``: photo document frequencies from a collection (see :meth:`assemble`).
+        """
         self._check()
         owners: list[int] = []
         paths: list[str] = []
+        positions: list[int] = []
         for row, acc in enumerate(accounts):
-            for p in acc.all_photos[: self.limits.max_photos_per_account]:
+            for k, p in enumerate(acc.all_photos[: self.limits.max_photos_per_account]):
                 owners.append(row)
                 paths.append(p)
-        n_acc = len(accounts)
+                positions.append(k)
         fps = hash_photos(paths, limits=self.limits, workers=self.workers, progress=self.progress)
         good = [k for k, fp in enumerate(fps) if fp is not None]
-        n_skipped = len(fps) - len(good)
-        if not good:
-            return _empty_table(n_acc, n_skipped)
         usable: list[PhotoFingerprint] = [fps[k] for k in good]  # type: ignore[misc]
-        photo_account = np.array([owners[k] for k in good], dtype=np.int64)
-        photo_path = tuple(paths[k] for k in good)
-        n_ph = len(usable)
+        ids = [accounts[owners[k]].account_id for k in good]
+        parts = _stack_fingerprints(usable)
+        parts["key"] = _photo_keys(ids, [positions[k] for k in good])
+        return self._build(
+            len(accounts), np.array([owners[k] for k in good], dtype=np.int64), tuple(paths[k] for k in good),
+            parts, len(fps) - len(good), rarity,
+        )
+
+    def _build(
+        self,
+        n_acc: int,
+        photo_account: np.ndarray,
+        photo_path: tuple[str, ...],
+        parts: dict[str, np.ndarray],
+        n_skipped: int,
+        rarity: RarityContext | None,
+    ) -> PhotosTable:
+        """The table from per-photo arrays (:func:`_stack_fingerprints` plus ``key``)."""
+        n_ph = len(photo_account)
+        if not n_ph:
+            return _empty_table(n_acc, n_skipped)
         radius = int(self.radius) if self.verify else min(int(self.radius), UNVERIFIED_RADIUS)
-        m = match_fingerprints(usable, radius=radius, chroma_tolerance=float(self.chroma_tolerance),
-                               groups=photo_account, verify=self.verify)
-        # df per photo: its own account plus every other account holding a near-duplicate
-        other = np.r_[photo_account[m["b"]], photo_account[m["a"]]]
-        mine = np.r_[m["a"], m["b"]]
-        uniq = np.unique(mine * max(1, n_acc) + other)
-        photo_df = 1 + np.bincount(uniq // max(1, n_acc), minlength=n_ph).astype(np.int64)
-        variants = np.stack([fp.variants() for fp in usable])  # (n, W + 1)
+        m = _match_arrays(
+            parts["windows"], parts["mirrored"], parts["chroma"], parts["thumb"], parts["has_thumb"],
+            parts["aspect"], radius=radius, chroma_tolerance=float(self.chroma_tolerance), groups=photo_account,
+            verify=self.verify,
+        )
+        photo_df = _photo_df(m, photo_account, n_acc, parts["key"], rarity, self.name)
+        variants = np.concatenate([parts["windows"], parts["mirrored"][:, None]], axis=1)  # (n, W + 1)
         nv = variants.shape[1]
         hash_photo = np.repeat(np.arange(n_ph, dtype=np.int64), nv)
         logger.debug("photos: %d usable, %d skipped, %d near-duplicate pairs", n_ph, n_skipped, len(m["a"]))
@@ -382,7 +611,7 @@ class PhotosSignal:
             photo_path=photo_path,
             photo_hash=variants[:, 0].copy(),
             photo_df=photo_df,
-            chroma=np.stack([fp.chroma for fp in usable]),
+            chroma=parts["chroma"],
             n_photos=np.bincount(photo_account, minlength=n_acc).astype(np.int64),
             hash_photo=hash_photo,
             hash_account=photo_account[hash_photo],
@@ -397,7 +626,170 @@ class PhotosSignal:
             match_window=m["window"],
             n_skipped=n_skipped,
             match_sim=m["sim"],
+            photo_key=parts["key"],
+            thumb=parts["thumb"],
+            has_thumb=parts["has_thumb"],
+            aspect=parts["aspect"],
+            photo_size=parts["size"],
         )
+
+    # -- index hooks (see signals.base) -------------------------------------------------------
+    def extract(self, accounts: Sequence[Account]) -> list[bytes]:
+        """Per account, everything the table needs about its usable photos, as packed bytes.
+
+        Per photo: the 81 window hashes and the mirrored hash, the chroma and verification
+        thumbnails, aspect, size, its stable key and position in ``Account.all_photos`` (arrays),
+        and its path (JSON); per account, how many of its photos were skipped. About
+        :data:`STATE_BYTES_PER_PHOTO` (3.5 KB) per photo plus the path; nothing is read from disk
+        again. Photos are hashed once per distinct path for the whole batch.
+
+        >>> PhotosSignal().assemble(["a"], PhotosSignal().extract([Account("a")])).n_photos.tolist()
+        [0]
+        """
+        self._check()
+        owners: list[int] = []
+        paths: list[str] = []
+        positions: list[int] = []
+        for row, acc in enumerate(accounts):
+            if not isinstance(acc, Account):
+                raise TypeError(f"accounts[{row}] is {type(acc).__name__}, expected Account")
+            for k, p in enumerate(acc.all_photos[: self.limits.max_photos_per_account]):
+                owners.append(row)
+                paths.append(p)
+                positions.append(k)
+        fps = hash_photos(paths, limits=self.limits, workers=self.workers, progress=self.progress)
+        per: list[list[int]] = [[] for _ in accounts]
+        skipped = [0] * len(accounts)
+        for k, fp in enumerate(fps):
+            if fp is None:
+                skipped[owners[k]] += 1
+            else:
+                per[owners[k]].append(k)
+        out = []
+        for row, acc in enumerate(accounts):
+            ks = per[row]
+            parts = _stack_fingerprints([fps[k] for k in ks])  # type: ignore[misc]
+            pos = [positions[k] for k in ks]
+            parts["key"] = _photo_keys([acc.account_id] * len(ks), pos)
+            parts["pos"] = np.asarray(pos, dtype=np.int64)
+            meta = {"v": STATE_VERSION, "paths": [paths[k] for k in ks], "skipped": skipped[row]}
+            out.append(pack({name: parts[name] for name in _STATE_ARRAYS}, meta))
+        return out
+
+    def assemble(
+        self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None
+    ) -> PhotosTable:
+        """The table :meth:`fingerprint` builds from the accounts :meth:`extract` saw (row ``i`` =
+        ``states[i]``); malformed states raise ``ValueError``.
+
+        Without ``rarity`` every array equals ``fingerprint(accounts)``'s. With a
+        :class:`~sellerlink.signals.base.RarityContext`, each photo's ``photo_df`` (hence
+        ``match_df``, ``photo_min_df``, ``photo_rare_matches`` and the ``key_max_df`` filter of
+        candidate keys) comes from the collection: ``c = rarity.counts("photos", photo_key)``
+        (raw counts, as :meth:`rarity_updates` maintains them). A photo with ``c > 0`` is stored
+        and its df is ``c`` plus the distinct accounts of the table that are not stored (every
+        photo count 0: a query) and match it; a photo with ``c == 0`` belongs to an account
+        outside the collection and gets the batch rule (1 + distinct other accounts of the
+        table with a match). Matches themselves never depend on ``rarity``.
+        """
+        self._check()
+        if len(account_ids) != len(states):
+            raise ValueError(f"{len(account_ids)} account ids for {len(states)} states")
+        chunks: dict[str, list[np.ndarray]] = {name: [] for name in _STATE_ARRAYS}
+        owners: list[np.ndarray] = []
+        all_paths: list[str] = []
+        n_skipped = 0
+        for row, blob in enumerate(states):
+            arrs, paths, skipped = _parse_state(blob)
+            for name in _STATE_ARRAYS:
+                chunks[name].append(arrs[name])
+            owners.append(np.full(len(paths), row, dtype=np.int64))
+            all_paths.extend(paths)
+            n_skipped += skipped
+        if not all_paths:
+            return _empty_table(len(states), n_skipped)
+        parts = {name: np.concatenate(v) for name, v in chunks.items()}
+        return self._build(len(states), np.concatenate(owners), tuple(all_paths), parts, n_skipped, rarity)
+
+    def rarity_updates(self, table: PhotosTable, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(keys uint64, deltas int64)``: how the collection's photo counts change when the
+        accounts at table rows ``rows`` join it (the table's other accounts being members).
+
+        Each photo of ``rows`` gets its df (1 + distinct other accounts of the table, new or
+        stored, with a match); each photo of the other accounts gets + the number of distinct
+        ``rows`` accounts with a match to it (photos with nothing to add are left out). Negate
+        the deltas of the same call to take ``rows`` out again. The table must hold every
+        account whose photos match those of ``rows`` (the new accounts' candidates), or counts
+        come out too low.
+
+        >>> sig = PhotosSignal()
+        >>> sig.rarity_updates(sig.fingerprint([Account("a")]), np.array([0]))[0].tolist()
+        []
+        """
+        _check_photos_table(table)
+        rows = np.unique(np.asarray(rows, dtype=np.int64).reshape(-1))
+        if len(rows) and (rows[0] < 0 or rows[-1] >= table.n_accounts):
+            raise ValueError(f"rows must be account rows in 0..{table.n_accounts - 1}")
+        n_ph = len(table.photo_account)
+        if not n_ph or not len(rows):
+            return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        nn = max(1, table.n_accounts)
+        is_new = np.zeros(table.n_accounts, dtype=bool)
+        is_new[rows] = True
+        photo_new = is_new[table.photo_account]
+        mine = np.r_[table.match_a, table.match_b]
+        other = np.r_[table.photo_account[table.match_b], table.photo_account[table.match_a]]
+        sel = photo_new[mine] | is_new[other]
+        uniq = np.unique(mine[sel] * nn + other[sel])
+        delta = np.bincount(uniq // nn, minlength=n_ph).astype(np.int64) + photo_new
+        keep = delta != 0
+        return np.asarray(table.photo_key, dtype=np.uint64)[keep], delta[keep]
+
+    def index_keys(self, table: PhotosTable) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, keys)``: exact 32-bit halves of each photo's stored hash variants
+        (:data:`INDEX_VARIANTS`: 49 windows + the mirrored hash), distinct per row.
+
+        About 93 keys per photo on real clothing photos (the halves of nearby windows often
+        coincide). They do not depend on counts.
+        """
+        _check_photos_table(table)
+        sel = _IS_INDEX_VARIANT[table.hash_variant.astype(np.int64)]
+        lo, hi = _halves(table.hash_value[sel])
+        acc = table.hash_account[sel]
+        return _distinct_pairs(np.r_[acc, acc], np.r_[_half_keys(lo, 0), _half_keys(hi, 1)])
+
+    def probe_keys(self, table: PhotosTable) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, keys)`` to look up among stored :meth:`index_keys` (multi-index hashing, 2 pieces).
+
+        - every 32-bit half within :data:`INDEX_PIECE_RADIUS` (2) bits of a half of the
+          photo's whole or mirrored hash (2 hashes x 2 halves x 529): by pigeonhole a stored
+          variant within :data:`INDEX_RADIUS` (5) bits of either hash shares a half within 2
+          bits, so every stored photo whose *windows* the batch rule matches to this photo's
+          whole/mirror at distance <= 5 is found (the query is a crop / edit of the stored
+          photo, the comeback case), and many at 6-10 (errors rarely split evenly);
+        - the exact halves of the photo's 81 window hashes: finds stored photos whose whole or
+          mirrored hash (or a window) shares a half with one of them (the stored photo is a crop
+          of the query): guaranteed at distance <= 1 only, measured well beyond (see the module
+          docs for recall per transformation).
+
+        At most 2,116 + 162 keys per photo (~2,270 on real photos).
+        """
+        _check_photos_table(table)
+        v = table.hash_variant.astype(np.int64)
+        acc = table.hash_account
+        rows_l: list[np.ndarray] = []
+        keys_l: list[np.ndarray] = []
+        whole = (v == 0) | (v == MIRROR_VARIANT)
+        lo, hi = _halves(table.hash_value[whole])
+        a = table.hash_account[whole]
+        for half, vals in ((0, lo), (1, hi)):
+            rows_l.append(np.repeat(a, len(_BALL)))
+            keys_l.append(_half_keys((vals[:, None] ^ _BALL[None, :]).reshape(-1), half))
+        win = v < N_WINDOWS
+        lo, hi = _halves(table.hash_value[win])
+        rows_l += [acc[win], acc[win]]
+        keys_l += [_half_keys(lo, 0), _half_keys(hi, 1)]
+        return _distinct_pairs(np.concatenate(rows_l), np.concatenate(keys_l))
 
     # -- candidates --------------------------------------------------------------------
     def candidate_keys(self, table: PhotosTable) -> tuple[np.ndarray, np.ndarray]:
@@ -517,6 +909,13 @@ class PhotosSignal:
             out.append((dist, table.photo_path[pl], table.photo_path[pr], ev))
         out.sort(key=lambda t: t[:3])
         return [t[3] for t in out]
+
+
+def _check_photos_table(table: Any, *, keys: bool = False) -> None:
+    if not isinstance(table, PhotosTable):
+        raise ValueError(f"expected a PhotosTable, got {type(table).__name__}")
+    if keys and table.photo_key is None:
+        raise ValueError("this PhotosTable has no photo keys (build it with fingerprint or assemble)")
 
 
 def _transform_guess(dist: int, window: int, mirrored: bool) -> str:

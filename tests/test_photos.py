@@ -651,7 +651,12 @@ def test_empty_and_photoless_accounts() -> None:
 
 def _trim_box_reference(y: np.ndarray) -> tuple[int, int, int, int]:
     """The border trim as first written: whole-image range vectors on every pass, float32."""
-    from sellerlink.signals.photos._hashing import TRIM_KEEP, TRIM_TOLERANCE, _clamp_pair, _leading
+    from sellerlink.signals.photos._hashing import (
+        TRIM_KEEP,
+        TRIM_TOLERANCE,
+        _clamp_pair,
+        _leading,
+    )
 
     y = y.astype(np.float32)
     h, w = y.shape

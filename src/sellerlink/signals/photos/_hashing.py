@@ -375,9 +375,9 @@ def _window_coefs(y: np.ndarray) -> np.ndarray:
     n_axis = len(_AXIS_WINDOWS)
     ax = _axis_matrices(w)[0]
     rows_y = _axis_plan(h)[0]
-    right = np.empty((h, n_axis, HASH_SIZE))
-    np.matmul(y[None, :, :], ax.transpose(0, 2, 1), out=right.transpose(1, 0, 2))
-    right = right.reshape(h, n_axis * HASH_SIZE)
+    right3 = np.empty((h, n_axis, HASH_SIZE))
+    np.matmul(y[None, :, :], ax.transpose(0, 2, 1), out=right3.transpose(1, 0, 2))
+    right = right3.reshape(h, n_axis * HASH_SIZE)
     coefs = np.empty((n_axis * HASH_SIZE, n_axis * HASH_SIZE))  # block (iy, ix) is window iy*n_axis + ix
     step = _blas_rows(n_axis * HASH_SIZE * h, HASH_SIZE)
     for r in range(0, n_axis * HASH_SIZE, step):

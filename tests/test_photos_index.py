@@ -100,9 +100,8 @@ def _tables_equal(a: PhotosTable, b: PhotosTable) -> list[str]:
     for f in dataclasses.fields(PhotosTable):
         x, y = getattr(a, f.name), getattr(b, f.name)
         if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
-            if x is None or y is None or x.dtype != y.dtype or x.shape != y.shape:
-                bad.append(f.name)
-            elif not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
+            same = x is not None and y is not None and x.dtype == y.dtype and x.shape == y.shape
+            if not (same and np.array_equal(x, y, equal_nan=x.dtype.kind == "f")):
                 bad.append(f.name)
         elif x != y:
             bad.append(f.name)
@@ -360,7 +359,7 @@ def test_rarity_updates_rejects_bad_rows(world_table: PhotosTable) -> None:
     sig = PhotosSignal()
     with pytest.raises(ValueError):
         sig.rarity_updates(world_table, np.array([99]))
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         sig.rarity_updates("not a table", np.array([0]))  # type: ignore[arg-type]
     keys, deltas = sig.rarity_updates(world_table, np.array([], dtype=np.int64))
     assert len(keys) == 0 and len(deltas) == 0

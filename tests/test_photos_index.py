@@ -228,6 +228,12 @@ def test_rarity_context_query_equals_batch(world: tuple[list[Account], Path]) ->
     t = sig.assemble([ids[k] for k in rows], [states[k] for k in rows], rarity=ctx)
     want = {k: d for k, d in zip(full.photo_key.tolist(), full.photo_df.tolist())}
     assert t.photo_df.tolist() == [want[k] for k in t.photo_key.tolist()]
+    # focused on the query: the same dfs and the same query features, without the candidates' own matches
+    tf = sig.assemble([ids[k] for k in rows], [states[k] for k in rows], rarity=ctx, focus=[0])
+    assert tf.photo_df.tolist() == t.photo_df.tolist()
+    left, right = np.zeros(3, np.int64), np.arange(1, 4)
+    ff, fa = sig.compare(tf, left, right), sig.compare(t, left, right)
+    assert all(np.array_equal(ff[k], fa[k]) for k in sig.feature_names)
     # ... not the batch rule over the small table (the stock photo is on 5 accounts, not 2)
     small = sig.assemble([ids[k] for k in rows], [states[k] for k in rows])
     assert small.photo_df.tolist() != t.photo_df.tolist()
@@ -353,6 +359,29 @@ def test_rarity_updates_match_batch_df(
         apply(counts, present, rows, -1)
         present = [k for k in present if k not in rows]
         assert counts == (batch_df(present) if present else {})
+
+
+def test_focus_keeps_exactly_the_focus_matches(world: tuple[list[Account], Path], world_table: PhotosTable) -> None:
+    accounts, _ = world
+    sig = PhotosSignal()
+    ids = [a.account_id for a in accounts]
+    with pytest.warns(PhotoWarning):
+        states = sig.extract(accounts)
+    full = world_table
+    for focus in ([1], [0, 6], [2, 3, 4]):
+        t = sig.assemble(ids, states, focus=focus)
+        acc_a, acc_b = full.photo_account[full.match_a], full.photo_account[full.match_b]
+        touch = np.isin(acc_a, focus) | np.isin(acc_b, focus)
+        assert touch.any() and not touch.all()
+        for name in ("match_a", "match_b", "match_dist", "match_window", "match_mirrored", "match_query_is_a", "match_sim"):
+            assert np.array_equal(getattr(t, name), getattr(full, name)[touch], equal_nan=name == "match_sim"), name
+        # the count changes for accounts joining within the focus are the full table's
+        k1, d1 = sig.rarity_updates(t, np.array(focus))
+        k0, d0 = sig.rarity_updates(full, np.array(focus))
+        assert dict(zip(k1.tolist(), d1.tolist())) == dict(zip(k0.tolist(), d0.tolist()))
+    with pytest.raises(ValueError):
+        sig.assemble(ids, states, focus=[len(ids)])
+    assert len(sig.assemble(ids, states, focus=[]).match_a) == 0
 
 
 def test_rarity_updates_rejects_bad_rows(world_table: PhotosTable) -> None:

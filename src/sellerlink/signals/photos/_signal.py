@@ -209,9 +209,13 @@ def _match_arrays(
     chroma_tolerance: float,
     groups: np.ndarray | None,
     verify: bool,
+    focus: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """:func:`match_fingerprints` on stacked arrays (``windows (n, W)``, ``mirrored (n,)``,
-    ``chroma (n, 16, 16, 2)``, ``thumbs (n, 48, 48)`` or None, ``has_thumb (n,)``, ``aspects (n,)``)."""
+    ``chroma (n, 16, 16, 2)``, ``thumbs (n, 48, 48)`` or None, ``has_thumb (n,)``, ``aspects (n,)``).
+
+    ``focus``: a boolean mask of photos; when given, only pairs with at least one focus photo are
+    searched (each such pair comes out exactly as without ``focus``)."""
     n = len(windows)
     empty_i = np.empty(0, dtype=np.int64)
     empty = {"a": empty_i, "b": empty_i, "dist": empty_i, "query_is_a": np.empty(0, bool),
@@ -219,9 +223,23 @@ def _match_arrays(
     if n < 2:
         return empty
     queries = np.stack([windows[:, 0], np.asarray(mirrored, dtype=np.uint64)], axis=1)
-    index = MultiIndexHash()
-    index.add(windows.reshape(-1))
-    qi, ids, dist = index.query_many(queries.reshape(-1), radius)
+    if focus is None:
+        index = MultiIndexHash()
+        index.add(windows.reshape(-1))
+        qi, ids, dist = index.query_many(queries.reshape(-1), radius)
+    else:
+        # focus queries against every window, and every query against the focus windows
+        fp = np.flatnonzero(np.asarray(focus, dtype=bool))
+        if not len(fp):
+            return empty
+        index = MultiIndexHash()
+        index.add(windows.reshape(-1))
+        fq = (fp[:, None] * 2 + np.arange(2)[None, :]).reshape(-1)
+        q1, ids1, d1 = index.query_many(queries.reshape(-1)[fq], radius)
+        index = MultiIndexHash()
+        index.add(windows[fp].reshape(-1), (fp[:, None] * N_WINDOWS + np.arange(N_WINDOWS)[None, :]).reshape(-1))
+        q2, ids2, d2 = index.query_many(queries.reshape(-1), radius)
+        qi, ids, dist = np.r_[fq[q1], q2], np.r_[ids1, ids2], np.r_[d1, d2]
     q_photo, q_mirr = np.divmod(qi, 2)
     i_photo, i_window = np.divmod(ids, N_WINDOWS)
     keep = q_photo != i_photo
@@ -236,7 +254,7 @@ def _match_arrays(
     a = np.minimum(q_photo, i_photo)
     b = np.maximum(q_photo, i_photo)
     # best (smallest distance; then whole-image, unmirrored) evidence per unordered pair
-    order = np.lexsort((i_window, q_mirr, dist, b, a))
+    order = np.lexsort((q_photo, i_window, q_mirr, dist, b, a))  # ties: the lower photo as query
     a, b = a[order], b[order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(a) else np.empty(0, bool)
     out = {
@@ -620,6 +638,7 @@ class PhotosSignal:
         parts: dict[str, np.ndarray],
         n_skipped: int,
         rarity: RarityContext | None,
+        focus: np.ndarray | None = None,
     ) -> PhotosTable:
         """The table from per-photo arrays (:func:`_stack_fingerprints` plus ``key``)."""
         n_ph = len(photo_account)
@@ -629,7 +648,7 @@ class PhotosSignal:
         m = _match_arrays(
             parts["windows"], parts["mirrored"], parts["chroma"], parts["thumb"], parts["has_thumb"],
             parts["aspect"], radius=radius, chroma_tolerance=float(self.chroma_tolerance), groups=photo_account,
-            verify=self.verify,
+            verify=self.verify, focus=None if focus is None else focus[photo_account],
         )
         photo_df = _photo_df(m, photo_account, n_acc, parts["key"], rarity, self.name)
         variants = np.concatenate([parts["windows"], parts["mirrored"][:, None]], axis=1)  # (n, W + 1)
@@ -708,7 +727,12 @@ class PhotosSignal:
         return out
 
     def assemble(
-        self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None
+        self,
+        account_ids: Sequence[str],
+        states: Sequence[bytes],
+        *,
+        rarity: RarityContext | None = None,
+        focus: Sequence[int] | np.ndarray | None = None,
     ) -> PhotosTable:
         """The table :meth:`fingerprint` builds from the accounts :meth:`extract` saw (row ``i`` =
         ``states[i]``); malformed states raise ``ValueError``.
@@ -722,6 +746,15 @@ class PhotosSignal:
         photo count 0: a query) and match it; a photo with ``c == 0`` belongs to an account
         outside the collection and gets the batch rule (1 + distinct other accounts of the
         table with a match). Matches themselves never depend on ``rarity``.
+
+        ``focus`` (account rows, optional): only matches involving these rows are searched and
+        verified -- a query against 2,000 candidates needs its own matches, not the quadratic
+        number among the candidates (matching dominates: ~0.7 s for 500 photos, ~23 s for 3,000
+        in full). Matches touching ``focus`` are exactly the full table's, so are ``compare``
+        features of pairs with a focus row, :meth:`rarity_updates` for ``rows`` within
+        ``focus``, and with ``rarity`` the df of every photo when ``focus`` holds every account
+        that is not stored (the query). Without ``rarity`` the df of photos outside ``focus``
+        misses their other matches.
         """
         self._check()
         if len(account_ids) != len(states):
@@ -740,7 +773,14 @@ class PhotosSignal:
         if not all_paths:
             return _empty_table(len(states), n_skipped)
         parts = {name: np.concatenate(v) for name, v in chunks.items()}
-        return self._build(len(states), np.concatenate(owners), tuple(all_paths), parts, n_skipped, rarity)
+        mask = None
+        if focus is not None:
+            f = np.asarray(focus, dtype=np.int64).reshape(-1)
+            if len(f) and (f.min() < 0 or f.max() >= len(states)):
+                raise ValueError(f"focus must be account rows in 0..{len(states) - 1}")
+            mask = np.zeros(len(states), dtype=bool)
+            mask[f] = True
+        return self._build(len(states), np.concatenate(owners), tuple(all_paths), parts, n_skipped, rarity, mask)
 
     def rarity_updates(self, table: PhotosTable, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(keys uint64, deltas int64)``: how the collection's photo counts change when the

@@ -483,6 +483,9 @@ class PhotosTable:
     ``hash_photo``, ``hash_account``, ``hash_variant`` (window id, or ``MIRROR_VARIANT``),
     ``hash_value``. Matches between photos of different accounts: ``match_*`` arrays with
     ``match_a < match_b`` (photo rows); ``match_df`` = max df of the two photos.
+    ``photo_key[p]``: the photo's stable ``uint64`` key (account id and position in
+    ``Account.all_photos``), under which the index counts it. Thumbnails are used for matching
+    and not kept (2.3 KB a photo).
     """
 
     n_accounts: int
@@ -506,10 +509,6 @@ class PhotosTable:
     n_skipped: int = 0
     match_sim: np.ndarray | None = None
     photo_key: np.ndarray | None = None
-    thumb: np.ndarray | None = None
-    has_thumb: np.ndarray | None = None
-    aspect: np.ndarray | None = None
-    photo_size: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.n_accounts
@@ -540,8 +539,7 @@ def _empty_table(n_accounts: int, n_skipped: int) -> PhotosTable:
         hash_photo=i, hash_account=i, hash_variant=np.empty(0, np.int16), hash_value=np.empty(0, np.uint64),
         match_a=i, match_b=i, match_dist=i, match_df=i, match_query_is_a=np.empty(0, bool),
         match_mirrored=np.empty(0, bool), match_window=i, n_skipped=n_skipped, match_sim=np.empty(0),
-        photo_key=np.empty(0, np.uint64), thumb=np.empty((0, THUMB_SIZE, THUMB_SIZE), np.uint8),
-        has_thumb=np.empty(0, bool), aspect=np.empty(0), photo_size=np.empty((0, 2), np.int64),
+        photo_key=np.empty(0, np.uint64),
     )
 
 
@@ -677,10 +675,6 @@ class PhotosSignal:
             n_skipped=n_skipped,
             match_sim=m["sim"],
             photo_key=parts["key"],
-            thumb=parts["thumb"],
-            has_thumb=parts["has_thumb"],
-            aspect=parts["aspect"],
-            photo_size=parts["size"],
         )
 
     # -- index hooks (see signals.base) -------------------------------------------------------

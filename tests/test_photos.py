@@ -763,3 +763,30 @@ def test_fingerprint_same_from_uint8_and_float32() -> None:
         assert np.array_equal(a.windows, b.windows) and a.mirrored == b.mirrored
         assert np.array_equal(a.chroma, b.chroma) and np.array_equal(a.thumb, b.thumb)
         assert a.aspect == b.aspect
+
+
+@pytest.mark.parametrize("workers,executor", [(1, "thread"), (2, "thread"), (2, "process")])
+def test_hash_photos_chunks_equal_hash_photo(
+    corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch, workers: int, executor: str
+) -> None:
+    """Decoding a chunk, then hashing it, gives each photo exactly what hash_photo gives it, with
+    bad photos anywhere in a chunk, duplicates, and chunk boundaries between good and bad."""
+    from sellerlink.signals.photos import _hashing as Hm
+
+    monkeypatch.setattr(Hm, "BATCH_CHUNK", 3)
+    names = [*GOOD[:5], *BAD, "ok.jpg", *GOOD[5:], "truncated.jpg"]
+    paths = [corpus[n] for n in names if n in corpus] + [corpus["ok.jpg"].parent / "missing.jpg", 12345]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ref = [hash_photo(p) for p in paths]  # type: ignore[arg-type]
+        got = hash_photos(paths, workers=workers, executor=executor)  # type: ignore[arg-type]
+    n_bad = sum(r is None for r in ref)
+    assert n_bad == len(BAD) + 3  # the bad files, truncated.jpg again, the missing file, the junk
+    # hash_photo warned once per bad item, hash_photos once per distinct bad source
+    assert len([w for w in caught if issubclass(w.category, PhotoWarning)]) == n_bad + (n_bad - 1)
+    for r, g in zip(ref, got):
+        assert (r is None) == (g is None)
+        if r is not None and g is not None:
+            assert np.array_equal(r.windows, g.windows) and r.mirrored == g.mirrored
+            assert np.array_equal(r.chroma, g.chroma) and np.array_equal(r.thumb, g.thumb)
+            assert (r.path, r.size, r.aspect) == (g.path, g.size, g.aspect)

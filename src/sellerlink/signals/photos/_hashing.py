@@ -527,21 +527,53 @@ def _decode(src: bytes | str, limits: Limits) -> tuple[np.ndarray, tuple[int, in
     return arr, (w, h)
 
 
+def _skip_message(source: Any, exc: Exception) -> str:
+    """The warning text of a photo that could not be fingerprinted."""
+    if isinstance(exc, _BadPhoto):
+        reason = str(exc)
+    elif isinstance(exc, Image.DecompressionBombError):
+        reason = f"decompression bomb ({exc})"
+    else:  # a hostile file must never stop a batch
+        reason = f"unreadable ({type(exc).__name__}: {exc})"
+    return f"photo skipped: {_describe(source)}: {reason}"
+
+
+BATCH_CHUNK = 32
+""":func:`hash_photos` decodes this many photos, then fingerprints them, rather than
+alternating per photo: the JPEG decoder's and the matrix products' working sets each stay
+in cache for a run (measured ~10-20% faster per photo on the clothing photos)."""
+
+
+def _hash_chunk(sources: Sequence[PhotoSource], limits: Limits) -> list[tuple[PhotoFingerprint | None, str]]:
+    """``(fingerprint, "")`` or ``(None, reason)`` per source: all decoded first, then all
+    hashed. Emits no warning (safe in worker threads); never raises for a bad photo."""
+    decoded: list[tuple[np.ndarray, tuple[int, int], str] | str] = []
+    for source in sources:
+        try:
+            src, path = _open_bytes(source, limits)
+            arr, size = _decode(src, limits)
+            decoded.append((arr, size, path))
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported, never raised
+            decoded.append(_skip_message(source, exc))
+    out: list[tuple[PhotoFingerprint | None, str]] = []
+    for source, d in zip(sources, decoded):
+        if isinstance(d, str):
+            out.append((None, d))
+            continue
+        try:
+            out.append((_fingerprint_array(d[0], d[2], d[1]), ""))
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            out.append((None, _skip_message(source, exc)))
+    return out
+
+
 def _hash_quiet(source: PhotoSource, limits: Limits) -> tuple[PhotoFingerprint | None, str]:
     """Fingerprint or ``(None, reason)``; emits no warning (safe in worker threads)."""
-    try:
-        src, path = _open_bytes(source, limits)
-        arr, size = _decode(src, limits)
-        return _fingerprint_array(arr, path, size), ""
-    except (MemoryError, KeyboardInterrupt):
-        raise
-    except _BadPhoto as exc:
-        reason = str(exc)
-    except Image.DecompressionBombError as exc:
-        reason = f"decompression bomb ({exc})"
-    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop a batch
-        reason = f"unreadable ({type(exc).__name__}: {exc})"
-    return None, f"photo skipped: {_describe(source)}: {reason}"
+    return _hash_chunk([source], limits)[0]
 
 
 def hash_photo(source: PhotoSource, *, limits: Limits = DEFAULT_LIMITS) -> PhotoFingerprint | None:
@@ -563,9 +595,9 @@ def hash_photo(source: PhotoSource, *, limits: Limits = DEFAULT_LIMITS) -> Photo
     return fp
 
 
-def _hash_one(args: tuple[PhotoSource, Limits]) -> tuple[PhotoFingerprint | None, str]:
-    """Pool worker: no warnings here (filters are process-global); the caller reports them."""
-    return _hash_quiet(args[0], args[1])
+def _hash_job(args: tuple[Sequence[PhotoSource], Limits]) -> list[tuple[PhotoFingerprint | None, str]]:
+    """Pool worker over one chunk: no warnings here (filters are process-global); the caller reports them."""
+    return _hash_chunk(args[0], args[1])
 
 
 def hash_photos(
@@ -605,28 +637,40 @@ def hash_photos(
         if idx == len(order):
             order.append(k)
         slot.append(idx)
-    results: list[PhotoFingerprint | None]
-    jobs = [(k, limits) for k in order]
-    if workers == 1 or len(jobs) < 2:
-        it: Iterable[Any] = jobs
-        if progress:
-            from tqdm.auto import tqdm
+    if workers == 1 or len(order) < 2:
+        size = BATCH_CHUNK
+    else:  # enough chunks to keep every worker busy to the end
+        size = max(1, min(BATCH_CHUNK, -(-len(order) // (4 * workers))))
+    jobs = [(order[i : i + size], limits) for i in range(0, len(order), size)]
+    bar: Any = None
+    if progress:
+        from tqdm.auto import tqdm
 
-            it = tqdm(jobs, desc="hashing photos", unit="photo")
-        results = [hash_photo(k, limits=lim) for k, lim in it]
-    else:
-        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+        bar = tqdm(total=len(order), desc="hashing photos", unit="photo")
+    done: list[tuple[PhotoFingerprint | None, str]] = []
+    try:
+        if workers == 1 or len(jobs) < 2:
+            mapped: Iterable[list[tuple[PhotoFingerprint | None, str]]] = map(_hash_job, jobs)
+            for part in mapped:
+                done.extend(part)
+                if bar is not None:
+                    bar.update(len(part))
+        else:
+            from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-        pool_cls = ThreadPoolExecutor if executor == "thread" else ProcessPoolExecutor
-        with pool_cls(max_workers=workers) as pool:
-            mapped: Iterable[Any] = pool.map(_hash_one, jobs, chunksize=1 if executor == "thread" else 16)
-            if progress:
-                from tqdm.auto import tqdm
-
-                mapped = tqdm(mapped, total=len(jobs), desc="hashing photos", unit="photo")
-            results = []
-            for fp, message in mapped:
-                if fp is None:
-                    warnings.warn(message, PhotoWarning, stacklevel=2)
-                results.append(fp)
+            pool_cls = ThreadPoolExecutor if executor == "thread" else ProcessPoolExecutor
+            with pool_cls(max_workers=workers) as pool:
+                for part in pool.map(_hash_job, jobs):
+                    done.extend(part)
+                    if bar is not None:
+                        bar.update(len(part))
+    finally:
+        if bar is not None:
+            bar.close()
+    results: list[PhotoFingerprint | None] = []
+    for fp, message in done:
+        if fp is None:
+            warnings.warn(message, PhotoWarning, stacklevel=2)
+            logger.debug(message)
+        results.append(fp)
     return [results[i] for i in slot]

@@ -98,7 +98,13 @@ def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
         PairTable,
         build_graph,
         cluster_graph,
+        release_free_memory,
     )
+
+    def _then_release(x: Any) -> Any:
+        release_free_memory()
+        return x
+
     from sellerlink.records import load_accounts
 
     sw = MemStopwatch()
@@ -110,7 +116,8 @@ def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
     lk = Linker(workers=workers, progress=False)
     tables: dict[str, Any] = {}
     for s in lk.signals:
-        tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda s=s: s.fingerprint(accs))
+        # as Linker.fingerprint: each table, then the freed heap handed back
+        tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda s=s: _then_release(s.fingerprint(accs)))
     fps = Fingerprints(accs, tables)
     left, right = sw.run("candidate pairs", lambda: lk.candidate_pairs(fps))
     feats: dict[str, Any] = {}

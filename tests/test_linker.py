@@ -221,3 +221,21 @@ def test_compare_rejects_misaligned_and_bad_chunk():
         lk.compare(fps, np.array([0, 1]), np.array([2]))
     with pytest.raises(ValueError, match="chunk"):
         lk.compare(fps, np.array([0]), np.array([1]), chunk=0)
+
+
+def test_graph_edge_attributes_equal_full_length_computation():
+    """build_graph computes weights and log-odds on the kept pairs only: same floats as on all pairs."""
+    from sellerlink.linker import PairTable, build_graph
+
+    lk, fps = _market_fps(n=150, seed=6)
+    left, right = lk.candidate_pairs(fps)
+    pt = PairTable(fps, lk.signals, lk.scorer, left, right, lk.compare(fps, left, right))
+    g = build_graph(pt, 0.3)
+    sw = pt.signal_weights()
+    p = np.clip(pt.score, 1e-12, 1 - 1e-12)
+    logit = np.log(p) - np.log1p(-p)
+    assert g.number_of_edges() == int((pt.score >= 0.3).sum()) > 5
+    for _, _, a in g.edges(data=True):
+        k = a["pair"]
+        assert a["weight"] == float(logit[k]) and a["score"] == float(pt.score[k])
+        assert all(a[f"w_{s}"] == float(w[k]) for s, w in sw.items())

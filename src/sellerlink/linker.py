@@ -231,6 +231,39 @@ class PairTable:
         return df.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def release_free_memory() -> None:
+    """Return the C heap's free pages to the operating system (glibc ``malloc_trim``).
+
+    Fingerprinting frees many small per-account arrays and strings; glibc keeps such memory
+    in its arenas, where it inflates the resident size of every later stage. The linker
+    calls this between stages. A no-op where the C library has no ``malloc_trim``.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+_TRIM: list[Any] = []
+
+
+def _malloc_trim() -> Any:
+    if not _TRIM:
+        fn = None
+        import sys
+
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                fn = ctypes.CDLL(None).malloc_trim
+                fn.argtypes = [ctypes.c_size_t]
+                fn.restype = ctypes.c_int
+            except (OSError, AttributeError):
+                fn = None
+        _TRIM.append(fn)
+    return _TRIM[0]
+
+
 def _plain_scorer(scorer: Any) -> bool:
     """A :class:`Scorer` whose prediction methods are not overridden (so chunking them is exact)."""
     t = type(scorer)
@@ -442,6 +475,7 @@ class Linker:
         for sig in _progress(self.signals, enabled=self.progress, desc="fingerprinting"):
             log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
             tables[sig.name] = sig.fingerprint(accs)
+            release_free_memory()
         return Fingerprints(accs, tables)
 
     def candidate_pairs(self, fps: Fingerprints) -> tuple[np.ndarray, np.ndarray]:
@@ -449,8 +483,12 @@ class Linker:
         for sig in self.signals:
             rows, keys = sig.candidate_keys(fps.tables[sig.name])
             parts.append(pairs_from_keys(rows, keys, max_block=self.max_block))
+            del rows, keys
             log.info("%s proposed %d candidate pairs", sig.name, len(parts[-1][0]))
-        return merge_pairs(parts)
+        out = merge_pairs(parts)
+        del parts
+        release_free_memory()
+        return out
 
     def compare(
         self, fps: Fingerprints, left: np.ndarray, right: np.ndarray, *, chunk: int = 200_000
@@ -485,6 +523,7 @@ class Linker:
                     seen.add(name)
             if seen != out.keys():
                 raise ValueError(f"features missing from a chunk of pairs: {sorted(out.keys() - seen)}")
+        release_free_memory()
         return out
 
     def score_pairs(self, accounts: Any) -> PairTable:
@@ -545,12 +584,14 @@ def build_graph(pairs: PairTable, threshold: float) -> nx.Graph:
     ids = pairs.fingerprints.ids
     g.add_nodes_from(ids)
     keep = np.flatnonzero(pairs.score >= threshold)
-    sw = pairs.signal_weights()
-    logit = np.log(np.clip(pairs.score, 1e-12, 1 - 1e-12)) - np.log1p(-np.clip(pairs.score, 1e-12, 1 - 1e-12))
-    for k in keep.tolist():
-        attrs = {"score": float(pairs.score[k]), "weight": float(logit[k]), "pair": int(k)}
+    # per-pair arithmetic on the kept pairs only (the same values; no full-length temporaries)
+    sw = by_signal({t: w[keep] for t, w in pairs.term_weights.items()})
+    p = np.clip(pairs.score[keep], 1e-12, 1 - 1e-12)
+    logit = np.log(p) - np.log1p(-p)
+    for pos, k in enumerate(keep.tolist()):
+        attrs = {"score": float(pairs.score[k]), "weight": float(logit[pos]), "pair": int(k)}
         for s, w in sw.items():
-            attrs[f"w_{s}"] = float(w[k])
+            attrs[f"w_{s}"] = float(w[pos])
         g.add_edge(ids[pairs.left[k]], ids[pairs.right[k]], **attrs)
     g.graph["pairs"] = pairs
     return g

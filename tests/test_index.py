@@ -32,7 +32,7 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Account], lis
 
 
 def _linker() -> Linker:
-    # photos have no index hooks yet (see the module notes); these markets have no photos
+    # these markets have no photos (tests/test_index_photos.py covers them)
     return Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
 
 

@@ -810,6 +810,28 @@ class PhotosSignal:
         keep = delta != 0
         return np.asarray(table.photo_key, dtype=np.uint64)[keep], delta[keep]
 
+    def own_keys(self, table: PhotosTable, rows: np.ndarray) -> np.ndarray:
+        """The count keys of the photos of account rows ``rows`` (an index deletes them when the
+        accounts leave, whatever their count had become)."""
+        _check_photos_table(table)
+        sel = np.isin(table.photo_account, np.asarray(rows, dtype=np.int64))
+        return np.asarray(table.photo_key, dtype=np.uint64)[sel]
+
+    def linked_rows(self, table: PhotosTable, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(a, b)`` account rows, ``a`` in ``rows``, ``b`` another account, with matching photos:
+        the accounts whose counts :meth:`rarity_updates` for ``rows`` touches (an index keeps
+        them, to take the same share back when ``a`` leaves)."""
+        _check_photos_table(table)
+        is_row = np.zeros(table.n_accounts, dtype=bool)
+        is_row[np.asarray(rows, dtype=np.int64)] = True
+        pa, pb = table.photo_account[table.match_a], table.photo_account[table.match_b]
+        a = np.r_[pa[is_row[pa]], pb[is_row[pb]]]
+        b = np.r_[pb[is_row[pa]], pa[is_row[pb]]]
+        keep = a != b
+        nn = max(1, table.n_accounts)
+        u = np.unique(a[keep] * nn + b[keep])
+        return u // nn, u % nn
+
     def index_keys(self, table: PhotosTable) -> tuple[np.ndarray, np.ndarray]:
         """``(rows, keys)``: exact 32-bit halves of each photo's stored hash variants
         (:data:`INDEX_VARIANTS`: 49 windows + the mirrored hash), distinct per row.

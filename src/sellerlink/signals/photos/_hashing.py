@@ -316,7 +316,8 @@ def _flat_lines(y: np.ndarray, axis: int) -> np.ndarray:
 def _edges_flat(y: np.ndarray, axis: int) -> bool:
     """Is the first or the last row (``axis=1``) / column (``axis=0``) uniform? (Two lines read,
     not the whole image: when neither edge is uniform nothing is trimmed on that axis.)"""
-    e = y[(0, -1), :] if axis == 1 else y[:, (0, -1)]
+    h, w = y.shape
+    e = y[:: max(h - 1, 1)] if axis == 1 else y[:, :: max(w - 1, 1)]  # views, not copies
     return bool(_flat_lines(e, axis).any())
 
 
@@ -391,7 +392,7 @@ def _fingerprint_array(ycc: np.ndarray, path: str, size: tuple[int, int]) -> Pho
     top, bot, lft, rgt = _trim_box(ycc[..., 0])
     sub = ycc[top:bot, lft:rgt]
     h, w = sub.shape[:2]
-    planes = np.moveaxis(sub, -1, 0).astype(np.float64, order="C")  # (3, h, w): each plane C-contiguous
+    planes = sub.transpose(2, 0, 1).astype(np.float64, order="C")  # (3, h, w): each plane C-contiguous
     y, cbcr = planes[0], planes[1:]
     _, cy, ty = _axis_matrices(h)
     _, cx, tx = _axis_matrices(w)
@@ -399,7 +400,7 @@ def _fingerprint_array(ycc: np.ndarray, path: str, size: tuple[int, int]) -> Pho
     stacked[:N_WINDOWS] = _window_coefs(y)
     np.multiply(stacked[0], _MIRROR_SIGN, out=stacked[N_WINDOWS])
     hashes = _bits(stacked)
-    chroma = np.moveaxis(cy @ cbcr @ cx.T, 0, -1)  # (16, 16, 2)
+    chroma = (cy @ cbcr @ cx.T).transpose(1, 2, 0)  # (16, 16, 2)
     chroma = np.clip(np.rint(chroma), 0, 255).astype(np.uint8)
     thumb = np.clip(np.rint(ty @ y @ tx.T), 0, 255).astype(np.uint8)
     windows = hashes[:N_WINDOWS].copy()

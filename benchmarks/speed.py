@@ -15,7 +15,9 @@ What runs, per size (live accounts; the watchlist adds ~17%):
   with one signal at a time; comparing all pairs in one call, as this script did before,
   peaked at 11.5 GB at 100k where ``Linker.link`` itself stayed under 5 GB). Each stage
   also reports the process's resident memory after it and its peak during it (Linux:
-  ``VmHWM`` reset through ``/proc/self/clear_refs`` at the stage's start).
+  ``VmHWM`` reset through ``/proc/self/clear_refs`` at the stage's start). With
+  ``--min-score-kept X`` it runs ``Linker(min_score_kept=X)``: pairs are compared and scored
+  in one chunked stage and only those scoring at least X are kept.
 * ``splink``: Splink 5 on DuckDB, ``dedupe_only`` over the same accounts, configured as in
   ``benchmarks/_common.py`` (prep = building its input columns with sellerlink's contact
   helpers; training = lambda from deterministic rules, u by random sampling with
@@ -90,7 +92,7 @@ class MemStopwatch(C.Stopwatch):
         return max((m[2] for m in self.mem), default=0.0)
 
 
-def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
+def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = None) -> dict[str, Any]:
     from sellerlink.evaluate import load_truth, pairwise_metrics
     from sellerlink.linker import (
         Fingerprints,
@@ -113,19 +115,22 @@ def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
         warnings.simplefilter("ignore")
         accs = sw.run("load records", lambda: load_accounts(mdir / "watchlist.jsonl") + load_accounts(mdir / "accounts.jsonl"))
     rss_loaded = C.rss_mb()
-    lk = Linker(workers=workers, progress=False)
+    lk = Linker(workers=workers, progress=False, min_score_kept=min_score_kept)
     tables: dict[str, Any] = {}
     for s in lk.signals:
         # as Linker.fingerprint: each table, then the freed heap handed back
         tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda s=s: _then_release(s.fingerprint(accs)))
     fps = Fingerprints(accs, tables)
     left, right = sw.run("candidate pairs", lambda: lk.candidate_pairs(fps))
-    feats: dict[str, Any] = {}
-    for s in lk.signals:
-        # what Linker.compare does for this signal: the same chunks, the same preallocated arrays
-        one = Linker(signals=[s], scorer=lk.scorer, workers=workers, progress=False)
-        feats.update(sw.run(f"compare: {s.name}", lambda one=one: one.compare(fps, left, right)))
-    pt = sw.run("scoring", lambda: PairTable(fps, lk.signals, lk.scorer, left, right, feats))
+    if min_score_kept is None:
+        feats: dict[str, Any] = {}
+        for s in lk.signals:
+            # what Linker.compare does for this signal: the same chunks, the same preallocated arrays
+            one = Linker(signals=[s], scorer=lk.scorer, workers=workers, progress=False)
+            feats.update(sw.run(f"compare: {s.name}", lambda one=one: one.compare(fps, left, right)))
+        pt = sw.run("scoring", lambda: PairTable(fps, lk.signals, lk.scorer, left, right, feats))
+    else:  # compare and score chunk by chunk, keeping pairs >= min_score_kept (Linker.score_candidates)
+        pt = sw.run(f"compare + scoring (keep >= {min_score_kept:g})", lambda: lk.score_candidates(fps, left, right))
     g = sw.run("graph", lambda: build_graph(pt, lk.threshold))
     sw.run("clusters", lambda: cluster_graph(g, fps.ids))
     wall, cpu = sw.total()
@@ -134,7 +139,7 @@ def child_sellerlink(mdir: Path, workers: int) -> dict[str, Any]:
     q = pairwise_metrics(frame[frame["score"] >= 0.5], load_truth(mdir), threshold=0.5)
     return {"stages": sw.stages, "stage_mem": sw.mem, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak,
             "rss_start_mb": rss0, "rss_after_load_mb": rss_loaded, "n_records": len(accs),
-            "n_candidate_pairs": len(left), "n_edges": g.number_of_edges(), "pairwise": q}
+            "n_candidate_pairs": len(left), "n_kept_pairs": len(pt), "n_edges": g.number_of_edges(), "pairwise": q}
 
 
 def child_splink(mdir: Path, u_max_pairs: float) -> dict[str, Any]:
@@ -165,6 +170,8 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
 
     cmd = [sys.executable, __file__, "--child", system, "--market", str(mdir), "--workers", str(args.workers),
            "--u-max-pairs", str(args.u_max_pairs)]
+    if args.min_score_kept is not None:
+        cmd += ["--min-score-kept", str(args.min_score_kept)]
     out_path = Path(args.work_dir) / f"child_{system}_{os.getpid()}.json"
     cmd += ["--child-out", str(out_path)]
     t0 = time.perf_counter()
@@ -207,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per system and size (default 1800)")
     ap.add_argument("--max-rss-gb", type=float, default=16.0, help="stop a child above this RSS (default 16)")
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
+    ap.add_argument("--min-score-kept", type=float, default=None,
+                    help="sellerlink: Linker(min_score_kept=X), drop pairs scoring below X while scoring "
+                         "(default: keep all candidate pairs)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--market", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--child-out", default=None, help=argparse.SUPPRESS)
@@ -215,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.child:
         mdir = Path(args.market)
-        res = child_sellerlink(mdir, args.workers) if args.child == "sellerlink" else child_splink(mdir, args.u_max_pairs)
+        res = (child_sellerlink(mdir, args.workers, args.min_score_kept) if args.child == "sellerlink"
+               else child_splink(mdir, args.u_max_pairs))
         Path(args.child_out).write_text(json.dumps(res))
         return 0
 
@@ -237,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {s}: {r['failed']} after {r['elapsed_s']:.0f}s (sampled peak RSS {r['sampled_peak_rss_mb']:.0f} MB)")
                 continue
             q = r["pairwise"]
-            print(f"  {s}: {r['n_records']} records, {r['n_candidate_pairs']} scored pairs, wall {r['wall_s']:.1f}s, "
+            kept = f" ({r['n_kept_pairs']} kept)" if r.get("n_kept_pairs", r["n_candidate_pairs"]) != r["n_candidate_pairs"] else ""
+            print(f"  {s}: {r['n_records']} records, {r['n_candidate_pairs']} scored pairs{kept}, wall {r['wall_s']:.1f}s, "
                   f"cpu {r['cpu_s']:.1f}s, peak RSS {r['peak_rss_mb']:.0f} MB (after load {r['rss_after_load_mb']:.0f} MB); "
                   f"pairwise P {q['precision']:.3f} R {q['recall']:.3f} F1 {q['f1']:.3f}", flush=True)
             mem = {m[0]: m[1:] for m in r.get("stage_mem", [])}

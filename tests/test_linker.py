@@ -239,3 +239,45 @@ def test_graph_edge_attributes_equal_full_length_computation():
         k = a["pair"]
         assert a["weight"] == float(logit[k]) and a["score"] == float(pt.score[k])
         assert all(a[f"w_{s}"] == float(w[k]) for s, w in sw.items())
+
+
+def test_min_score_kept_keeps_exactly_the_pairs_above_and_the_same_trace():
+    """Dropping low-scoring pairs chunk by chunk: the kept rows are the full table's rows at or
+    above the floor, value for value, and graph, clusters and every lead are unchanged."""
+    import warnings
+
+    import sellerlink as sl
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=150, seed=8, with_photos=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = sl.Linker(progress=False).trace(live, watch)
+        kept_lk = sl.Linker(progress=False, min_score_kept=0.01)
+        kept = kept_lk.trace(live, watch)
+    a, b = full.link.pairs, kept.link.pairs
+    m = a.score >= 0.01
+    assert 0 < len(b) == int(m.sum()) < len(a)
+    assert np.array_equal(b.left, a.left[m]) and np.array_equal(b.right, a.right[m])
+    assert np.array_equal(b.score, a.score[m])
+    for k in a.features:
+        assert np.array_equal(b.features[k], a.features[k][m]), k
+    for k in a.term_weights:
+        assert np.array_equal(b.term_weights[k], a.term_weights[k][m]), k
+    assert kept.link.clusters == full.link.clusters
+    strip = lambda g: sorted((u, v, tuple(sorted((k, x) for k, x in d.items() if k != "pair"))) for u, v, d in g.edges(data=True))
+    assert strip(kept.link.graph) == strip(full.link.graph)
+    assert kept.to_frame(all_leads=True).equals(full.to_frame(all_leads=True))
+    assert len(full.to_frame()) > 3
+    # chunk size does not matter
+    fps = kept.link.fingerprints
+    left, right = kept_lk.candidate_pairs(fps)
+    small = kept_lk.score_candidates(fps, left, right, chunk=17)
+    assert np.array_equal(small.left, b.left) and np.array_equal(small.score, b.score)
+
+
+def test_min_score_kept_must_not_exceed_threshold():
+    with pytest.raises(ValueError, match="min_score_kept"):
+        Linker(signals=[TagSignal()], threshold=0.5, min_score_kept=0.6)
+    with pytest.raises(ValueError, match="min_score_kept"):
+        Linker(signals=[TagSignal()], min_score_kept=-0.1)

@@ -181,6 +181,32 @@ class PairTable:
     def signal_weights(self) -> dict[str, np.ndarray]:
         return by_signal(self.term_weights)
 
+    @staticmethod
+    def concat(tables: Sequence[PairTable]) -> PairTable:
+        """Row-wise union of tables over the same fingerprints (rows in the given order).
+
+        >>> import sellerlink as sl
+        >>> lk = sl.Linker(progress=False)
+        >>> pt = lk.score_pairs([{"account_id": "a", "phones": ["0812-3456-7890"]},
+        ...                      {"account_id": "b", "phones": ["0812-3456-7890"]}])
+        >>> both = PairTable.concat([pt.select(np.array([True])), pt.select(np.array([False]))])
+        >>> len(both), bool(both.score[0] == pt.score[0])
+        (1, True)
+        """
+        if not tables:
+            raise ValueError("concat needs at least one table")
+        first = tables[0]
+        out = PairTable.__new__(PairTable)
+        out.fingerprints = first.fingerprints
+        out.signals = first.signals
+        out.scorer = first.scorer
+        out.left = np.concatenate([t.left for t in tables])
+        out.right = np.concatenate([t.right for t in tables])
+        out.features = {k: np.concatenate([t.features[k] for t in tables]) for k in first.features}
+        out.term_weights = {k: np.concatenate([t.term_weights[k] for t in tables]) for k in first.term_weights}
+        out.score = np.concatenate([t.score for t in tables])
+        return out
+
     def select(self, mask: np.ndarray) -> PairTable:
         sub = PairTable.__new__(PairTable)
         sub.fingerprints = self.fingerprints
@@ -427,6 +453,13 @@ class Linker:
         threshold: the probability at or above which pairs become graph edges and leads
             are reported (default :data:`RECOMMENDED_THRESHOLD`).
         max_block: blocking keys held by more accounts than this are dropped.
+        min_score_kept: drop scored pairs below this probability as soon as they are scored
+            (chunk by chunk), so that only the kept pairs' features are ever held: memory then
+            grows with the pairs that matter, not with all candidate pairs (at 10k accounts
+            0.5% of candidates score 0.01 or more). ``None`` (default) keeps every candidate
+            pair in :attr:`LinkResult.pairs`. Graph, clusters and leads at or above
+            ``threshold`` never change; trace's direct leads go down to 0.01, so with a value
+            of at most 0.01 the whole trace is unchanged.
         max_hops: how many graph edges a trace may follow from an account to a violator.
         strong_edge: a trace through other accounts follows only edges at least this
             probable: a chain is only as good as its weakest link.
@@ -444,6 +477,7 @@ class Linker:
         *,
         threshold: float = RECOMMENDED_THRESHOLD,
         max_block: int = 100,
+        min_score_kept: float | None = None,
         max_hops: int = 2,
         strong_edge: float = 0.97,
         hop_decay: float = 0.9,
@@ -459,6 +493,9 @@ class Linker:
         self.scorer = scorer if scorer is not None else Scorer()
         self.threshold = threshold
         self.max_block = max_block
+        if min_score_kept is not None and not 0.0 <= min_score_kept <= threshold:
+            raise ValueError(f"min_score_kept must be between 0 and the threshold ({threshold}), got {min_score_kept}")
+        self.min_score_kept = min_score_kept
         self.max_hops = max_hops
         if not 0.0 < strong_edge < 1.0 or not 0.0 < hop_decay <= 1.0:
             raise ValueError("strong_edge must be in (0, 1) and hop_decay in (0, 1]")
@@ -501,6 +538,11 @@ class Linker:
         zeros is not written at all, so a feature that is zero almost everywhere (photos
         on a market without photos) costs next to no resident memory.
         """
+        out = self._compare(fps, left, right, chunk=chunk)
+        release_free_memory()
+        return out
+
+    def _compare(self, fps: Fingerprints, left: np.ndarray, right: np.ndarray, *, chunk: int) -> dict[str, np.ndarray]:
         if chunk < 1:
             raise ValueError(f"chunk must be positive, got {chunk}")
         n = len(left)
@@ -523,14 +565,34 @@ class Linker:
                     seen.add(name)
             if seen != out.keys():
                 raise ValueError(f"features missing from a chunk of pairs: {sorted(out.keys() - seen)}")
-        release_free_memory()
         return out
 
     def score_pairs(self, accounts: Any) -> PairTable:
         fps = self.fingerprint(accounts)
         left, right = self.candidate_pairs(fps)
         log.info("%d candidate pairs over %d accounts", len(left), len(fps.accounts))
-        return PairTable(fps, self.signals, self.scorer, left, right, self.compare(fps, left, right))
+        return self.score_candidates(fps, left, right)
+
+    def score_candidates(
+        self, fps: Fingerprints, left: np.ndarray, right: np.ndarray, *, chunk: int = 200_000
+    ) -> PairTable:
+        """Compare and score candidate pairs: every pair, or with ``min_score_kept`` only those
+        scoring at least that, filtered ``chunk`` pairs at a time."""
+        if self.min_score_kept is None:
+            return PairTable(fps, self.signals, self.scorer, left, right, self.compare(fps, left, right, chunk=chunk))
+        if chunk < 1:
+            raise ValueError(f"chunk must be positive, got {chunk}")
+        parts: list[PairTable] = []
+        for start in range(0, max(len(left), 1), chunk):
+            lo, hi = left[start : start + chunk], right[start : start + chunk]
+            pt = PairTable(fps, self.signals, self.scorer, lo, hi, self._compare(fps, lo, hi, chunk=chunk))
+            parts.append(pt.select(pt.score >= self.min_score_kept))
+            del pt
+        out = PairTable.concat(parts)
+        del parts
+        release_free_memory()
+        log.info("kept %d of %d candidate pairs (score >= %g)", len(out), len(left), self.min_score_kept)
+        return out
 
     # -- link -------------------------------------------------------------------------
     def link(self, accounts: Any) -> LinkResult:

@@ -1057,6 +1057,11 @@ def _gather_ranges(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, n
     return base + np.arange(total, dtype=np.int64), owner
 
 
+# Pairs per block where compare gathers a per-row vector for both sides of each pair (MinHash
+# sketches, style vectors): 16k pairs x 128 uint64 x 2 sides is 32 MB, whatever the batch size.
+_PAIR_BLOCK = 16384
+
+
 def _pair_intersections(
     offsets: np.ndarray,
     ids: np.ndarray,
@@ -1577,8 +1582,8 @@ class PhrasingSignal:
         text_sim = np.clip(text_sim, 0.0, 1.0)
 
         text_jaccard = np.zeros(n_pairs, dtype=np.float64)
-        for s in range(0, n_pairs, 65536):  # bounded memory: 64k pairs x num_perm
-            sl = slice(s, s + 65536)
+        for s in range(0, n_pairs, _PAIR_BLOCK):  # bounded memory: 16k pairs x num_perm
+            sl = slice(s, s + _PAIR_BLOCK)
             text_jaccard[sl] = (table.minhash[left[sl]] == table.minhash[right[sl]]).mean(axis=1)
         text_jaccard[~has] = 0.0
 
@@ -1589,7 +1594,10 @@ class PhrasingSignal:
         )
 
         su = table.style_unit
-        style_sim = np.einsum("ij,ij->i", su[left].astype(np.float64), su[right].astype(np.float64))
+        style_sim = np.empty(n_pairs, dtype=np.float64)
+        for s in range(0, n_pairs, _PAIR_BLOCK):  # bounded memory: 16k pairs x style features, in float64
+            sl = slice(s, s + _PAIR_BLOCK)
+            style_sim[sl] = np.einsum("ij,ij->i", su[left[sl]].astype(np.float64), su[right[sl]].astype(np.float64))
         style_sim = np.where(has, np.clip(style_sim, 0.0, 1.0), 0.0)
         return PairFeatures(
             {

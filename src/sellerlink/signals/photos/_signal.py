@@ -72,6 +72,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 import itertools
 import logging
 from collections.abc import Sequence
@@ -445,6 +447,23 @@ def _parse_state(blob: bytes) -> tuple[dict[str, np.ndarray], list[str], int]:
     """Arrays, paths and skipped count of one packed account state; ``ValueError`` if malformed."""
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         raise ValueError(f"photos state must be bytes, got {type(blob).__name__}")  # noqa: TRY004 - a bad state
+    if len(blob) <= _SMALL_STATE:  # accounts without photos: one shared, read-only answer
+        return _parse_small_state(bytes(blob))
+    return _parse_state_bytes(blob)
+
+
+_SMALL_STATE = 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_small_state(blob: bytes) -> tuple[dict[str, np.ndarray], list[str], int]:
+    arrs, paths, skipped = _parse_state_bytes(blob)
+    for a in arrs.values():
+        a.setflags(write=False)
+    return arrs, paths, skipped
+
+
+def _parse_state_bytes(blob: bytes) -> tuple[dict[str, np.ndarray], list[str], int]:
     try:
         arrs, meta = unpack(bytes(blob))
     except ValueError as exc:

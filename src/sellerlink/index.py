@@ -78,7 +78,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = "sellerlink.index"
 FORMAT_VERSION = 1
-_CHUNK = 900  # SQLite host parameters per statement (the default limit is 999 on old builds)
+_CHUNK = (
+    900  # SQLite host parameters per statement (the default limit is 999 on old builds)
+)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,7 +136,10 @@ class QueryResult:
         import pandas as pd
 
         return pd.DataFrame(
-            [{"account_id": m.right, "score": m.score, "evidence": m.summary()} for m in self.matches],
+            [
+                {"account_id": m.right, "score": m.score, "evidence": m.summary()}
+                for m in self.matches
+            ],
             columns=["account_id", "score", "evidence"],
         )
 
@@ -217,8 +222,14 @@ class Index:
             raise ValueError("max_candidates and query_candidates must be at least 1")
         self.readonly = _readonly
         if _mode == "create":
-            if self.path != ":memory:" and os.path.exists(self.path) and os.path.getsize(self.path) > 0:
-                raise FileExistsError(f"{self.path} exists; use Index.open to carry on with it")
+            if (
+                self.path != ":memory:"
+                and os.path.exists(self.path)
+                and os.path.getsize(self.path) > 0
+            ):
+                raise FileExistsError(
+                    f"{self.path} exists; use Index.open to carry on with it"
+                )
             self._con = self._connect()
             self.linker = linker or Linker(progress=False)
             with self._con:
@@ -239,9 +250,13 @@ class Index:
             )
             names = [s.name for s in self.linker.signals]
             if names != settings["signals"]:
-                raise IndexFormatError(f"index was built with signals {settings['signals']}, linker has {names}")
+                raise IndexFormatError(
+                    f"index was built with signals {settings['signals']}, linker has {names}"
+                )
             if not _readonly:
-                self._con.executescript(_SCHEMA_LINKS)  # files written before photo counts had none
+                self._con.executescript(
+                    _SCHEMA_LINKS
+                )  # files written before photo counts had none
         self.signals = self.linker.signals
         # signals that keep their own counts up to date (photos: a new photo changes the counts
         # of the stored photos it matches), reading raw counts from the context
@@ -253,13 +268,24 @@ class Index:
 
     # -- opening and closing ------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | os.PathLike[str] = ":memory:", *, linker: Linker | None = None, **kw: Any) -> Index:
+    def create(
+        cls,
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        linker: Linker | None = None,
+        **kw: Any,
+    ) -> Index:
         """A new, empty index in ``path`` (which must not exist yet, or be empty)."""
         return cls(path, linker=linker, _mode="create", **kw)
 
     @classmethod
     def open(
-        cls, path: str | os.PathLike[str], readonly: bool = False, *, linker: Linker | None = None, **kw: Any
+        cls,
+        path: str | os.PathLike[str],
+        readonly: bool = False,
+        *,
+        linker: Linker | None = None,
+        **kw: Any,
     ) -> Index:
         """An existing index. Raises :class:`IndexFormatError` for a file that is not one
         (or is from another format version), ``FileNotFoundError`` if there is no file."""
@@ -269,9 +295,15 @@ class Index:
 
     def _connect(self) -> sqlite3.Connection:
         if self.path == ":memory:":
-            con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            con = sqlite3.connect(
+                ":memory:", isolation_level=None, check_same_thread=False
+            )
         elif self.readonly:
-            uri = "file:" + os.path.abspath(self.path).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
+            uri = (
+                "file:"
+                + os.path.abspath(self.path).replace("?", "%3f").replace("#", "%23")
+                + "?mode=ro"
+            )
             con = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=60.0)
         else:
             con = sqlite3.connect(self.path, isolation_level=None, timeout=60.0)
@@ -283,7 +315,9 @@ class Index:
             con.execute("PRAGMA cache_size = -65536")
         except sqlite3.DatabaseError as exc:
             con.close()
-            raise IndexFormatError(f"{self.path} is not a sellerlink index: {exc}") from exc
+            raise IndexFormatError(
+                f"{self.path} is not a sellerlink index: {exc}"
+            ) from exc
         # explicit transactions only (BEGIN IMMEDIATE ... COMMIT)
         return con
 
@@ -292,10 +326,14 @@ class Index:
             rows = dict(self._con.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             self._con.close()
-            raise IndexFormatError(f"{self.path} is not a sellerlink index: {exc}") from exc
+            raise IndexFormatError(
+                f"{self.path} is not a sellerlink index: {exc}"
+            ) from exc
         if rows.get("format") != FORMAT:
             self._con.close()
-            raise IndexFormatError(f"{self.path} is not a sellerlink index (format {rows.get('format')!r})")
+            raise IndexFormatError(
+                f"{self.path} is not a sellerlink index (format {rows.get('format')!r})"
+            )
         if rows.get("version") != str(FORMAT_VERSION):
             self._con.close()
             raise IndexFormatError(
@@ -322,7 +360,9 @@ class Index:
         }
 
     def _set_meta(self, key: str, value: str) -> None:
-        self._con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        self._con.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
+        )
 
     def close(self) -> None:
         """Close the file (idempotent)."""
@@ -341,19 +381,31 @@ class Index:
         return int(self._con.execute("SELECT COUNT(*) FROM accounts").fetchone()[0])
 
     def __contains__(self, account_id: object) -> bool:
-        return self._con.execute("SELECT 1 FROM accounts WHERE account_id = ?", (str(account_id),)).fetchone() is not None
+        return (
+            self._con.execute(
+                "SELECT 1 FROM accounts WHERE account_id = ?", (str(account_id),)
+            ).fetchone()
+            is not None
+        )
 
     def account_ids(self, *, watchlist: bool | None = None) -> list[str]:
         """Indexed account ids in insertion order (only the watchlist, or only the rest)."""
         if watchlist is None:
             q = self._con.execute("SELECT account_id FROM accounts ORDER BY rid")
         else:
-            q = self._con.execute("SELECT account_id FROM accounts WHERE watchlist = ? ORDER BY rid", (int(watchlist),))
+            q = self._con.execute(
+                "SELECT account_id FROM accounts WHERE watchlist = ? ORDER BY rid",
+                (int(watchlist),),
+            )
         return [r[0] for r in q]
 
     # -- counts ---------------------------------------------------------------------------
     def _n_accounts(self) -> int:
-        return int(self._con.execute("SELECT value FROM meta WHERE key = 'n_accounts'").fetchone()[0])
+        return int(
+            self._con.execute(
+                "SELECT value FROM meta WHERE key = 'n_accounts'"
+            ).fetchone()[0]
+        )
 
     def _lookup(self, table: str, keys: np.ndarray) -> np.ndarray:
         """Values of ``table`` (counts / pcounts) for int64 keys; 0 where absent.
@@ -392,13 +444,18 @@ class Index:
 
     def _stats(self) -> dict[str, dict[str, np.ndarray]]:
         out: dict[str, dict[str, np.ndarray]] = {}
-        for sig_name, name, blob in self._con.execute("SELECT signal, name, value FROM stats"):
+        for sig_name, name, blob in self._con.execute(
+            "SELECT signal, name, value FROM stats"
+        ):
             arrs, _ = unpack(blob)
             out.setdefault(sig_name, {})[name] = arrs["v"]
         return out
 
     def _context(
-        self, extra: dict[str, Any] | None = None, n_extra: int = 0, plus_one: bool = False
+        self,
+        extra: dict[str, Any] | None = None,
+        n_extra: int = 0,
+        plus_one: bool = False,
     ) -> RarityContext:
         """Global counts, plus ``extra`` (per signal: sorted int64 keys and their counts) for accounts not in the file
         (``plus_one``: every key asked about counts once more)."""
@@ -407,7 +464,9 @@ class Index:
         def counts(signal: str, keys: np.ndarray) -> np.ndarray:
             k = _i64(np.asarray(keys, dtype=np.uint64) ^ _ns(signal))
             if signal in self._raw:
-                return self._lookup("counts", k)  # 0 = not in the file: the signal knows what to do
+                return self._lookup(
+                    "counts", k
+                )  # 0 = not in the file: the signal knows what to do
             c = self._lookup("counts", k) + int(plus_one)
             add = extra.get(signal)
             if add is not None and len(add[0]):
@@ -438,9 +497,13 @@ class Index:
         for sig in only if only is not None else self.signals:
             if hasattr(sig, "assemble") and sig.name in batch.states:
                 if focus is not None and _accepts(sig.assemble, "focus"):
-                    tables[sig.name] = sig.assemble(batch.ids, batch.states[sig.name], rarity=ctx, focus=focus)
+                    tables[sig.name] = sig.assemble(
+                        batch.ids, batch.states[sig.name], rarity=ctx, focus=focus
+                    )
                 else:
-                    tables[sig.name] = sig.assemble(batch.ids, batch.states[sig.name], rarity=ctx)
+                    tables[sig.name] = sig.assemble(
+                        batch.ids, batch.states[sig.name], rarity=ctx
+                    )
             else:
                 accs = self._accounts_of(batch)
                 if _accepts_rarity(sig.fingerprint):
@@ -453,7 +516,8 @@ class Index:
         if batch.accounts is None:
             recs = self._records([r for r in batch.rids if r >= 0])
             batch.accounts = [
-                Account.from_dict(json.loads(recs[r])) if r >= 0 else Account(i) for i, r in zip(batch.ids, batch.rids)
+                Account.from_dict(json.loads(recs[r])) if r >= 0 else Account(i)
+                for i, r in zip(batch.ids, batch.rids)
             ]
         return batch.accounts
 
@@ -472,7 +536,11 @@ class Index:
         for s in range(0, len(rids), _CHUNK):
             part = rids[s : s + _CHUNK]
             marks = ",".join("?" * len(part))
-            ids.update(self._con.execute(f"SELECT rid, account_id FROM accounts WHERE rid IN ({marks})", part))
+            ids.update(
+                self._con.execute(
+                    f"SELECT rid, account_id FROM accounts WHERE rid IN ({marks})", part
+                )
+            )
             for rid, sig, st in self._con.execute(
                 f"SELECT rid, signal, state FROM states WHERE rid IN ({marks}) AND signal NOT LIKE '\\_%' ESCAPE '\\'",
                 part,
@@ -481,7 +549,11 @@ class Index:
         return _Batch(
             ids=[ids[r] for r in rids],
             rids=rids,
-            states={k: [v[r] for r in rids] for k, v in states.items() if len(v) == len(rids)},
+            states={
+                k: [v[r] for r in rids]
+                for k, v in states.items()
+                if len(v) == len(rids)
+            },
         )
 
     @staticmethod
@@ -493,10 +565,18 @@ class Index:
         return _Batch(a.ids + b.ids, a.rids + b.rids, states, accs)
 
     def _extract(self, accs: list[Account]) -> _Batch:
-        states = {sig.name: sig.extract(accs) for sig in self.signals if hasattr(sig, "extract")}
-        return _Batch([a.account_id for a in accs], [-1] * len(accs), states, list(accs))
+        states = {
+            sig.name: sig.extract(accs)
+            for sig in self.signals
+            if hasattr(sig, "extract")
+        }
+        return _Batch(
+            [a.account_id for a in accs], [-1] * len(accs), states, list(accs)
+        )
 
-    def _keys(self, tables: dict[str, Any], method: str) -> tuple[np.ndarray, np.ndarray]:
+    def _keys(
+        self, tables: dict[str, Any], method: str
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(rows, namespaced int64 keys) over all signals, from ``rarity_keys`` / ``index_keys`` /
         ``probe_keys`` (falling back to ``candidate_keys``); distinct per row."""
         rows_l, keys_l = [], []
@@ -520,13 +600,18 @@ class Index:
             rows, keys = rows[first], keys[first]
         return rows, keys
 
-    def _rarity_per_signal(self, tables: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def _rarity_per_signal(
+        self, tables: dict[str, Any]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         out = {}
         for sig in self.signals:
             fn = getattr(sig, "rarity_keys", None)
             if fn is not None:
                 r, k = fn(tables[sig.name])
-                out[sig.name] = (np.asarray(r, dtype=np.int64), _i64(np.asarray(k, np.uint64) ^ _ns(sig.name)))
+                out[sig.name] = (
+                    np.asarray(r, dtype=np.int64),
+                    _i64(np.asarray(k, np.uint64) ^ _ns(sig.name)),
+                )
         return out
 
     def _candidates(self, keys: np.ndarray, rows: np.ndarray | None = None, *, limit: int | None = None
@@ -547,7 +632,8 @@ class Index:
         for s in range(0, len(ul), _CHUNK):
             part = ul[s : s + _CHUNK]
             for k, rid in self._con.execute(
-                f"SELECT key, rid FROM postings WHERE key IN ({','.join('?' * len(part))})", part
+                f"SELECT key, rid FROM postings WHERE key IN ({','.join('?' * len(part))})",
+                part,
             ):
                 by_key.setdefault(k, []).append(rid)
         out_r: list[int] = []
@@ -562,17 +648,27 @@ class Index:
             # per row, the candidates sharing the rarest keys first (sum of key weights)
             kw = np.fromiter((weight[k] for r, k in zip(rows.tolist(), keys.tolist()) for _ in by_key.get(k, ())),
                              dtype=np.float64, count=len(cc))  # fmt: skip
-            codes, inv = np.unique(np.stack([cr, cc], axis=1), axis=0, return_inverse=True)
+            codes, inv = np.unique(
+                np.stack([cr, cc], axis=1), axis=0, return_inverse=True
+            )
             total = np.bincount(inv.ravel(), weights=kw, minlength=len(codes))
             order = np.lexsort((codes[:, 1], -np.round(total, 9), codes[:, 0]))
             codes = codes[order]
-            rank = np.arange(len(codes)) - np.searchsorted(codes[:, 0], codes[:, 0], side="left")
+            rank = np.arange(len(codes)) - np.searchsorted(
+                codes[:, 0], codes[:, 0], side="left"
+            )
             codes = codes[rank < limit]
             cr, cc = codes[:, 0].copy(), codes[:, 1].copy()
         return cr, cc
 
-    def _score(self, batch: _Batch, tables: dict[str, Any], left: np.ndarray, right: np.ndarray) -> PairTable:
-        accs = batch.accounts if batch.accounts is not None else [Account(i) for i in batch.ids]
+    def _score(
+        self, batch: _Batch, tables: dict[str, Any], left: np.ndarray, right: np.ndarray
+    ) -> PairTable:
+        accs = (
+            batch.accounts
+            if batch.accounts is not None
+            else [Account(i) for i in batch.ids]
+        )
         fps = Fingerprints(list(accs), tables)
         feats: dict[str, np.ndarray] = {}
         for sig in self.signals:
@@ -601,36 +697,85 @@ class Index:
             raise ValueError("duplicate account_id within the batch")
         known = self._existing(ids)
         if known:
-            raise ValueError(f"already indexed (remove them first): {sorted(known)[:5]}")
+            raise ValueError(
+                f"already indexed (remove them first): {sorted(known)[:5]}"
+            )
         new = self._extract(accs)
         local = self._tables(new, None)
         rk = self._rarity_per_signal(local)
         ix_rows, ix_keys = self._keys(local, "index_keys")
-        stats = {s.name: s.rarity_stats(local[s.name]) for s in self.signals if hasattr(s, "rarity_stats")}
+        stats = {
+            s.name: s.rarity_stats(local[s.name])
+            for s in self.signals
+            if hasattr(s, "rarity_stats")
+        }
         self._begin()
         try:
-            start = int(self._con.execute("SELECT COALESCE(MAX(rid), 0) FROM accounts").fetchone()[0]) + 1
+            start = (
+                int(
+                    self._con.execute(
+                        "SELECT COALESCE(MAX(rid), 0) FROM accounts"
+                    ).fetchone()[0]
+                )
+                + 1
+            )
             rids = list(range(start, start + len(accs)))
             self._con.executemany(
                 "INSERT INTO accounts (rid, account_id, watchlist, record) VALUES (?, ?, ?, ?)",
-                [(r, a.account_id, int(watchlist), json.dumps(a.to_dict(), ensure_ascii=False)) for r, a in zip(rids, accs)],
+                [
+                    (
+                        r,
+                        a.account_id,
+                        int(watchlist),
+                        json.dumps(a.to_dict(), ensure_ascii=False),
+                    )
+                    for r, a in zip(rids, accs)
+                ],
             )
-            rows_st = [(rids[i], name, sts[i]) for name, sts in new.states.items() for i in range(len(accs))]
+            rows_st = [
+                (rids[i], name, sts[i])
+                for name, sts in new.states.items()
+                for i in range(len(accs))
+            ]
             # per account, what it added to the counts, so that remove() can take it back
-            df_rows = np.concatenate([v[0] for v in rk.values()]) if rk else np.zeros(0, np.int64)
-            df_keys = np.concatenate([v[1] for v in rk.values()]) if rk else np.zeros(0, np.int64)
+            df_rows = (
+                np.concatenate([v[0] for v in rk.values()])
+                if rk
+                else np.zeros(0, np.int64)
+            )
+            df_keys = (
+                np.concatenate([v[1] for v in rk.values()])
+                if rk
+                else np.zeros(0, np.int64)
+            )
             for i in range(len(accs)):
                 rows_st.append((rids[i], "_df", pack({"k": df_keys[df_rows == i]})))
                 rows_st.append((rids[i], "_ix", pack({"k": ix_keys[ix_rows == i]})))
-                per = {f"{s}.{k}": v for s, d in stats.items() for k, v in _row_stats(self, local, s, i).items()}
-                rows_st.append((rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})))
-            self._con.executemany("INSERT INTO states (rid, signal, state) VALUES (?, ?, ?)", rows_st)
+                per = {
+                    f"{s}.{k}": v
+                    for s, d in stats.items()
+                    for k, v in _row_stats(self, local, s, i).items()
+                }
+                rows_st.append(
+                    (
+                        rids[i],
+                        "_st",
+                        pack({k: np.asarray(v, np.float64) for k, v in per.items()}),
+                    )
+                )
+            self._con.executemany(
+                "INSERT INTO states (rid, signal, state) VALUES (?, ?, ?)", rows_st
+            )
             self._bump("counts", df_keys, +1)
             # keys this add makes too common to propose pairs: the stored pairs among their
             # holders were found through them while they were rare, and must be re-scored now
             uk, inc = np.unique(ix_keys, return_counts=True)
             before = self._lookup("pcounts", uk)
-            crossed = uk[(before <= self.max_block - 1) & (before + inc > self.max_block - 1) & (before > 0)]
+            crossed = uk[
+                (before <= self.max_block - 1)
+                & (before + inc > self.max_block - 1)
+                & (before > 0)
+            ]
             self._bump("pcounts", ix_keys, +1)
             rid_arr = np.asarray(rids, dtype=np.int64)
             self._con.executemany(
@@ -704,15 +849,24 @@ class Index:
         stored = self._pairs_within(old)
         if holders is not None and len(holders):
             more = self._pairs_within(np.setdiff1d(holders, rid_new))
-            stored = (np.concatenate([stored[0], more[0]]), np.concatenate([stored[1], more[1]]))
-        self._rescore(np.concatenate([a, stored[0]]), np.concatenate([b, stored[1]]), ctx, stored)
+            stored = (
+                np.concatenate([stored[0], more[0]]),
+                np.concatenate([stored[1], more[1]]),
+            )
+        self._rescore(
+            np.concatenate([a, stored[0]]), np.concatenate([b, stored[1]]), ctx, stored
+        )
 
-    def _update_counts(self, rids: np.ndarray, others: np.ndarray, ctx: RarityContext, sign: int) -> None:
+    def _update_counts(
+        self, rids: np.ndarray, others: np.ndarray, ctx: RarityContext, sign: int
+    ) -> None:
         """Counts kept by the signals themselves (``rarity_updates``) as ``rids`` join (+1) or
         leave (-1) the file; ``others``: the indexed accounts whose values may match theirs."""
         if not self._updaters or not len(rids):
             return
-        allr = np.concatenate([np.asarray(rids, dtype=np.int64), np.setdiff1d(others, rids)])
+        allr = np.concatenate(
+            [np.asarray(rids, dtype=np.int64), np.setdiff1d(others, rids)]
+        )
         batch = self._load_batch(allr.tolist())
         rows = np.arange(len(rids), dtype=np.int64)
         tables = self._tables(batch, ctx, focus=rows, only=self._updaters)
@@ -724,11 +878,16 @@ class Index:
             keys, deltas = sig.rarity_updates(t, rows)
             nk = _i64(np.asarray(keys, dtype=np.uint64) ^ _ns(sig.name))
             self._bump_by("counts", nk, sign * np.asarray(deltas, dtype=np.int64))
-            if sign < 0:  # the leaving accounts' own values are gone, whatever their count was
+            if (
+                sign < 0
+            ):  # the leaving accounts' own values are gone, whatever their count was
                 own = getattr(sig, "own_keys", None)
                 if own is not None:
                     ok = _i64(np.asarray(own(t, rows), dtype=np.uint64) ^ _ns(sig.name))
-                    self._con.executemany("DELETE FROM counts WHERE key = ?", ((int(k),) for k in ok.tolist()))
+                    self._con.executemany(
+                        "DELETE FROM counts WHERE key = ?",
+                        ((int(k),) for k in ok.tolist()),
+                    )
             elif hasattr(sig, "linked_rows"):
                 la, lb = sig.linked_rows(t, rows)
                 links.extend(zip(allr[la].tolist(), allr[lb].tolist()))
@@ -763,9 +922,13 @@ class Index:
     def _pairs_within(self, rids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not len(rids):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        self._con.execute("CREATE TEMP TABLE IF NOT EXISTS _sel (rid INTEGER PRIMARY KEY)")
+        self._con.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS _sel (rid INTEGER PRIMARY KEY)"
+        )
         self._con.execute("DELETE FROM _sel")
-        self._con.executemany("INSERT INTO _sel (rid) VALUES (?)", ((int(r),) for r in rids))
+        self._con.executemany(
+            "INSERT INTO _sel (rid) VALUES (?)", ((int(r),) for r in rids)
+        )
         got = self._con.execute(
             "SELECT p.a, p.b FROM pairs p JOIN _sel s1 ON p.a = s1.rid JOIN _sel s2 ON p.b = s2.rid"
         ).fetchall()
@@ -778,14 +941,19 @@ class Index:
         """Score pairs of rids with the global counts; store those >= min_direct, drop the rest."""
         lo, hi = merge_pairs([(a, b)])
         if len(replace[0]):
-            self._con.executemany("DELETE FROM pairs WHERE a = ? AND b = ?", zip(replace[0].tolist(), replace[1].tolist()))
+            self._con.executemany(
+                "DELETE FROM pairs WHERE a = ? AND b = ?",
+                zip(replace[0].tolist(), replace[1].tolist()),
+            )
         if not len(lo):
             return
         need = np.unique(np.concatenate([lo, hi]))
         batch = self._load_batch(need.tolist())
         li = np.searchsorted(need, lo)
         ri = np.searchsorted(need, hi)
-        tables = self._tables(batch, ctx, focus=np.unique(li))  # every pair has its left end in focus
+        tables = self._tables(
+            batch, ctx, focus=np.unique(li)
+        )  # every pair has its left end in focus
         pt = self._score(batch, tables, li, ri)
         ok = pt.score >= self.min_direct
         self._con.executemany(
@@ -808,9 +976,13 @@ class Index:
             raise ValueError("batch must be at least 1")
         from .linker import _progress
 
-        rids = [r[0] for r in self._con.execute("SELECT rid FROM accounts ORDER BY rid")]
+        rids = [
+            r[0] for r in self._con.execute("SELECT rid FROM accounts ORDER BY rid")
+        ]
         chunks = [rids[s : s + batch] for s in range(0, len(rids), batch)]
-        for chunk in _progress(chunks, enabled=progress, desc="refresh", total=len(chunks)):
+        for chunk in _progress(
+            chunks, enabled=progress, desc="refresh", total=len(chunks)
+        ):
             self._begin()
             try:
                 ctx = self._context()
@@ -843,7 +1015,11 @@ class Index:
     def remove(self, account_ids: str | Iterable[str]) -> int:
         """Remove accounts by id (unknown ids are ignored), in one transaction; pairs among the
         accounts that shared a value with them are re-scored. Returns how many were removed."""
-        ids = [account_ids] if isinstance(account_ids, str) else [str(x) for x in account_ids]
+        ids = (
+            [account_ids]
+            if isinstance(account_ids, str)
+            else [str(x) for x in account_ids]
+        )
         self._begin()
         try:
             rids: list[int] = []
@@ -860,11 +1036,21 @@ class Index:
                 linked = self._linked(arr)
                 self._update_counts(arr, linked, self._context(), -1)
                 neighbours.update(linked.tolist())
-                for part in (rids[s : s + _CHUNK // 2] for s in range(0, len(rids), _CHUNK // 2)):
+                for part in (
+                    rids[s : s + _CHUNK // 2] for s in range(0, len(rids), _CHUNK // 2)
+                ):
                     marks = ",".join("?" * len(part))
-                    self._con.execute(f"DELETE FROM links WHERE a IN ({marks}) OR b IN ({marks})", part + part)
+                    self._con.execute(
+                        f"DELETE FROM links WHERE a IN ({marks}) OR b IN ({marks})",
+                        part + part,
+                    )
             for rid in rids:
-                meta = dict(self._con.execute("SELECT signal, state FROM states WHERE rid = ? AND signal LIKE '\\_%' ESCAPE '\\'", (rid,)).fetchall())
+                meta = dict(
+                    self._con.execute(
+                        "SELECT signal, state FROM states WHERE rid = ? AND signal LIKE '\\_%' ESCAPE '\\'",
+                        (rid,),
+                    ).fetchall()
+                )
                 dfk = unpack(meta["_df"])[0]["k"]
                 ixk = unpack(meta["_ix"])[0]["k"]
                 st, _ = unpack(meta["_st"])
@@ -875,20 +1061,36 @@ class Index:
                 neighbours.update(self._holders(ixk[before == self.max_block]).tolist())
                 self._bump("counts", dfk, -1)
                 self._bump("pcounts", ixk, -1)
-                self._con.executemany("DELETE FROM postings WHERE key = ? AND rid = ?", ((int(k), rid) for k in ixk.tolist()))
+                self._con.executemany(
+                    "DELETE FROM postings WHERE key = ? AND rid = ?",
+                    ((int(k), rid) for k in ixk.tolist()),
+                )
                 per_sig: dict[str, dict[str, np.ndarray]] = {}
                 for k, v in st.items():
                     sname, _, name = k.partition(".")
                     per_sig.setdefault(sname, {})[name] = v
                 for sname, d in per_sig.items():
                     self._add_stats(sname, d, -1)
-                neighbours.update(r[0] for r in self._con.execute("SELECT b FROM pairs WHERE a = ?", (rid,)))
-                neighbours.update(r[0] for r in self._con.execute("SELECT a FROM pairs WHERE b = ?", (rid,)))
+                neighbours.update(
+                    r[0]
+                    for r in self._con.execute(
+                        "SELECT b FROM pairs WHERE a = ?", (rid,)
+                    )
+                )
+                neighbours.update(
+                    r[0]
+                    for r in self._con.execute(
+                        "SELECT a FROM pairs WHERE b = ?", (rid,)
+                    )
+                )
                 for t in ("accounts", "states"):
                     self._con.execute(f"DELETE FROM {t} WHERE rid = ?", (rid,))
                 self._con.execute("DELETE FROM pairs WHERE a = ? OR b = ?", (rid, rid))
             self._set_meta("n_accounts", str(self._n_accounts() - len(rids)))
-            nb_arr = np.setdiff1d(np.asarray(sorted(neighbours), dtype=np.int64), np.asarray(rids, dtype=np.int64))
+            nb_arr = np.setdiff1d(
+                np.asarray(sorted(neighbours), dtype=np.int64),
+                np.asarray(rids, dtype=np.int64),
+            )
             if len(nb_arr):
                 # re-link the neighbourhood: their values just became rarer
                 ctx = self._context()
@@ -899,7 +1101,12 @@ class Index:
                 a = nb_arr[cr]
                 inside = np.isin(cc, nb_arr) & (a != cc)
                 stored = self._pairs_within(nb_arr)
-                self._rescore(np.concatenate([a[inside], stored[0]]), np.concatenate([cc[inside], stored[1]]), ctx, stored)
+                self._rescore(
+                    np.concatenate([a[inside], stored[0]]),
+                    np.concatenate([cc[inside], stored[1]]),
+                    ctx,
+                    stored,
+                )
             self._con.execute("COMMIT")
         except BaseException:
             if self._con.in_transaction:
@@ -924,9 +1131,16 @@ class Index:
         try:
             # the snapshot starts with the first read; a change by anyone since the last
             # query (data_version: other connections; _writes: this one) empties the cache
-            version = (self._n_accounts(), self._con.execute("PRAGMA data_version").fetchone()[0], self._writes)
+            version = (
+                self._n_accounts(),
+                self._con.execute("PRAGMA data_version").fetchone()[0],
+                self._writes,
+            )
             if version != self._cache_version:
-                self._cache = {"counts": _CountCache(self.cache_size), "pcounts": _CountCache(self.cache_size)}
+                self._cache = {
+                    "counts": _CountCache(self.cache_size),
+                    "pcounts": _CountCache(self.cache_size),
+                }
                 self._cache_version = version
             self._caching = True
             return self._query(acc, k)
@@ -935,7 +1149,9 @@ class Index:
             self._con.execute("COMMIT")
 
     def _query(self, acc: Account, k: int) -> QueryResult:
-        own = self._con.execute("SELECT rid FROM accounts WHERE account_id = ?", (acc.account_id,)).fetchone()
+        own = self._con.execute(
+            "SELECT rid FROM accounts WHERE account_id = ?", (acc.account_id,)
+        ).fetchone()
         outside = own is None
         q = self._extract([acc])
         # 1. the account alone: every value of a one-row table is the account's own, so
@@ -965,12 +1181,20 @@ class Index:
         left = np.full(n, n, dtype=np.int64)
         right = np.arange(n, dtype=np.int64)
         pt = self._score(batch, tables, left, right)
-        order = np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score)) if n else np.zeros(0, int)
-        matches = [pt.match(int(j)) for j in order[:k] if pt.score[j] >= self.min_direct]
+        order = (
+            np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score))
+            if n
+            else np.zeros(0, int)
+        )
+        matches = [
+            pt.match(int(j)) for j in order[:k] if pt.score[j] >= self.min_direct
+        ]
         leads = self._query_leads(acc.account_id, pt, cand)
         return QueryResult(acc.account_id, matches, leads, self.threshold, n)
 
-    def _query_leads(self, account_id: str, pt: PairTable, cand: np.ndarray) -> list[Lead]:
+    def _query_leads(
+        self, account_id: str, pt: PairTable, cand: np.ndarray
+    ) -> list[Lead]:
         if not len(cand):
             return []
         wl = self._watch(cand)
@@ -981,10 +1205,16 @@ class Index:
             if wl[j] and s >= self.min_direct:
                 best[vid] = Lead(account_id, vid, s, [account_id, vid], [j], pt)
         # through strongly linked indexed accounts (up to max_hops edges, like trace)
-        strong = [(int(cand[j]), float(pt.score[j]), j) for j in range(len(cand)) if pt.score[j] >= self.threshold and not wl[j]]
+        strong = [
+            (int(cand[j]), float(pt.score[j]), j)
+            for j in range(len(cand))
+            if pt.score[j] >= self.threshold and not wl[j]
+        ]
         if strong and self.linker.max_hops >= 2:
             for rid, s0, j in strong:
-                for path_rids, s in self._paths_to_watchlist(rid, self.linker.max_hops - 1):
+                for path_rids, s in self._paths_to_watchlist(
+                    rid, self.linker.max_hops - 1
+                ):
                     vid_rid = path_rids[-1]
                     score = s0 * s
                     ids = self._ids_of([rid, *path_rids])
@@ -995,7 +1225,10 @@ class Index:
                     lead = Lead(account_id, vid, score, path, [], None)
                     first = pt.match(j)
                     hops = [(p, q) for p, q in zip([rid, *path_rids[:-1]], path_rids)]
-                    lead.__dict__["_steps"] = [first, *(self._explain_pair(x, y) for x, y in hops)]
+                    lead.__dict__["_steps"] = [
+                        first,
+                        *(self._explain_pair(x, y) for x, y in hops),
+                    ]
                     best[vid] = lead
                     del vid_rid
         out = sorted(best.values(), key=lambda ld: (-ld.score, ld.violator_id))
@@ -1010,7 +1243,9 @@ class Index:
             wl.update(r[0] for r in self._con.execute(q, part))
         return np.array([r in wl for r in ul], dtype=bool)
 
-    def _paths_to_watchlist(self, start: int, hops: int) -> list[tuple[list[int], float]]:
+    def _paths_to_watchlist(
+        self, start: int, hops: int
+    ) -> list[tuple[list[int], float]]:
         """Paths of stored edges (>= threshold) from ``start`` to watchlist accounts, at most ``hops`` long."""
         out: list[tuple[list[int], float]] = []
         frontier: list[tuple[list[int], float]] = [([start], 1.0)]
@@ -1047,12 +1282,19 @@ class Index:
         return pt.match(0)
 
     # -- everything indexed -----------------------------------------------------------------
-    def _stored(self) -> tuple[list[str], dict[int, int], np.ndarray, np.ndarray, np.ndarray, set[str]]:
-        rows = self._con.execute("SELECT rid, account_id, watchlist FROM accounts ORDER BY rid").fetchall()
+    def _stored(
+        self,
+    ) -> tuple[list[str], dict[int, int], np.ndarray, np.ndarray, np.ndarray, set[str]]:
+        rows = self._con.execute(
+            "SELECT rid, account_id, watchlist FROM accounts ORDER BY rid"
+        ).fetchall()
         ids = [r[1] for r in rows]
         pos = {r[0]: i for i, r in enumerate(rows)}
         banned = {r[1] for r in rows if r[2]}
-        pr = np.asarray(self._con.execute("SELECT a, b, score FROM pairs ORDER BY a, b").fetchall(), dtype=np.float64)
+        pr = np.asarray(
+            self._con.execute("SELECT a, b, score FROM pairs ORDER BY a, b").fetchall(),
+            dtype=np.float64,
+        )
         pr = pr.reshape(-1, 3)
         left = np.asarray([pos[int(x)] for x in pr[:, 0]], dtype=np.int64)
         right = np.asarray([pos[int(x)] for x in pr[:, 1]], dtype=np.int64)
@@ -1063,9 +1305,13 @@ class Index:
         g = nx.Graph()
         g.add_nodes_from(ids)
         for kk in np.flatnonzero(score >= self.threshold).tolist():
-            g.add_edge(ids[left[kk]], ids[right[kk]], score=float(score[kk]), pair=int(kk))
+            g.add_edge(
+                ids[left[kk]], ids[right[kk]], score=float(score[kk]), pair=int(kk)
+            )
         rid_of = {i: r for r, i in pos.items()}
-        sp = _StoredPairs(self, ids, left, right, score, [rid_of[i] for i in range(len(ids))])
+        sp = _StoredPairs(
+            self, ids, left, right, score, [rid_of[i] for i in range(len(ids))]
+        )
         g.graph["pairs"] = sp
         return g, sp, banned
 
@@ -1079,7 +1325,9 @@ class Index:
         g, sp, banned = self._graph()
         live = set(sp.fingerprints.ids) - banned
         res = _Result(g, sp)
-        out = trace_graph(res, live, banned, max_hops=self.linker.max_hops, min_edge=self.threshold)  # type: ignore[arg-type]
+        out = trace_graph(
+            res, live, banned, max_hops=self.linker.max_hops, min_edge=self.threshold
+        )  # type: ignore[arg-type]
         return out if all_leads else [ld for ld in out if ld.score >= self.threshold]
 
 
@@ -1114,7 +1362,10 @@ class _CountCache:
         order = np.argsort(keys, kind="stable")
         keys, vals = keys[order], vals[order]
         pos = np.searchsorted(self.rkeys, keys)
-        self.rkeys, self.rvals = np.insert(self.rkeys, pos, keys), np.insert(self.rvals, pos, vals)
+        self.rkeys, self.rvals = (
+            np.insert(self.rkeys, pos, keys),
+            np.insert(self.rvals, pos, vals),
+        )
         if len(self.rkeys) > self._RECENT:
             k = np.concatenate([self.keys, self.rkeys])
             v = np.concatenate([self.vals, self.rvals])
@@ -1142,7 +1393,9 @@ class _StoredPairs:
         return len(self.left)
 
     def match(self, k: int) -> Match:
-        return self.index._explain_pair(self.rids[int(self.left[k])], self.rids[int(self.right[k])])
+        return self.index._explain_pair(
+            self.rids[int(self.left[k])], self.rids[int(self.right[k])]
+        )
 
 
 @dataclass
@@ -1151,7 +1404,9 @@ class _Result:
     pairs: _StoredPairs
 
 
-def _row_stats(ix: Index, tables: dict[str, Any], sname: str, i: int) -> dict[str, np.ndarray]:
+def _row_stats(
+    ix: Index, tables: dict[str, Any], sname: str, i: int
+) -> dict[str, np.ndarray]:
     """One row's share of a signal's additive ``rarity_stats`` (kept so that remove() can subtract it)."""
     sig = next(s for s in ix.signals if s.name == sname)
     out: dict[str, np.ndarray] = sig.rarity_stats(tables[sname], rows=np.array([i]))  # type: ignore[attr-defined]

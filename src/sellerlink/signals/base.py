@@ -48,7 +48,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable

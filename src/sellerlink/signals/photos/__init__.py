@@ -27,7 +27,13 @@ from ._hashing import (
     window_label,
 )
 from ._mih import MultiIndexHash, hamming, pairs_within
-from ._signal import FEATURE_NAMES, SIM_THRESHOLDS, PhotosSignal, PhotosTable, match_fingerprints
+from ._signal import (
+    FEATURE_NAMES,
+    SIM_THRESHOLDS,
+    PhotosSignal,
+    PhotosTable,
+    match_fingerprints,
+)
 from ._verify import verify_pairs
 
 __all__ = [

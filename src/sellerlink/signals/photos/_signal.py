@@ -73,7 +73,6 @@ Example:
 from __future__ import annotations
 
 import functools
-
 import itertools
 import logging
 from collections.abc import Sequence

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from sellerlink import Linker, load_accounts
 from sellerlink.index import FORMAT_VERSION, Index, IndexFormatError
+from sellerlink.linker import PairTable
 from sellerlink.records import Account
 from sellerlink.signals.base import RarityContext, pack, unpack
 from sellerlink.signals.contacts import ContactsSignal
@@ -34,6 +35,18 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Account], lis
 def _linker() -> Linker:
     # these markets have no photos (tests/test_index_photos.py covers them)
     return Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+
+
+def batch_scores_of_last(full: PairTable) -> dict[str, float]:
+    """Other account id -> score of its pair with the last account, from a batch pair table."""
+    ids = full.fingerprints.ids
+    last = len(ids) - 1
+    out = {}
+    for kk in range(len(full)):
+        a, b = int(full.left[kk]), int(full.right[kk])
+        if last in (a, b):
+            out[ids[b if a == last else a]] = float(full.score[kk])
+    return out
 
 
 def _partition(clusters: dict[str, int]) -> list[list[str]]:
@@ -73,14 +86,7 @@ def test_query_features_equal_batch_features(market: tuple[list[Account], list[A
     ix.add(live[1:])
     q = live[0]
     res = ix.query(q, k=50)
-    full = _linker().score_pairs([*wl, *live[1:], q])
-    ids = full.fingerprints.ids
-    qrow = len(ids) - 1
-    batch = {}
-    for kk in range(len(full)):
-        a, b = int(full.left[kk]), int(full.right[kk])
-        if qrow in (a, b):
-            batch[ids[b if a == qrow else a]] = float(full.score[kk])
+    batch = batch_scores_of_last(_linker().score_pairs([*wl, *live[1:], q]))
     mine = {m.right: m.score for m in res.matches}
     common = set(batch) & set(mine)
     assert len(common) >= 3
@@ -372,8 +378,8 @@ def test_states_written_before_sketches_and_tokens_were_stored_still_assemble() 
     ph, nm = PhrasingSignal(), NamesSignal()
     new_ph, new_nm = ph.extract(accs), nm.extract(accs)
     old_ph = []
-    for st in new_ph:
-        arrs, meta = unpack(st)
+    for blob in new_ph:
+        arrs, meta = unpack(blob)
         arrs.pop("mh")
         old_ph.append(pack(arrs, meta))
     old_nm = [pack(None, unpack(st)[1][:2]) for st in new_nm]

@@ -4,19 +4,17 @@ equal the batch pipeline's. Drawn photos only (written into the test's temp fold
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import ImageOps
+from test_index import batch_scores_of_last
+from test_photos_index import crop, jpeg, textured, watermark
 
 from sellerlink import Linker
 from sellerlink.index import Index, _ns
 from sellerlink.records import Account, Listing
 from sellerlink.signals.names import NamesSignal
 from sellerlink.signals.photos import PhotosSignal
-
-from test_photos_index import crop, jpeg, textured, watermark
 
 
 def _linker() -> Linker:
@@ -45,28 +43,36 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def _acc(aid: str, name: str, paths: list[str]) -> Account:
-    return Account(aid, display_name=name, listings=tuple(Listing(title="", photos=(p,)) for p in paths))
+    return Account(
+        aid,
+        display_name=name,
+        listings=tuple(Listing(title="", photos=(p,)) for p in paths),
+    )
 
 
 def test_a_photo_only_comeback_is_found_at_sign_up(photos: dict[str, str]) -> None:
     """Nothing but re-edited copies of the banned seller's own photos: the index finds the
     banned account through its photo keys alone and scores the pair as the batch does."""
-    banned = _acc("banned", "Rina Collection", [photos[f"own{k}.jpg"] for k in range(3)])
+    banned = _acc(
+        "banned", "Rina Collection", [photos[f"own{k}.jpg"] for k in range(3)]
+    )
     others = [_acc(f"o{k}", f"Toko {k}", [photos[f"other{k}.jpg"]]) for k in range(20)]
     ix = Index(linker=_linker(), min_direct=1e-9)
     ix.add([banned], watchlist=True)
     ix.add(others)
-    q = _acc("signup", "Kios Dewi", [photos["own0_crop.jpg"], photos["own1_mirror.jpg"], photos["own2_wm.jpg"]])
+    q = _acc(
+        "signup",
+        "Kios Dewi",
+        [photos["own0_crop.jpg"], photos["own1_mirror.jpg"], photos["own2_wm.jpg"]],
+    )
     res = ix.query(q)
     assert res.n_candidates == 1  # names share nothing: only the photo keys found it
     assert [m.right for m in res.matches] == ["banned"]
     photo_ev = [e for e in res.matches[0].evidence if e.signal == "photos"]
     assert len(photo_ev) >= 2 and all(e.weight > 0 for e in photo_ev)
     assert [ld.violator_id for ld in res.leads] == ["banned"]
-    full = _linker().score_pairs([banned, *others, q])
-    ids = full.fingerprints.ids
-    k = next(i for i in range(len(full)) if {ids[full.left[i]], ids[full.right[i]]} == {"banned", "signup"})
-    assert res.matches[0].score == pytest.approx(float(full.score[k]), abs=1e-12)
+    batch = batch_scores_of_last(_linker().score_pairs([banned, *others, q]))
+    assert res.matches[0].score == pytest.approx(batch["banned"], abs=1e-12)
     # the same query against an index without the banned seller finds nothing
     ix.remove("banned")
     assert ix.query(q).matches == []
@@ -75,15 +81,28 @@ def test_a_photo_only_comeback_is_found_at_sign_up(photos: dict[str, str]) -> No
 def test_a_supplier_photo_that_spreads_stops_counting(photos: dict[str, str]) -> None:
     stock = photos["stock.jpg"]
     ix = Index(linker=_linker(), min_direct=1e-9)
-    ix.add([_acc("banned", "Rina Collection", [stock, photos["own0.jpg"]])], watchlist=True)
+    ix.add(
+        [_acc("banned", "Rina Collection", [stock, photos["own0.jpg"]])], watchlist=True
+    )
     q = _acc("signup", "Kios Dewi", [stock])
     before = ix.query(q).matches[0]
     assert before.right == "banned"
     w_before = sum(e.weight for e in before.evidence if e.signal == "photos")
-    ix.add([_acc(f"s{k}", f"Gudang {k}", [stock, photos[f"other{k}.jpg"]]) for k in range(40)])
+    ix.add(
+        [
+            _acc(f"s{k}", f"Gudang {k}", [stock, photos[f"other{k}.jpg"]])
+            for k in range(40)
+        ]
+    )
     after = [m for m in ix.query(q).matches if m.right == "banned"]
-    w_after = sum(e.weight for e in after[0].evidence if e.signal == "photos") if after else -np.inf
-    assert w_after < w_before - 1.0  # a photo on 42 shops is no longer evidence of one seller
+    w_after = (
+        sum(e.weight for e in after[0].evidence if e.signal == "photos")
+        if after
+        else -np.inf
+    )
+    assert (
+        w_after < w_before - 1.0
+    )  # a photo on 42 shops is no longer evidence of one seller
     assert not after or after[0].score < before.score
 
 
@@ -92,7 +111,9 @@ def _photo_counts(ix: Index) -> dict[int, int]:
     return dict(ix._con.execute("SELECT key, n FROM counts").fetchall())
 
 
-def test_photo_counts_follow_adds_and_removes_and_equal_the_batch(photos: dict[str, str]) -> None:
+def test_photo_counts_follow_adds_and_removes_and_equal_the_batch(
+    photos: dict[str, str],
+) -> None:
     stock = photos["stock.jpg"]
     accs = [
         _acc("a", "Rina", [photos["own0.jpg"], stock]),
@@ -117,12 +138,16 @@ def test_photo_counts_follow_adds_and_removes_and_equal_the_batch(photos: dict[s
     keys = np.asarray(table.photo_key, dtype=np.uint64) ^ _ns("photos")
     stored = _photo_counts(one)
     assert [stored[int(k)] for k in keys.view(np.int64)] == table.photo_df.tolist()
-    assert max(table.photo_df) >= 3  # the stock photo and the re-edited copies are shared: not vacuous
+    assert (
+        max(table.photo_df) >= 3
+    )  # the stock photo and the re-edited copies are shared: not vacuous
     # removing an account and adding it back restores every count; removing it takes its share back
     before = _photo_counts(one)
     one.remove("b")
     smaller = sig.fingerprint([a for a in accs if a.account_id != "b"])
-    keys2 = (np.asarray(smaller.photo_key, dtype=np.uint64) ^ _ns("photos")).view(np.int64)
+    keys2 = (np.asarray(smaller.photo_key, dtype=np.uint64) ^ _ns("photos")).view(
+        np.int64
+    )
     mid = _photo_counts(one)
     assert [mid[int(k)] for k in keys2] == smaller.photo_df.tolist()
     assert mid != before  # b's share was taken back
@@ -133,21 +158,16 @@ def test_photo_counts_follow_adds_and_removes_and_equal_the_batch(photos: dict[s
 def test_query_photo_features_equal_batch_features(photos: dict[str, str]) -> None:
     stock = photos["stock.jpg"]
     accs = [_acc("banned", "Rina", [photos["own0.jpg"], photos["own1.jpg"], stock])]
-    accs += [_acc(f"s{k}", f"Toko {k}", [stock, photos[f"other{k}.jpg"]]) for k in range(6)]
+    accs += [
+        _acc(f"s{k}", f"Toko {k}", [stock, photos[f"other{k}.jpg"]]) for k in range(6)
+    ]
     accs += [_acc("x", "Budi", [photos["own1.jpg"]])]
     q = _acc("q", "Kios", [photos["own0_crop.jpg"], photos["own1_mirror.jpg"], stock])
     ix = Index(linker=_linker(), min_direct=1e-12)
     ix.add(accs[:1], watchlist=True)
     ix.add(accs[1:])
     res = ix.query(q, k=50)
-    full = _linker().score_pairs([*accs, q])
-    ids = full.fingerprints.ids
-    qrow = len(ids) - 1
-    batch = {}
-    for kk in range(len(full)):
-        a, b = int(full.left[kk]), int(full.right[kk])
-        if qrow in (a, b):
-            batch[ids[b if a == qrow else a]] = float(full.score[kk])
+    batch = batch_scores_of_last(_linker().score_pairs([*accs, q]))
     mine = {m.right: m.score for m in res.matches}
     assert {"banned", "x", "s0"} <= set(batch) & set(mine)
     for other in set(batch) & set(mine):

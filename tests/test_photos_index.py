@@ -7,7 +7,6 @@ Drawn photos only."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import itertools
 from pathlib import Path
 
@@ -15,7 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageOps
+
+# drawn photos (smooth colour blobs + shapes + sensor noise) and edits: test_photos's helpers
+from test_photos import crop, jpeg, textured
+from test_photos import watermark as _watermark
 
 from sellerlink.blocking import pairs_from_keys
 from sellerlink.config import PhotoWarning
@@ -29,58 +32,10 @@ from sellerlink.signals.photos._signal import (
     _half_keys,
 )
 
-# ---------------------------------------------------------------------------------------
-# drawn photos: smooth colour blobs + shapes + sensor noise
-
-
-def textured(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
-    w, h = size
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    img = np.zeros((h, w, 3), np.float32) + rng.uniform(40, 200, 3)
-    for _ in range(8):
-        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        s = rng.uniform(0.05, 0.3) * w
-        g = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * s * s))
-        img += g[..., None] * rng.uniform(-120, 120, 3)
-    im = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
-    d = ImageDraw.Draw(im)
-    for _ in range(6):
-        x0, y0 = rng.uniform(0, w), rng.uniform(0, h)
-        x1, y1 = x0 + rng.uniform(10, w / 2), y0 + rng.uniform(10, h / 2)
-        col = tuple(int(c) for c in rng.integers(0, 256, 3))
-        if rng.random() < 0.5:
-            d.ellipse((x0, y0, x1, y1), fill=col)
-        else:
-            d.rectangle((x0, y0, x1, y1), fill=col)
-    arr = np.asarray(im, np.float32) + rng.normal(0, 6, (h, w, 3))
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-
-
-def jpeg(img: Image.Image, quality: int = 85) -> bytes:
-    buf = io.BytesIO()
-    img.convert("RGB").save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
-
-
-def crop(img: Image.Image, left: float, right: float, top: float, bottom: float) -> Image.Image:
-    w, h = img.size
-    return img.crop((round(left * w), round(top * h), round(w - right * w), round(h - bottom * h)))
-
 
 def watermark(img: Image.Image) -> Image.Image:
-    img = img.convert("RGB")
-    w, h = img.size
-    band, y0 = int(h * 0.12), int(h * 0.7)
-    over = Image.new("RGBA", img.size, (0, 0, 0, 0))
-    d = ImageDraw.Draw(over)
-    d.rectangle((0, y0, w, y0 + band), fill=(0, 0, 0, 150))
-    try:
-        font = ImageFont.load_default(size=int(band * 0.6))
-    except TypeError:  # Pillow < 10.1
-        font = ImageFont.load_default()
-    d.text((8, y0 + band * 0.2), "TOKO BARU THRIFT", fill=(255, 255, 255, 235), font=font)
-    return Image.alpha_composite(img.convert("RGBA"), over).convert("RGB")
+    """A caption band low in the picture (where sellers put theirs)."""
+    return _watermark(img, y_frac=0.7)
 
 
 EDITS = {
@@ -90,7 +45,9 @@ EDITS = {
     "reencode q60": lambda im: im,
     "mirror + crop": lambda im: ImageOps.mirror(crop(im, 0.08, 0.0, 0.0, 0.06)),
     "watermark": watermark,
-    "rotate 3deg": lambda im: im.rotate(3, resample=Image.BICUBIC, fillcolor=(255, 255, 255)),
+    "rotate 3deg": lambda im: im.rotate(
+        3, resample=Image.BICUBIC, fillcolor=(255, 255, 255)
+    ),
 }
 
 
@@ -100,7 +57,12 @@ def _tables_equal(a: PhotosTable, b: PhotosTable) -> list[str]:
     for f in dataclasses.fields(PhotosTable):
         x, y = getattr(a, f.name), getattr(b, f.name)
         if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
-            same = x is not None and y is not None and x.dtype == y.dtype and x.shape == y.shape
+            same = (
+                x is not None
+                and y is not None
+                and x.dtype == y.dtype
+                and x.shape == y.shape
+            )
             if not (same and np.array_equal(x, y, equal_nan=x.dtype.kind == "f")):
                 bad.append(f.name)
         elif x != y:
@@ -132,15 +94,51 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Account], Path
 
     own = [textured(5000 + k) for k in range(4)]
     stock = textured(6000)
-    old = Account("old", photos=(save("o0.jpg", own[0]),),
-                  listings=(Listing("a", photos=(save("o1.jpg", own[1]), save("o2.jpg", own[2]),
-                                                 save("ostock.jpg", stock))),))
-    new = Account("new", photos=(save("n0.jpg", crop(own[0], 0.1, 0.05, 0.12, 0.0), 60),),
-                  listings=(Listing("b", photos=(save("n1.jpg", ImageOps.mirror(own[1]), 50),
-                                                 save("n2.jpg", own[2], 60), save("n9.jpg", textured(5999)))),))
-    shops = [Account(f"shop{k}", photos=(save(f"s{k}.jpg", stock, 60 + 5 * k), save(f"u{k}.jpg", textured(7000 + k))))
-             for k in range(4)]
-    third = Account("third", photos=(save("t3.jpg", crop(own[3], 0.0, 0.1, 0.0, 0.1)), save("t2.jpg", own[2], 70)))
+    old = Account(
+        "old",
+        photos=(save("o0.jpg", own[0]),),
+        listings=(
+            Listing(
+                "a",
+                photos=(
+                    save("o1.jpg", own[1]),
+                    save("o2.jpg", own[2]),
+                    save("ostock.jpg", stock),
+                ),
+            ),
+        ),
+    )
+    new = Account(
+        "new",
+        photos=(save("n0.jpg", crop(own[0], 0.1, 0.05, 0.12, 0.0), 60),),
+        listings=(
+            Listing(
+                "b",
+                photos=(
+                    save("n1.jpg", ImageOps.mirror(own[1]), 50),
+                    save("n2.jpg", own[2], 60),
+                    save("n9.jpg", textured(5999)),
+                ),
+            ),
+        ),
+    )
+    shops = [
+        Account(
+            f"shop{k}",
+            photos=(
+                save(f"s{k}.jpg", stock, 60 + 5 * k),
+                save(f"u{k}.jpg", textured(7000 + k)),
+            ),
+        )
+        for k in range(4)
+    ]
+    third = Account(
+        "third",
+        photos=(
+            save("t3.jpg", crop(own[3], 0.0, 0.1, 0.0, 0.1)),
+            save("t2.jpg", own[2], 70),
+        ),
+    )
     holder = Account("holder", photos=(save("h3.jpg", own[3]), str(d / "missing.jpg")))
     return [old, new, *shops, third, holder, Account("empty")], d
 
@@ -151,7 +149,9 @@ def world_table(world: tuple[list[Account], Path]) -> PhotosTable:
         return PhotosSignal().fingerprint(world[0])
 
 
-def test_assemble_equals_fingerprint(world: tuple[list[Account], Path], world_table: PhotosTable) -> None:
+def test_assemble_equals_fingerprint(
+    world: tuple[list[Account], Path], world_table: PhotosTable
+) -> None:
     accounts, _ = world
     sig = PhotosSignal()
     with pytest.warns(PhotoWarning, match="missing.jpg"):
@@ -160,7 +160,9 @@ def test_assemble_equals_fingerprint(world: tuple[list[Account], Path], world_ta
     t = sig.assemble([a.account_id for a in accounts], states)
     assert _tables_equal(world_table, t) == []
     # the world has what the test is about: crops, a mirror, a re-encode, a stock photo on 5 accounts
-    assert len(t.match_a) >= 14 and t.match_mirrored.any() and (t.match_window > 0).any()
+    assert (
+        len(t.match_a) >= 14 and t.match_mirrored.any() and (t.match_window > 0).any()
+    )
     assert t.photo_df.max() == 5 and t.n_skipped == 1
     n = len(accounts)
     i, j = np.triu_indices(n, 1)
@@ -169,7 +171,9 @@ def test_assemble_equals_fingerprint(world: tuple[list[Account], Path], world_ta
     assert sig.explain(t, 0, 1) == sig.explain(world_table, 0, 1)
     # a reordered sub-batch assembles to the table fingerprint builds for the same sub-batch
     order = [7, 1, 0, 2]
-    sub = sig.assemble([accounts[k].account_id for k in order], [states[k] for k in order])
+    sub = sig.assemble(
+        [accounts[k].account_id for k in order], [states[k] for k in order]
+    )
     with pytest.warns(PhotoWarning):
         ref = sig.fingerprint([accounts[k] for k in order])
     assert _tables_equal(ref, sub) == []
@@ -184,7 +188,9 @@ def test_state_round_trip_and_size(world: tuple[list[Account], Path]) -> None:
     assert meta["paths"] == list(accounts[0].all_photos) and meta["skipped"] == 0
     assert arrs["windows"].shape == (4, 81) and arrs["thumb"].dtype == np.uint8
     # the stable photo key: account id and position in all_photos
-    assert arrs["key"].tolist() == [stable_hash64(f"old\x1f{k}", "sellerlink.photos.key") for k in range(4)]
+    assert arrs["key"].tolist() == [
+        stable_hash64(f"old\x1f{k}", "sellerlink.photos.key") for k in range(4)
+    ]
     # the holder's second photo is missing: position 1 is skipped, counted, and keys stay positional
     h_arrs, h_meta = unpack(states[7])
     assert h_meta["skipped"] == 1 and h_arrs["pos"].tolist() == [0]
@@ -193,12 +199,18 @@ def test_state_round_trip_and_size(world: tuple[list[Account], Path]) -> None:
     assert STATE_BYTES_PER_PHOTO == 3513
     assert STATE_BYTES_PER_PHOTO <= per_photo <= STATE_BYTES_PER_PHOTO + 200
     ids = [a.account_id for a in accounts]
-    for bad in (b"", b"\x00\x00", states[0][:-10], b"junk" * 10, pack({"x": np.zeros(2)}, {"v": 1}),
-                pack(None, {"v": 99, "paths": [], "skipped": 0}),
-                pack({**arrs, "windows": arrs["windows"][:, :80]}, meta),
-                pack({**arrs, "thumb": arrs["thumb"].astype(np.int8)}, meta),
-                pack(arrs, {**meta, "paths": meta["paths"][:3]}),
-                pack(arrs, {**meta, "skipped": -1})):
+    for bad in (
+        b"",
+        b"\x00\x00",
+        states[0][:-10],
+        b"junk" * 10,
+        pack({"x": np.zeros(2)}, {"v": 1}),
+        pack(None, {"v": 99, "paths": [], "skipped": 0}),
+        pack({**arrs, "windows": arrs["windows"][:, :80]}, meta),
+        pack({**arrs, "thumb": arrs["thumb"].astype(np.int8)}, meta),
+        pack(arrs, {**meta, "paths": meta["paths"][:3]}),
+        pack(arrs, {**meta, "skipped": -1}),
+    ):
         with pytest.raises(ValueError):
             sig.assemble(["old"], [bad])
     with pytest.raises(ValueError):
@@ -229,7 +241,9 @@ def test_rarity_context_query_equals_batch(world: tuple[list[Account], Path]) ->
     want = {k: d for k, d in zip(full.photo_key.tolist(), full.photo_df.tolist())}
     assert t.photo_df.tolist() == [want[k] for k in t.photo_key.tolist()]
     # focused on the query: the same dfs and the same query features, without the candidates' own matches
-    tf = sig.assemble([ids[k] for k in rows], [states[k] for k in rows], rarity=ctx, focus=[0])
+    tf = sig.assemble(
+        [ids[k] for k in rows], [states[k] for k in rows], rarity=ctx, focus=[0]
+    )
     assert tf.photo_df.tolist() == t.photo_df.tolist()
     left, right = np.zeros(3, np.int64), np.arange(1, 4)
     ff, fa = sig.compare(tf, left, right), sig.compare(t, left, right)
@@ -239,14 +253,24 @@ def test_rarity_context_query_equals_batch(world: tuple[list[Account], Path]) ->
     assert small.photo_df.tolist() != t.photo_df.tolist()
     # every photo stored (counts after the query joined): df is the count itself
     grown = dict(zip(full.photo_key.tolist(), full.photo_df.tolist()))
-    t2 = sig.assemble([ids[k] for k in rows], [states[k] for k in rows], rarity=_counts_ctx(grown))
+    t2 = sig.assemble(
+        [ids[k] for k in rows], [states[k] for k in rows], rarity=_counts_ctx(grown)
+    )
     assert t2.photo_df.tolist() == [grown[k] for k in t2.photo_key.tolist()]
     assert np.array_equal(t2.match_df, t.match_df)
     # a negative or misshapen answer is refused
     with pytest.raises(ValueError):
-        sig.assemble(ids[:1], states[:1], rarity=RarityContext(5, lambda s, k: -np.ones(len(k), np.int64)))
+        sig.assemble(
+            ids[:1],
+            states[:1],
+            rarity=RarityContext(5, lambda s, k: -np.ones(len(k), np.int64)),
+        )
     with pytest.raises(ValueError):
-        sig.assemble(ids[:1], states[:1], rarity=RarityContext(5, lambda s, k: np.ones(len(k) + 1, np.int64)))
+        sig.assemble(
+            ids[:1],
+            states[:1],
+            rarity=RarityContext(5, lambda s, k: np.ones(len(k) + 1, np.int64)),
+        )
 
 
 def test_rarity_stock_photo_is_common(world: tuple[list[Account], Path]) -> None:
@@ -261,23 +285,42 @@ def test_rarity_stock_photo_is_common(world: tuple[list[Account], Path]) -> None
     t0 = sig.assemble([ids[k] for k in rows], [states[k] for k in rows])
     old_keys = unpack(states[0])[0]["key"].tolist()
     shop_keys = unpack(states[2])[0]["key"].tolist()
-    counts = {old_keys[0]: 2, old_keys[1]: 1, old_keys[2]: 3, old_keys[3]: 80, shop_keys[0]: 80, shop_keys[1]: 1}
-    t = sig.assemble([ids[k] for k in rows], [states[k] for k in rows], rarity=_counts_ctx(counts))
+    counts = {
+        old_keys[0]: 2,
+        old_keys[1]: 1,
+        old_keys[2]: 3,
+        old_keys[3]: 80,
+        shop_keys[0]: 80,
+        shop_keys[1]: 1,
+    }
+    t = sig.assemble(
+        [ids[k] for k in rows], [states[k] for k in rows], rarity=_counts_ctx(counts)
+    )
     df = dict(zip(t.photo_key.tolist(), t.photo_df.tolist()))
     # stored photos: count + the unstored query if it matches (o0, o1, o2 match "new"; stock does not)
-    assert [df[k] for k in old_keys] == [3, 2, 4, 80] and df[shop_keys[0]] == 80 and df[shop_keys[1]] == 1
+    assert (
+        [df[k] for k in old_keys] == [3, 2, 4, 80]
+        and df[shop_keys[0]] == 80
+        and df[shop_keys[1]] == 1
+    )
     # query photos: 1 + the table's accounts with a match (old)
     new_keys = unpack(states[1])[0]["key"].tolist()
     assert [df[k] for k in new_keys] == [2, 2, 2, 1]
     # pairs old-shop0 (the stock photo), new-old, old-new; a match's df is the larger of its two photos'
     f = sig.compare(t, np.array([0, 2, 0]), np.array([1, 0, 2]))
     f0 = sig.compare(t0, np.array([0, 2, 0]), np.array([1, 0, 2]))
-    assert f["photo_min_df"].tolist() == [80.0, 2.0, 2.0] and f0["photo_min_df"].tolist() == [2.0, 2.0, 2.0]
-    assert f["photo_rare_matches"].tolist() == [0.0, 2.0, 2.0] and f0["photo_rare_matches"].tolist() == [1.0, 3.0, 3.0]
+    assert f["photo_min_df"].tolist() == [80.0, 2.0, 2.0] and f0[
+        "photo_min_df"
+    ].tolist() == [2.0, 2.0, 2.0]
+    assert f["photo_rare_matches"].tolist() == [0.0, 2.0, 2.0] and f0[
+        "photo_rare_matches"
+    ].tolist() == [1.0, 3.0, 3.0]
     i, j = pairs_from_keys(*sig.candidate_keys(t), max_block=100)
     i0, j0 = pairs_from_keys(*sig.candidate_keys(t0), max_block=100)
     assert set(zip(i0.tolist(), j0.tolist())) == {(0, 1), (0, 2)}
-    assert set(zip(i.tolist(), j.tolist())) == {(0, 2)}  # old-shop0 only via the stock photo: gone
+    assert set(zip(i.tolist(), j.tolist())) == {
+        (0, 2)
+    }  # old-shop0 only via the stock photo: gone
 
 
 # ---------------------------------------------------------------------------------------
@@ -291,8 +334,12 @@ def pool(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     out = []
     for k in range(3):
         im = textured(8000 + k)
-        for name, img, q in (("o", im, 85), ("c", crop(im, 0.1, 0.0, 0.06, 0.06), 70), ("m", ImageOps.mirror(im), 60),
-                             ("r", im, 50)):
+        for name, img, q in (
+            ("o", im, 85),
+            ("c", crop(im, 0.1, 0.0, 0.06, 0.06), 70),
+            ("m", ImageOps.mirror(im), 60),
+            ("r", im, 50),
+        ):
             p = d / f"{name}{k}.jpg"
             p.write_bytes(jpeg(img, q))
             out.append(str(p))
@@ -308,33 +355,56 @@ def pool_states(pool: list[str]) -> dict[tuple[str, tuple[int, ...]], bytes]:
     return {}
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_rarity_updates_match_batch_df(
-    pool: list[str], pool_states: dict[tuple[str, tuple[int, ...]], bytes], data: st.DataObject
+    pool: list[str],
+    pool_states: dict[tuple[str, tuple[int, ...]], bytes],
+    data: st.DataObject,
 ) -> None:
     sig = PhotosSignal()
     n = data.draw(st.integers(2, 7), label="accounts")
-    photos = [data.draw(st.lists(st.integers(0, len(pool) - 1), min_size=0, max_size=3, unique=True), label=f"a{k}")
-              for k in range(n)]
+    photos = [
+        data.draw(
+            st.lists(
+                st.integers(0, len(pool) - 1), min_size=0, max_size=3, unique=True
+            ),
+            label=f"a{k}",
+        )
+        for k in range(n)
+    ]
     ids = [f"acc{k}" for k in range(n)]
     states = []
     for aid, ph in zip(ids, photos):
         key = (aid, tuple(ph))
         if key not in pool_states:
-            pool_states[key] = sig.extract([Account(aid, photos=tuple(pool[p] for p in ph))])[0]
+            pool_states[key] = sig.extract(
+                [Account(aid, photos=tuple(pool[p] for p in ph))]
+            )[0]
         states.append(pool_states[key])
     add_order = data.draw(st.permutations(range(n)), label="add order")
-    cuts = sorted(data.draw(st.lists(st.integers(1, n - 1), max_size=3, unique=True), label="batches"))
+    cuts = sorted(
+        data.draw(
+            st.lists(st.integers(1, n - 1), max_size=3, unique=True), label="batches"
+        )
+    )
 
     def batch_df(members: list[int]) -> dict[int, int]:
         t = sig.assemble([ids[k] for k in members], [states[k] for k in members])
         return dict(zip(t.photo_key.tolist(), t.photo_df.tolist()))
 
-    def apply(counts: dict[int, int], members: list[int], rows: list[int], sign: int) -> None:
+    def apply(
+        counts: dict[int, int], members: list[int], rows: list[int], sign: int
+    ) -> None:
         t = sig.assemble([ids[k] for k in members], [states[k] for k in members])
         keys, deltas = sig.rarity_updates(t, np.array([members.index(r) for r in rows]))
-        assert keys.dtype == np.uint64 and deltas.dtype == np.int64 and (deltas > 0).all()
+        assert (
+            keys.dtype == np.uint64 and deltas.dtype == np.int64 and (deltas > 0).all()
+        )
         for k, dlt in zip(keys.tolist(), deltas.tolist()):
             counts[k] = counts.get(k, 0) + sign * dlt
             if counts[k] == 0:
@@ -361,7 +431,9 @@ def test_rarity_updates_match_batch_df(
         assert counts == (batch_df(present) if present else {})
 
 
-def test_focus_keeps_exactly_the_focus_matches(world: tuple[list[Account], Path], world_table: PhotosTable) -> None:
+def test_focus_keeps_exactly_the_focus_matches(
+    world: tuple[list[Account], Path], world_table: PhotosTable
+) -> None:
     accounts, _ = world
     sig = PhotosSignal()
     ids = [a.account_id for a in accounts]
@@ -370,15 +442,32 @@ def test_focus_keeps_exactly_the_focus_matches(world: tuple[list[Account], Path]
     full = world_table
     for focus in ([1], [0, 6], [2, 3, 4]):
         t = sig.assemble(ids, states, focus=focus)
-        acc_a, acc_b = full.photo_account[full.match_a], full.photo_account[full.match_b]
+        acc_a, acc_b = (
+            full.photo_account[full.match_a],
+            full.photo_account[full.match_b],
+        )
         touch = np.isin(acc_a, focus) | np.isin(acc_b, focus)
         assert touch.any() and not touch.all()
-        for name in ("match_a", "match_b", "match_dist", "match_window", "match_mirrored", "match_query_is_a", "match_sim"):
-            assert np.array_equal(getattr(t, name), getattr(full, name)[touch], equal_nan=name == "match_sim"), name
+        for name in (
+            "match_a",
+            "match_b",
+            "match_dist",
+            "match_window",
+            "match_mirrored",
+            "match_query_is_a",
+            "match_sim",
+        ):
+            assert np.array_equal(
+                getattr(t, name),
+                getattr(full, name)[touch],
+                equal_nan=name == "match_sim",
+            ), name
         # the count changes for accounts joining within the focus are the full table's
         k1, d1 = sig.rarity_updates(t, np.array(focus))
         k0, d0 = sig.rarity_updates(full, np.array(focus))
-        assert dict(zip(k1.tolist(), d1.tolist())) == dict(zip(k0.tolist(), d0.tolist()))
+        assert dict(zip(k1.tolist(), d1.tolist())) == dict(
+            zip(k0.tolist(), d0.tolist())
+        )
     with pytest.raises(ValueError):
         sig.assemble(ids, states, focus=[len(ids)])
     assert len(sig.assemble(ids, states, focus=[]).match_a) == 0
@@ -400,7 +489,9 @@ def test_rarity_updates_rejects_bad_rows(world_table: PhotosTable) -> None:
 
 def _keys_of(sig: PhotosSignal, table: PhotosTable, method: str) -> list[set[int]]:
     rows, keys = getattr(sig, method)(table)
-    assert rows.dtype == np.int64 and keys.dtype == np.uint64 and rows.shape == keys.shape
+    assert (
+        rows.dtype == np.int64 and keys.dtype == np.uint64 and rows.shape == keys.shape
+    )
     out: list[set[int]] = [set() for _ in range(len(table))]
     for r, k in zip(rows.tolist(), keys.tolist()):
         out[r].add(k)
@@ -413,7 +504,9 @@ def originals() -> list[Image.Image]:
 
 
 @pytest.mark.parametrize("name", list(EDITS))
-def test_probe_keys_find_edited_copies(name: str, originals: list[Image.Image], tmp_path: Path) -> None:
+def test_probe_keys_find_edited_copies(
+    name: str, originals: list[Image.Image], tmp_path: Path
+) -> None:
     """Every copy the batch rule matches is found through the keys with the original stored;
     re-encodes and mirrors also the other way round."""
     sig = PhotosSignal()
@@ -421,8 +514,10 @@ def test_probe_keys_find_edited_copies(name: str, originals: list[Image.Image], 
     for k, im in enumerate(originals):
         (tmp_path / f"o{k}.jpg").write_bytes(jpeg(im))
         (tmp_path / f"e{k}.jpg").write_bytes(jpeg(EDITS[name](im), 60))
-        accs += [Account(f"o{k}", photos=(str(tmp_path / f"o{k}.jpg"),)),
-                 Account(f"e{k}", photos=(str(tmp_path / f"e{k}.jpg"),))]
+        accs += [
+            Account(f"o{k}", photos=(str(tmp_path / f"o{k}.jpg"),)),
+            Account(f"e{k}", photos=(str(tmp_path / f"e{k}.jpg"),)),
+        ]
     t = sig.fingerprint(accs)
     stored, probe = _keys_of(sig, t, "index_keys"), _keys_of(sig, t, "probe_keys")
     f = sig.compare(t, np.arange(0, len(accs), 2), np.arange(1, len(accs), 2))
@@ -430,34 +525,59 @@ def test_probe_keys_find_edited_copies(name: str, originals: list[Image.Image], 
     floor = {"watermark": 3, "rotate 3deg": 3}.get(name, 6)
     assert matched.sum() >= floor  # the batch finds them (the keys cannot do better)
     for k in np.flatnonzero(matched).tolist():
-        assert probe[2 * k + 1] & stored[2 * k], f"{name}: copy {k} does not probe its original"
+        assert probe[2 * k + 1] & stored[2 * k], (
+            f"{name}: copy {k} does not probe its original"
+        )
         if name in ("mirror", "reencode q60"):
-            assert probe[2 * k] & stored[2 * k + 1], f"{name}: original {k} does not probe its copy"
+            assert probe[2 * k] & stored[2 * k + 1], (
+                f"{name}: original {k} does not probe its copy"
+            )
     # unrelated drawn photos mostly share nothing
-    shared = [bool(probe[a] & stored[b]) for a, b in itertools.permutations(range(0, len(accs), 2), 2)]
+    shared = [
+        bool(probe[a] & stored[b])
+        for a, b in itertools.permutations(range(0, len(accs), 2), 2)
+    ]
     assert sum(shared) <= 2
     assert 40 <= np.mean([len(s) for s in stored]) <= 2 * len(INDEX_VARIANTS)
     assert all(len(p) <= 2 * 2 * 529 + 2 * 81 for p in probe)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32 - 1), dist=st.integers(0, INDEX_RADIUS), mirrored=st.booleans(),
-       slot=st.integers(0, len(INDEX_VARIANTS) - 1))
-def test_probe_keys_pigeonhole_guarantee(world_table: PhotosTable, seed: int, dist: int, mirrored: bool,
-                                         slot: int) -> None:
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    dist=st.integers(0, INDEX_RADIUS),
+    mirrored=st.booleans(),
+    slot=st.integers(0, len(INDEX_VARIANTS) - 1),
+)
+def test_probe_keys_pigeonhole_guarantee(
+    world_table: PhotosTable, seed: int, dist: int, mirrored: bool, slot: int
+) -> None:
     """Reference: any stored variant within INDEX_RADIUS bits of a query's whole/mirrored hash
     shares a key with it, wherever the flipped bits fall."""
     sig = PhotosSignal()
     rng = np.random.default_rng(seed)
     t = world_table
     one = t.hash_photo == 0  # a one-photo, one-account table whose hashes we overwrite
-    base = dataclasses.replace(t, n_accounts=1, hash_photo=t.hash_photo[one], hash_account=np.zeros(one.sum(), np.int64),
-                               hash_variant=t.hash_variant[one])
-    q_vals = rng.integers(0, 2**63, size=one.sum(), dtype=np.int64).astype(np.uint64) * np.uint64(2) + np.uint64(1)
+    base = dataclasses.replace(
+        t,
+        n_accounts=1,
+        hash_photo=t.hash_photo[one],
+        hash_account=np.zeros(one.sum(), np.int64),
+        hash_variant=t.hash_variant[one],
+    )
+    q_vals = rng.integers(0, 2**63, size=one.sum(), dtype=np.int64).astype(
+        np.uint64
+    ) * np.uint64(2) + np.uint64(1)
     s_vals = rng.integers(0, 2**63, size=one.sum(), dtype=np.int64).astype(np.uint64)
     flips = rng.choice(64, size=dist, replace=False)
     q_hash = q_vals[MIRROR_VARIANT if mirrored else 0]
-    s_vals[int(INDEX_VARIANTS[slot])] = q_hash ^ np.uint64(sum(1 << int(b) for b in flips))
+    s_vals[int(INDEX_VARIANTS[slot])] = q_hash ^ np.uint64(
+        sum(1 << int(b) for b in flips)
+    )
     query = dataclasses.replace(base, hash_value=q_vals)
     stored = dataclasses.replace(base, hash_value=s_vals)
     _, pk = sig.probe_keys(query)

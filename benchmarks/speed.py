@@ -100,13 +100,7 @@ def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = No
         PairTable,
         build_graph,
         cluster_graph,
-        release_free_memory,
     )
-
-    def _then_release(x: Any) -> Any:
-        release_free_memory()
-        return x
-
     from sellerlink.records import load_accounts
 
     sw = MemStopwatch()
@@ -118,8 +112,7 @@ def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = No
     lk = Linker(workers=workers, progress=False, min_score_kept=min_score_kept)
     tables: dict[str, Any] = {}
     for s in lk.signals:
-        # as Linker.fingerprint: each table, then the freed heap handed back
-        tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda s=s: _then_release(s.fingerprint(accs)))
+        tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda s=s: s.fingerprint(accs))
     fps = Fingerprints(accs, tables)
     left, right = sw.run("candidate pairs", lambda: lk.candidate_pairs(fps))
     if min_score_kept is None:

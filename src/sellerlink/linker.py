@@ -257,39 +257,6 @@ class PairTable:
         return df.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def release_free_memory() -> None:
-    """Return the C heap's free pages to the operating system (glibc ``malloc_trim``).
-
-    Fingerprinting frees many small per-account arrays and strings; glibc keeps such memory
-    in its arenas, where it inflates the resident size of every later stage. The linker
-    calls this between stages. A no-op where the C library has no ``malloc_trim``.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-_TRIM: list[Any] = []
-
-
-def _malloc_trim() -> Any:
-    if not _TRIM:
-        fn = None
-        import sys
-
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                fn = ctypes.CDLL(None).malloc_trim
-                fn.argtypes = [ctypes.c_size_t]
-                fn.restype = ctypes.c_int
-            except (OSError, AttributeError):
-                fn = None
-        _TRIM.append(fn)
-    return _TRIM[0]
-
-
 def _plain_scorer(scorer: Any) -> bool:
     """A :class:`Scorer` whose prediction methods are not overridden (so chunking them is exact)."""
     t = type(scorer)
@@ -512,7 +479,6 @@ class Linker:
         for sig in _progress(self.signals, enabled=self.progress, desc="fingerprinting"):
             log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
             tables[sig.name] = sig.fingerprint(accs)
-            release_free_memory()
         return Fingerprints(accs, tables)
 
     def candidate_pairs(self, fps: Fingerprints) -> tuple[np.ndarray, np.ndarray]:
@@ -524,7 +490,6 @@ class Linker:
             log.info("%s proposed %d candidate pairs", sig.name, len(parts[-1][0]))
         out = merge_pairs(parts)
         del parts
-        release_free_memory()
         return out
 
     def compare(
@@ -538,9 +503,7 @@ class Linker:
         zeros is not written at all, so a feature that is zero almost everywhere (photos
         on a market without photos) costs next to no resident memory.
         """
-        out = self._compare(fps, left, right, chunk=chunk)
-        release_free_memory()
-        return out
+        return self._compare(fps, left, right, chunk=chunk)
 
     def _compare(self, fps: Fingerprints, left: np.ndarray, right: np.ndarray, *, chunk: int) -> dict[str, np.ndarray]:
         if chunk < 1:
@@ -590,7 +553,6 @@ class Linker:
             del pt
         out = PairTable.concat(parts)
         del parts
-        release_free_memory()
         log.info("kept %d of %d candidate pairs (score >= %g)", len(out), len(left), self.min_score_kept)
         return out
 

@@ -1037,7 +1037,7 @@ def _csr(arrays: Sequence[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarr
     lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     np.cumsum(lens, out=offsets[1:])
-    flat = np.concatenate(arrays).astype(dtype) if arrays and offsets[-1] else np.empty(0, dtype=dtype)
+    flat = np.concatenate(arrays).astype(dtype, copy=False) if arrays and offsets[-1] else np.empty(0, dtype=dtype)
     return offsets, flat
 
 
@@ -1401,7 +1401,7 @@ class PhrasingSignal:
         if rarity is not None and len(vocab):
             vocab_df = rarity.df(self.name, _shingle_keys(vocab))
             idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0)
-        sh_ids = inverse.astype(np.int64).ravel()
+        sh_ids = inverse.astype(np.int64, copy=False).ravel()
         sh_gkey = _row_of(sh_offsets) * np.int64(max(len(vocab), 1)) + sh_ids
         sh_weight = idf[sh_ids] if len(sh_ids) else np.empty(0, dtype=np.float64)
         sh_cumw = np.concatenate(([0.0], np.cumsum(sh_weight)))
@@ -1414,7 +1414,7 @@ class PhrasingSignal:
                 sent_df = rarity.df(self.name, _sentence_keys(sent_hashes))
             # dense ids keep row * space + id inside int64; hashes are sorted per row and
             # np.unique maps them monotonically, so ids stay sorted per row
-            sent_ids = s_inv.ravel().astype(np.int64)
+            sent_ids = s_inv.ravel().astype(np.int64, copy=False)
         else:
             sent_df = np.empty(0, dtype=np.int64)
             sent_ids = np.empty(0, dtype=np.int64)

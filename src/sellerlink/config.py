@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 __all__ = [
-    "Limits",
     "DEFAULT_LIMITS",
-    "SellerlinkWarning",
-    "RecordWarning",
+    "Limits",
     "PhotoWarning",
+    "RecordWarning",
+    "SellerlinkWarning",
 ]
 
 

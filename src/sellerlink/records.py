@@ -54,14 +54,14 @@ from typing import IO, Any
 from .config import DEFAULT_LIMITS, Limits, RecordWarning
 
 __all__ = [
+    "LIST_FIELDS",
+    "TEXT_FIELDS",
     "Account",
     "Listing",
     "RecordError",
-    "load_accounts",
-    "iter_accounts",
     "dumps_jsonl",
-    "LIST_FIELDS",
-    "TEXT_FIELDS",
+    "iter_accounts",
+    "load_accounts",
 ]
 
 log = logging.getLogger(__name__)
@@ -235,7 +235,7 @@ def _warn_now(problem: RecordError) -> None:
 class _Reporter:
     """Where one record's field-level problems go: raised (strict) or handed to ``sink``."""
 
-    __slots__ = ("source", "line", "strict", "sink")
+    __slots__ = ("line", "sink", "source", "strict")
 
     def __init__(
         self, source: str | None, line: int | None, strict: bool, sink: Callable[[RecordError], None]

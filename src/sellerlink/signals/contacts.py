@@ -55,18 +55,18 @@ from ..records import Account
 from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
 
 __all__ = [
+    "KINDS",
     "ContactsSignal",
     "ContactsTable",
-    "KINDS",
-    "normalize_phone",
-    "extract_phones",
-    "normalize_email",
-    "extract_emails",
-    "normalize_bank",
     "extract_banks",
-    "normalize_link",
+    "extract_emails",
     "extract_links",
+    "extract_phones",
     "normalize_address",
+    "normalize_bank",
+    "normalize_email",
+    "normalize_link",
+    "normalize_phone",
 ]
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ _COMPARE_CHUNK = 1 << 20  # key lookups per batch in compare (bounds temporary m
 class _Tracked:
     """A rewritten string that can map its spans back to the original text."""
 
-    __slots__ = ("text", "_steps")
+    __slots__ = ("_steps", "text")
 
     def __init__(self, text: str, steps: tuple[tuple[list[int], list[int], list[int], list[int]], ...] = ()):
         self.text = text

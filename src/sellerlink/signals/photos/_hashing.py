@@ -59,14 +59,14 @@ from PIL import Image, ImageOps
 from ...config import DEFAULT_LIMITS, Limits, PhotoWarning
 
 __all__ = [
-    "PhotoHash",
+    "MIRROR_VARIANT",
+    "N_WINDOWS",
+    "WINDOWS",
     "PhotoFingerprint",
+    "PhotoHash",
     "hash_photo",
     "hash_photos",
     "phash_from_pixels",
-    "WINDOWS",
-    "N_WINDOWS",
-    "MIRROR_VARIANT",
     "window_label",
 ]
 
@@ -127,7 +127,7 @@ class PhotoHash:
     ('e9f5c6006deb2658', 1, 64)
     """
 
-    __slots__ = ("value", "bits")
+    __slots__ = ("bits", "value")
 
     def __init__(self, value: int, bits: int = 64) -> None:
         value = int(value)
@@ -432,7 +432,7 @@ def _to_ycbcr(im: Image.Image) -> np.ndarray:
             raise _BadPhoto(f"unsupported {mode} layout")
         top = float(a.max()) if a.size else 0.0
         if top > 255.0:
-            a = a * (255.0 / (65535.0 if top <= 65535.0 else top))
+            a = a * (255.0 / (max(65535.0, top)))
         a = np.clip(a, 0.0, 255.0)
         out = np.empty((*a.shape, 3), dtype=np.float32)
         out[..., 0] = a

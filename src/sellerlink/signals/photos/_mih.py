@@ -26,7 +26,7 @@ import itertools
 
 import numpy as np
 
-__all__ = ["MultiIndexHash", "pairs_within", "hamming"]
+__all__ = ["MultiIndexHash", "hamming", "pairs_within"]
 
 N_PIECES = 4
 PIECE_BITS = 16

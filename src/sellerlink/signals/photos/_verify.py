@@ -36,7 +36,7 @@ import numpy as np
 
 from ._hashing import THUMB_SIZE, WINDOWS, _box_matrices
 
-__all__ = ["verify_pairs", "ROTATIONS", "SCALES", "MAX_SHIFT", "DROP_ROWS"]
+__all__ = ["DROP_ROWS", "MAX_SHIFT", "ROTATIONS", "SCALES", "verify_pairs"]
 
 ROTATIONS: tuple[float, ...] = (-4.0, 0.0, 4.0)
 """Rotations searched, in degrees."""

@@ -332,6 +332,10 @@ def cmd_index(args: argparse.Namespace) -> int:
             ids = [a.account_id for a in accs]
             if len(set(ids)) != len(ids):
                 raise ValueError(f"{args.accounts}: duplicate account_id in the file")
+            known = ix.existing(ids)  # refuse the file before the first batch, not halfway
+            if known:
+                raise ValueError(f"{args.accounts}: {len(known)} accounts are already indexed "
+                                 f"(remove them first), e.g. {sorted(known)[:5]}; nothing was added")  # fmt: skip
             from .linker import _progress
 
             n = 0
@@ -340,8 +344,9 @@ def cmd_index(args: argparse.Namespace) -> int:
             try:
                 for chunk in _progress(chunks, enabled=progress, desc="index add", total=len(chunks)):
                     n += ix.add(chunk, watchlist=args.watchlist)
-            except KeyboardInterrupt:
-                print(f"interrupted: added {n} of {len(accs)} {what} (the rest were not added)", file=sys.stderr)
+            except BaseException:
+                print(f"stopped: {n} of {len(accs)} {what} were added (in committed batches of {args.batch}); "
+                      "the rest were not", file=sys.stderr)  # fmt: skip
                 raise
             if not args.quiet:
                 print(f"added {n} {what}; {len(ix)} accounts indexed", file=sys.stderr)

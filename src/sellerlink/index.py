@@ -77,7 +77,7 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "Index", "IndexFormatError", "QueryResult
 log = logging.getLogger(__name__)
 
 FORMAT = "sellerlink.index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: photo states, per-photo counts and links; sketches and name tokens in states
 _CHUNK = (
     900  # SQLite host parameters per statement (the default limit is 999 on old builds)
 )
@@ -614,49 +614,55 @@ class Index:
                 )
         return out
 
-    def _candidates(self, keys: np.ndarray, rows: np.ndarray | None = None, *, limit: int | None = None
-                    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-        """(rows, rids) of indexed accounts sharing a candidate key with each row; keys held by
-        more than ``max_block - 1`` indexed accounts are skipped."""
+    def _candidates(self, keys: np.ndarray, rows: np.ndarray | None = None, *, limit: int | None = None,
+                    own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """(rows, rids) of indexed accounts sharing a candidate key with each row, at most
+        ``limit`` per row (those sharing the rarest keys).
+
+        As in the batch pipeline, a key held by more than ``max_block`` accounts proposes no
+        pairs. For a query (``own`` None) the account is not indexed, so a key counts as held
+        by one more account than the file says. ``own``: each row's own rid (indexed rows,
+        when adding, refreshing or removing): its postings are in the file already, and the
+        row never takes one of its own ``limit`` slots.
+        """
         if rows is None:
             rows = np.zeros(len(keys), dtype=np.int64)
         if not len(keys):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         held = self._lookup("pcounts", keys)
-        ok = (held > 0) & (held <= self.max_block - 1)
+        ok = (held > 0) & (held + (own is None) <= self.max_block)
         keys, rows, held = keys[ok], rows[ok], held[ok]
         # a shared key is worth more the fewer accounts hold it (ranks candidates under ``limit``)
-        weight = dict(zip(keys.tolist(), np.log1p(self.max_block / held).tolist()))
+        weight = np.log1p(self.max_block / np.maximum(held, 1))
         by_key: dict[int, list[int]] = {}
         ul = np.unique(keys).tolist()
         for s in range(0, len(ul), _CHUNK):
             part = ul[s : s + _CHUNK]
             for k, rid in self._con.execute(
-                f"SELECT key, rid FROM postings WHERE key IN ({','.join('?' * len(part))})",
-                part,
+                f"SELECT key, rid FROM postings WHERE key IN ({','.join('?' * len(part))})", part
             ):
                 by_key.setdefault(k, []).append(rid)
         out_r: list[int] = []
         out_c: list[int] = []
-        for r, k in zip(rows.tolist(), keys.tolist()):
+        out_w: list[float] = []
+        for r, k, w in zip(rows.tolist(), keys.tolist(), weight.tolist()):
             hits = by_key.get(k, ())
             out_r.extend([r] * len(hits))
             out_c.extend(hits)
+            out_w.extend([w] * len(hits))
         cr = np.asarray(out_r, dtype=np.int64)
         cc = np.asarray(out_c, dtype=np.int64)
+        kw = np.asarray(out_w, dtype=np.float64)
+        if own is not None and len(cc):
+            other = cc != np.asarray(own, dtype=np.int64)[cr]
+            cr, cc, kw = cr[other], cc[other], kw[other]
         if limit is not None and len(cc):
             # per row, the candidates sharing the rarest keys first (sum of key weights)
-            kw = np.fromiter((weight[k] for r, k in zip(rows.tolist(), keys.tolist()) for _ in by_key.get(k, ())),
-                             dtype=np.float64, count=len(cc))  # fmt: skip
-            codes, inv = np.unique(
-                np.stack([cr, cc], axis=1), axis=0, return_inverse=True
-            )
+            codes, inv = np.unique(np.stack([cr, cc], axis=1), axis=0, return_inverse=True)
             total = np.bincount(inv.ravel(), weights=kw, minlength=len(codes))
             order = np.lexsort((codes[:, 1], -np.round(total, 9), codes[:, 0]))
             codes = codes[order]
-            rank = np.arange(len(codes)) - np.searchsorted(
-                codes[:, 0], codes[:, 0], side="left"
-            )
+            rank = np.arange(len(codes)) - np.searchsorted(codes[:, 0], codes[:, 0], side="left")
             codes = codes[rank < limit]
             cr, cc = codes[:, 0].copy(), codes[:, 1].copy()
         return cr, cc
@@ -771,11 +777,7 @@ class Index:
             # holders were found through them while they were rare, and must be re-scored now
             uk, inc = np.unique(ix_keys, return_counts=True)
             before = self._lookup("pcounts", uk)
-            crossed = uk[
-                (before <= self.max_block - 1)
-                & (before + inc > self.max_block - 1)
-                & (before > 0)
-            ]
+            crossed = uk[(before > 0) & (before <= self.max_block) & (before + inc > self.max_block)]
             self._bump("pcounts", ix_keys, +1)
             rid_arr = np.asarray(rids, dtype=np.int64)
             self._con.executemany(
@@ -794,6 +796,10 @@ class Index:
             raise
         return len(accs)
 
+    def existing(self, account_ids: Iterable[str]) -> set[str]:
+        """The ids among ``account_ids`` that are indexed."""
+        return self._existing([str(x) for x in account_ids])
+
     def _existing(self, ids: Sequence[str]) -> set[str]:
         out: set[str] = set()
         for s in range(0, len(ids), _CHUNK):
@@ -811,7 +817,7 @@ class Index:
             zip(u.tolist(), (c * sign).tolist()),
         )
         if sign < 0:
-            self._con.execute(f"DELETE FROM {table} WHERE n <= 0")
+            self._drop_empty(table, u)
 
     def _add_stats(self, sname: str, st: dict[str, np.ndarray], sign: int) -> None:
         cur = self._stats().get(sname, {})
@@ -836,10 +842,11 @@ class Index:
         """Score new accounts against their candidates; re-score stored pairs among the candidates
         (and among ``holders``: accounts sharing a value that just became too common)."""
         ctx = self._context()
-        tables = self._tables(new, ctx)
+        # probe keys need no matching among the new accounts (empty focus skips it)
+        tables = self._tables(new, ctx, focus=np.zeros(0, dtype=np.int64))
         rows, keys = self._keys(tables, "probe_keys")
-        cr, cc = self._candidates(keys, rows, limit=self.max_candidates)
         rid_new = np.asarray(new.rids, dtype=np.int64)
+        cr, cc = self._candidates(keys, rows, limit=self.max_candidates, own=rid_new)
         a = rid_new[cr]
         keep = a != cc
         a, b = a[keep], cc[keep]
@@ -917,7 +924,15 @@ class Index:
             zip(u[nz].tolist(), d[nz].tolist()),
         )
         if (d < 0).any():
-            self._con.execute(f"DELETE FROM {table} WHERE n <= 0")
+            self._drop_empty(table, u[d < 0])
+
+    def _drop_empty(self, table: str, keys: np.ndarray) -> None:
+        """Delete the rows of ``keys`` whose count fell to zero (looked up by key: a scan of
+        ``n`` would read the whole table on every remove)."""
+        kl = keys.tolist()
+        for s in range(0, len(kl), _CHUNK):
+            part = kl[s : s + _CHUNK]
+            self._con.execute(f"DELETE FROM {table} WHERE key IN ({','.join('?' * len(part))}) AND n <= 0", part)
 
     def _pairs_within(self, rids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not len(rids):
@@ -976,24 +991,30 @@ class Index:
             raise ValueError("batch must be at least 1")
         from .linker import _progress
 
-        rids = [
-            r[0] for r in self._con.execute("SELECT rid FROM accounts ORDER BY rid")
-        ]
-        chunks = [rids[s : s + batch] for s in range(0, len(rids), batch)]
-        for chunk in _progress(
-            chunks, enabled=progress, desc="refresh", total=len(chunks)
-        ):
+        import itertools
+
+        last = -1
+        # until no account is left (another writer may add or remove meanwhile)
+        for _ in _progress(itertools.count(), enabled=progress, desc="refresh", total=-(-len(self) // batch)):
             self._begin()
             try:
+                # the next batch is read inside the transaction: another writer may have
+                # removed accounts since the last one
+                chunk = [r[0] for r in self._con.execute(
+                    "SELECT rid FROM accounts WHERE rid > ? ORDER BY rid LIMIT ?", (last, batch))]  # fmt: skip
+                if not chunk:
+                    self._con.execute("COMMIT")
+                    break
                 ctx = self._context()
                 arr = np.asarray(chunk, dtype=np.int64)
                 tables = self._tables(self._load_batch(chunk), ctx)
                 rows, keys = self._keys(tables, "probe_keys")
-                cr, cc = self._candidates(keys, rows, limit=self.max_candidates)
+                cr, cc = self._candidates(keys, rows, limit=self.max_candidates, own=arr)
                 a = arr[cr]
                 keep = a != cc
                 self._rescore(a[keep], cc[keep], ctx, self._pairs_touching(arr))
                 self._con.execute("COMMIT")
+                last = chunk[-1]
             except BaseException:
                 if self._con.in_transaction:
                     self._con.execute("ROLLBACK")
@@ -1032,18 +1053,16 @@ class Index:
                 return 0
             neighbours: set[int] = set()
             if self._updaters:
-                arr = np.asarray(rids, dtype=np.int64)
-                linked = self._linked(arr)
-                self._update_counts(arr, linked, self._context(), -1)
-                neighbours.update(linked.tolist())
-                for part in (
-                    rids[s : s + _CHUNK // 2] for s in range(0, len(rids), _CHUNK // 2)
-                ):
-                    marks = ",".join("?" * len(part))
-                    self._con.execute(
-                        f"DELETE FROM links WHERE a IN ({marks}) OR b IN ({marks})",
-                        part + part,
-                    )
+                # one account at a time, against the accounts it was linked with: exactly the
+                # shares its add gave (removing several together would also take back shares
+                # between them and accounts only one of them had been counted with)
+                ctx = self._context()
+                for rid in rids:
+                    one = np.array([rid], dtype=np.int64)
+                    linked = self._linked(one)
+                    self._update_counts(one, linked, ctx, -1)
+                    neighbours.update(linked.tolist())
+                    self._con.execute("DELETE FROM links WHERE a = ? OR b = ?", (rid, rid))
             for rid in rids:
                 meta = dict(
                     self._con.execute(
@@ -1054,11 +1073,11 @@ class Index:
                 dfk = unpack(meta["_df"])[0]["k"]
                 ixk = unpack(meta["_ix"])[0]["k"]
                 st, _ = unpack(meta["_st"])
-                _, nb = self._candidates(ixk)
+                _, nb = self._candidates(ixk, own=np.array([rid], dtype=np.int64))
                 neighbours.update(nb.tolist())
                 # keys that become rare enough to propose pairs again: their holders re-link
                 before = self._lookup("pcounts", ixk)
-                neighbours.update(self._holders(ixk[before == self.max_block]).tolist())
+                neighbours.update(self._holders(ixk[before == self.max_block + 1]).tolist())
                 self._bump("counts", dfk, -1)
                 self._bump("pcounts", ixk, -1)
                 self._con.executemany(
@@ -1097,7 +1116,7 @@ class Index:
                 batch = self._load_batch(nb_arr.tolist())
                 tables = self._tables(batch, ctx)
                 rows, keys = self._keys(tables, "probe_keys")
-                cr, cc = self._candidates(keys, rows, limit=self.max_candidates)
+                cr, cc = self._candidates(keys, rows, limit=self.max_candidates, own=nb_arr)
                 a = nb_arr[cr]
                 inside = np.isin(cc, nb_arr) & (a != cc)
                 stored = self._pairs_within(nb_arr)
@@ -1215,7 +1234,6 @@ class Index:
                 for path_rids, s in self._paths_to_watchlist(
                     rid, self.linker.max_hops - 1
                 ):
-                    vid_rid = path_rids[-1]
                     score = s0 * s
                     ids = self._ids_of([rid, *path_rids])
                     vid = ids[-1]
@@ -1230,7 +1248,6 @@ class Index:
                         *(self._explain_pair(x, y) for x, y in hops),
                     ]
                     best[vid] = lead
-                    del vid_rid
         out = sorted(best.values(), key=lambda ld: (-ld.score, ld.violator_id))
         return out
 

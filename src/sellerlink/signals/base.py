@@ -220,16 +220,28 @@ _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def stable_hash64(text: str, salt: str = "") -> int:
     """A 64-bit hash of ``salt + text`` that is the same in every process (unlike ``hash``).
 
     Used for blocking keys. blake2b is in the standard library and fast enough for keys;
-    the last 65,536 answers are remembered (an index query hashes its candidates' values,
-    which earlier queries hashed too).
+    the last 65,536 answers for short texts (names, tokens, contact values) are remembered:
+    an index query hashes its candidates' values, which earlier queries hashed too. Long
+    texts (whole sentences) are not kept alive by the cache.
     """
+    if len(text) <= _CACHED_TEXT:
+        return _stable_hash64_cached(text, salt)
+    return _stable_hash64(text, salt)
+
+
+_CACHED_TEXT = 64
+
+
+def _stable_hash64(text: str, salt: str) -> int:
     digest = hashlib.blake2b((salt + "\x1f" + text).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "little")
+
+
+_stable_hash64_cached = functools.lru_cache(maxsize=1 << 16)(_stable_hash64)
 
 
 def stable_hash64_many(texts: Sequence[str], salt: str = "") -> np.ndarray:

@@ -1296,7 +1296,8 @@ class PhrasingSignal:
         ]
 
     def _settings(self) -> list[Any]:
-        return [self.shingle, self.k, self.max_shingles]
+        # everything the stored per-record part depends on (the sketch: num_perm and seed)
+        return [self.shingle, self.k, self.max_shingles, int(self.num_perm), int(self.seed)]
 
     def assemble(
         self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None

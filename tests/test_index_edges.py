@@ -1,0 +1,158 @@
+"""Edges of the persistent index found in review (each failed before its fix): the max_block
+rule when the probing account is itself indexed, an account never taking one of its own
+candidate slots, photo counts taken back exactly when several accounts leave together, a
+refresh interleaved with another writer, and a CLI add refused before its first batch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_photos import jpeg, textured
+
+from sellerlink import Linker
+from sellerlink.cli import main
+from sellerlink.index import Index
+from sellerlink.records import Account, Listing
+from sellerlink.signals.contacts import ContactsSignal
+from sellerlink.signals.names import NamesSignal
+from sellerlink.signals.photos import PhotosSignal
+
+PHONE = ("0812-3456-7890",)
+
+
+def _contacts_linker(**kw: int) -> Linker:
+    return Linker(signals=[NamesSignal(), ContactsSignal()], progress=False, **kw)
+
+
+def _pairs(ix: Index) -> set[tuple[str, str]]:
+    ids = dict(ix._con.execute("SELECT rid, account_id FROM accounts").fetchall())
+    return {tuple(sorted((ids[a], ids[b]))) for a, b in ix._con.execute("SELECT a, b FROM pairs")}  # type: ignore[misc]
+
+
+def _counts(ix: Index) -> dict[int, int]:
+    return dict(ix._con.execute("SELECT key, n FROM counts").fetchall())
+
+
+def test_removing_accounts_together_takes_back_the_same_photo_counts_as_one_by_one(tmp_path: Path) -> None:
+    """X, A, B hold the same photo. A was linked with X when added; B's one candidate slot went
+    to A (same name), so X's count never got B's share and no (B, X) link exists. Removing A
+    and B together still subtracts B's match with X's photo (X is in the table through A's
+    link): X's count drops to 0 and the row is deleted, while removing them one at a time
+    leaves X's count at 1 (its own)."""
+    p = tmp_path / "own.jpg"
+    p.write_bytes(jpeg(textured(100), 85))
+
+    def acc(aid: str, name: str) -> Account:
+        return Account(aid, display_name=name, listings=(Listing(title="", photos=(str(p),)),))
+
+    def build() -> Index:
+        ix = Index(linker=Linker(signals=[NamesSignal(), PhotosSignal()], progress=False), max_candidates=2)
+        ix.add(acc("X", "Budi Santoso"))
+        ix.add(acc("A", "Rina Dewi"))
+        ix.add(acc("B", "Rina Dewi"))
+        return ix
+
+    one_by_one = build()
+    one_by_one.remove("A")
+    one_by_one.remove("B")
+    together = build()
+    together.remove(["A", "B"])
+    assert _counts(together) == _counts(one_by_one)
+
+
+def test_add_links_through_a_key_held_by_exactly_max_block_accounts() -> None:
+    """The batch pipeline blocks on keys held by at most ``max_block`` accounts, and a query
+    finds both stored holders of such a key; but add() (and refresh()) count the new account
+    among the holders and skip the key at ``max_block`` holders (``held <= max_block - 1``),
+    so the pairs the query reported are never stored, and refresh() even drops the old one."""
+    accs = [Account(f"a{i}", display_name=n, phones=PHONE) for i, n in enumerate(["Budi Jaya", "Sari Ayu", "Dewi Lestari"])]
+    lk = _contacts_linker(max_block=3)
+    batch = lk.score_pairs(accs)
+    ids = batch.fingerprints.ids
+    want = {tuple(sorted((ids[a], ids[b]))) for a, b in zip(batch.left.tolist(), batch.right.tolist())}
+    assert want == {("a0", "a1"), ("a0", "a2"), ("a1", "a2")}  # the batch links all three
+    ix = Index(linker=_contacts_linker(max_block=3), min_direct=1e-9)
+    ix.add(accs[:2])
+    assert {m.right for m in ix.query(accs[2]).matches} == {"a0", "a1"}
+    ix.add(accs[2])
+    assert _pairs(ix) == want
+    ix.refresh()
+    assert _pairs(ix) == want
+
+
+def test_max_candidates_counts_other_accounts_not_the_account_itself() -> None:
+    """A new account is among its own candidates (its postings are written first) and, sharing
+    every key with itself, takes the first of the ``max_candidates`` slots before ``a != cc``
+    drops it: with ``max_candidates=1`` nothing is ever linked, though the query (1 candidate)
+    finds the match."""
+    a = Account("a", display_name="Budi Jaya", phones=PHONE)
+    b = Account("b", display_name="Sari Ayu", phones=PHONE)
+    ix = Index(linker=_contacts_linker(), max_candidates=1, query_candidates=1)
+    ix.add(a)
+    assert [m.right for m in ix.query(b).matches] == ["a"]
+    ix.add(b)
+    assert _pairs(ix) == {("a", "b")}
+
+
+def test_cli_index_add_rejecting_an_indexed_id_adds_nothing(tmp_path: Path) -> None:
+    """'index add --batch N' commits batch by batch; an id already indexed in a later batch
+    fails that batch with ValueError after the earlier ones were committed (and the message
+    does not say so; re-running the same command now fails on the first batch). Before the
+    batches, one add() rejected the whole file up front."""
+    ix_path = str(tmp_path / "ix.slx")
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps({"account_id": "x3", "display_name": "Budi"}) + "\n")
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({"account_id": f"x{i}", "display_name": f"Toko {i}"}) + "\n" for i in range(6)))
+    assert main(["index", "add", "--quiet", "--create", ix_path, str(first)]) == 0
+    assert main(["index", "add", "--quiet", "--batch", "2", ix_path, str(more)]) != 0
+    with Index.open(ix_path, readonly=True) as ix:
+        assert ix.account_ids() == ["x3"]
+
+
+
+def test_refresh_survives_a_remove_committed_between_its_batches(tmp_path: Path) -> None:
+    """refresh() reads every rid once, then commits batch by batch (so other writers can get in
+    between, as WAL allows); an account removed by another connection meanwhile makes
+    _load_batch raise KeyError in a later batch."""
+    path = str(tmp_path / "ix.slx")
+    accs = [Account(f"a{i}", display_name=f"Toko {i}", phones=(f"0812-3456-78{i:02d}",)) for i in range(4)]
+    with Index.create(path, linker=_contacts_linker()) as ix, Index.open(path, linker=_contacts_linker()) as other:
+        ix.add(accs)
+        begin, calls = ix._begin, [0]
+
+        def begin_after_another_writer() -> None:
+            calls[0] += 1
+            if calls[0] == 2:  # another process commits a remove between two refresh batches
+                other.remove("a3")
+            begin()
+
+        ix._begin = begin_after_another_writer  # type: ignore[method-assign]
+        ix.refresh(batch=2)
+        assert len(ix) == 3
+
+
+def test_stable_hash64_remembers_short_texts_only() -> None:
+    """The cache serves names and tokens again; whole sentences (untrusted, up to 20k
+    characters) are hashed but not kept alive by it."""
+    from sellerlink.signals import base
+
+    long_text = "ready kak " * 500
+    base._stable_hash64_cached.cache_clear()
+    assert base.stable_hash64("budi", "names:tok") == base._stable_hash64("budi", "names:tok")
+    assert base.stable_hash64(long_text, "phrasing.sentence") == base._stable_hash64(long_text, "phrasing.sentence")
+    assert base._stable_hash64_cached.cache_info().currsize == 1
+
+
+def test_phrasing_states_from_other_sketch_settings_are_refused() -> None:
+    """A stored MinHash sketch made with another seed would compare as garbage: refused."""
+    import pytest
+
+    from sellerlink.signals.phrasing import PhrasingSignal
+
+    acc = [Account("a", bio="ready kak, no tipu. kirim dari bandung setiap hari")]
+    states = PhrasingSignal(seed=1).extract(acc)
+    with pytest.raises(ValueError, match="settings"):
+        PhrasingSignal(seed=2).assemble(["a"], states)
+    assert len(PhrasingSignal(seed=1).assemble(["a"], states)) == 1

@@ -400,13 +400,16 @@ def test_a_phone_that_becomes_too_common_to_block_on_drops_the_stored_lead() -> 
     """Past ``max_block`` holders a value proposes no pairs; the pairs it made while rare are re-scored."""
     agency = "0812-7777-1234"
     linker = Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False, max_block=10)
-    ix = Index(linker=linker)
+    ix = Index(linker=linker, min_direct=1e-9)  # keep even the weakest pairs: none may be stale
     ix.add([Account("banned", display_name="Rina Collection", phones=(agency,))], watchlist=True)
     ix.add([Account("x0", display_name="Toko Ani", phones=(agency,))])
     assert [(ld.account_id, ld.violator_id) for ld in ix.leads()] == [("x0", "banned")]
     crowd = [Account(f"y{i}", display_name=f"Seller {chr(97 + i)}{i}", phones=(agency,)) for i in range(20)]
     ix.add(crowd)
     assert ix.leads() == []  # as linking all 22 at once gives
+    # and the pair through the phone is not kept at all (a batch would not propose it), as after refresh
+    stored = set(ix._con.execute("SELECT a, b FROM pairs").fetchall())
+    assert ix.refresh() == len(stored) and set(ix._con.execute("SELECT a, b FROM pairs").fetchall()) == stored
     batch = linker.trace([*crowd, Account("x0", display_name="Toko Ani", phones=(agency,))],
                          [Account("banned", display_name="Rina Collection", phones=(agency,))])  # fmt: skip
     assert [ld for ld in batch.leads if ld.score >= batch.threshold] == []

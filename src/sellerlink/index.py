@@ -854,15 +854,28 @@ class Index:
         old = np.setdiff1d(affected, rid_new)
         self._update_counts(rid_new, old, ctx, +1)
         stored = self._pairs_within(old)
+        self._rescore(np.concatenate([a, stored[0]]), np.concatenate([b, stored[1]]), ctx, stored)
         if holders is not None and len(holders):
-            more = self._pairs_within(np.setdiff1d(holders, rid_new))
-            stored = (
-                np.concatenate([stored[0], more[0]]),
-                np.concatenate([stored[1], more[1]]),
-            )
-        self._rescore(
-            np.concatenate([a, stored[0]]), np.concatenate([b, stored[1]]), ctx, stored
-        )
+            # their pairs through the now-common value are gone, as in a batch: keep only the
+            # pairs still proposed by another key
+            self._relink_within(np.setdiff1d(holders, rid_new), ctx, keep_stored=False)
+
+    def _relink_within(self, rids: np.ndarray, ctx: RarityContext, *, keep_stored: bool) -> None:
+        """Re-score the pairs among ``rids`` that their candidate keys propose today (and, with
+        ``keep_stored``, the pairs among them stored already; without it those not proposed
+        any more are dropped)."""
+        if not len(rids):
+            return
+        tables = self._tables(self._load_batch(rids.tolist()), ctx)
+        rows, keys = self._keys(tables, "probe_keys")
+        cr, cc = self._candidates(keys, rows, limit=self.max_candidates, own=rids)
+        a = rids[cr]
+        inside = np.isin(cc, rids) & (a != cc)
+        stored = self._pairs_within(rids)
+        if keep_stored:
+            self._rescore(np.concatenate([a[inside], stored[0]]), np.concatenate([cc[inside], stored[1]]), ctx, stored)
+        else:
+            self._rescore(a[inside], cc[inside], ctx, stored)
 
     def _update_counts(
         self, rids: np.ndarray, others: np.ndarray, ctx: RarityContext, sign: int
@@ -1110,22 +1123,8 @@ class Index:
                 np.asarray(sorted(neighbours), dtype=np.int64),
                 np.asarray(rids, dtype=np.int64),
             )
-            if len(nb_arr):
-                # re-link the neighbourhood: their values just became rarer
-                ctx = self._context()
-                batch = self._load_batch(nb_arr.tolist())
-                tables = self._tables(batch, ctx)
-                rows, keys = self._keys(tables, "probe_keys")
-                cr, cc = self._candidates(keys, rows, limit=self.max_candidates, own=nb_arr)
-                a = nb_arr[cr]
-                inside = np.isin(cc, nb_arr) & (a != cc)
-                stored = self._pairs_within(nb_arr)
-                self._rescore(
-                    np.concatenate([a[inside], stored[0]]),
-                    np.concatenate([cc[inside], stored[1]]),
-                    ctx,
-                    stored,
-                )
+            # re-link the neighbourhood: their values just became rarer
+            self._relink_within(nb_arr, self._context(), keep_stored=True)
             self._con.execute("COMMIT")
         except BaseException:
             if self._con.in_transaction:

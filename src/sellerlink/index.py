@@ -19,8 +19,10 @@ collection. Memory and time of a query depend on its candidates, not on the file
 
 Adding accounts scores the new accounts against their candidates and re-scores the
 stored pairs among those candidates (they share a value whose count just changed), and
-the pairs among the holders of a value that just became too common to block on, in one
-transaction; a crash loses at most the add in progress.
+re-links the holders of a value that just became too common to block on (a pair only that
+value proposed is dropped, as in a batch), in one transaction; a crash loses at most the
+add in progress. Pairs whose values did not change keep their scores; ``refresh`` brings
+every stored pair to today's counts.
 
 Photos: each account's photo hashes, colour and verification thumbnails are stored
 (about 3.6 KB a photo), so nothing is read from disk later. A photo is indexed by exact

@@ -5,8 +5,8 @@ Markets come from :mod:`sellerlink.synth` with the settings of ``speed.py`` (see
 cached in ``--work-dir``), so the 10k and 100k markets are the ones ``speed.py`` times. For each
 size: ``Linker(min_score_kept=0.01).trace(accounts, watchlist)`` and
 :func:`sellerlink.evaluate.trace_metrics` against ``truth.json`` — comeback recall@1, flagged
-recall and flagged precision at the recommended threshold, and how many innocent accounts were
-flagged — plus wall / CPU seconds (load, link, trace) and the peak RSS of the process so far (run sizes in
+recall and flagged precision at the recommended threshold, how many innocent accounts were
+flagged, and comeback recall per difficulty and per evasion tactic — plus wall / CPU seconds (load, link, trace) and the peak RSS of the process so far (run sizes in
 increasing order).
 
     .venv/bin/python benchmarks/scale_quality.py --sizes 10000,100000
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [2000] if args.quick else [int(x) for x in args.sizes.split(",")]
     text_csv = C.resolve_text(args.text_csv)
     rows = []
+    groups: dict[str, dict[str, str]] = {}  # "difficulty: x" / "tactic: y" -> size -> "recall@1 / flagged"
     for n in sizes:
         mdir = C.market(n, args.seed, work_dir=args.work_dir, photos=False, photos_dir=None, text_csv=text_csv)
         t, c = time.perf_counter(), time.process_time()
@@ -55,8 +56,17 @@ def main(argv: list[str] | None = None) -> int:
                      "flagged precision": m["precision"], "innocents flagged": m["n_innocent_flagged"],
                      "wall s": wall, "cpu s": cpu, "peak RSS MB": _peak_mb()})  # fmt: skip
         print(C.fmt_table(rows[-1:]), flush=True)
+        for kind in ("difficulty", "tactic"):
+            for name, g in m[f"by_{kind}"].items():
+                groups.setdefault(f"{kind}: {name}", {})[str(len(live))] = (
+                    f"{g['recall@1']:.3f} / {g['flagged_recall']:.3f} (n={g['n']})")
     print()
     print(C.fmt_table(rows))
+    # which difficulty and tactic the growth costs most (comeback recall@1 / flagged recall per size)
+    sizes_seen = [str(r["live accounts"]) for r in rows]
+    print()
+    print(C.fmt_table([{"group": k, **{f"{sz} accounts": v.get(sz, "") for sz in sizes_seen}}
+                       for k, v in groups.items()]))  # fmt: skip
     return 0
 
 

@@ -93,6 +93,9 @@ def test_max_candidates_counts_other_accounts_not_the_account_itself() -> None:
     assert [m.right for m in ix.query(b).matches] == ["a"]
     ix.add(b)
     assert _pairs(ix) == {("a", "b")}
+    # querying an indexed account: it is compared with the others, not with its stored copy
+    res = ix.query(b)
+    assert res.n_candidates == 1 and [m.right for m in res.matches] == ["a"]
 
 
 def test_cli_index_add_rejecting_an_indexed_id_adds_nothing(tmp_path: Path) -> None:

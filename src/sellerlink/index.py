@@ -1189,10 +1189,11 @@ class Index:
                     extra["__stats__" + sig.name] = sig.rarity_stats(q_tables[sig.name])
         ctx = self._context(extra, n_extra=int(outside))
         _, keys = self._keys(q_tables, "probe_keys")
-        _, cand = self._candidates(keys, limit=self.query_candidates)
+        # an indexed account is compared with the others as itself: it is among the holders
+        # of its keys already, and takes none of its own candidate slots
+        mine = None if outside else np.array([own[0]], dtype=np.int64)
+        _, cand = self._candidates(keys, limit=self.query_candidates, own=mine)
         cand = np.unique(cand)
-        if own is not None:
-            cand = cand[cand != own[0]]
         batch = self._concat(self._load_batch(cand.tolist()), q)
         if batch.accounts is None:
             batch.accounts = [Account(i) for i in batch.ids[:-1]] + [acc]

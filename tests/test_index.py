@@ -328,17 +328,22 @@ def test_a_crash_during_add_loses_only_that_add(tmp_path: Path) -> None:
 
 
 def test_query_candidates_are_capped_and_the_rarest_shared_keys_win() -> None:
-    """A query compares at most ``query_candidates`` accounts: those sharing its rarest keys."""
-    common_phone = "0812-7777-1234"  # a dropship agency number, on 40 accounts
+    """A query compares at most ``query_candidates`` accounts: those sharing its rarest keys,
+    not those sharing the most keys."""
+    common_phone = "0812-7777-1234"  # a dropship agency's number and e-mail, on 40 accounts
+    common_email = "order.gudangthrift@gmail.com"
     rare_bank = "bca 8800123456"
-    crowd = [Account(f"c{i:02d}", display_name=f"Gudang {i}", phones=(common_phone,)) for i in range(40)]
-    target = Account("banned", display_name="Rina Collection", phones=(common_phone,), bank_accounts=(rare_bank,))
+    crowd = [Account(f"c{i:02d}", display_name=f"Gudang {i}", phones=(common_phone,), emails=(common_email,))
+             for i in range(40)]  # fmt: skip
+    target = Account("banned", display_name="Rina Collection", bank_accounts=(rare_bank,))
+    q = Account("new", display_name="Kios Dewi", phones=(common_phone,), emails=(common_email,),
+                bank_accounts=(rare_bank,))  # fmt: skip
     ix = Index(linker=_linker(), query_candidates=3)
     ix.add(crowd)
     ix.add([target], watchlist=True)
-    q = Account("new", display_name="Kios Dewi", phones=(common_phone,), bank_accounts=(rare_bank,))
     res = ix.query(q)
     assert res.n_candidates == 3  # 41 accounts share a key with it
+    # the crowd shares two keys with it, the banned seller one: the rarer one wins the slot
     assert res.matches[0].right == "banned" and res.leads[0].violator_id == "banned"
     wide = Index(linker=_linker(), query_candidates=1000)
     wide.add(crowd)

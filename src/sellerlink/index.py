@@ -51,7 +51,7 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -163,10 +163,6 @@ def _accepts(fn: Any, name: str) -> bool:
         return False
 
 
-def _accepts_rarity(fn: Any) -> bool:
-    return _accepts(fn, "rarity")
-
-
 @dataclass
 class _Batch:
     """Accounts being assembled: ids, rids (-1 = not indexed), states, records."""
@@ -175,7 +171,6 @@ class _Batch:
     rids: list[int]
     states: dict[str, list[bytes]]
     accounts: list[Account] | None = None
-    extra: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 class Index:
@@ -508,7 +503,7 @@ class Index:
                     )
             else:
                 accs = self._accounts_of(batch)
-                if _accepts_rarity(sig.fingerprint):
+                if _accepts(sig.fingerprint, "rarity"):
                     tables[sig.name] = sig.fingerprint(accs, rarity=ctx)
                 else:
                     tables[sig.name] = sig.fingerprint(accs)
@@ -1004,9 +999,9 @@ class Index:
         """
         if batch < 1:
             raise ValueError("batch must be at least 1")
-        from .linker import _progress
-
         import itertools
+
+        from .linker import _progress
 
         last = -1
         # until no account is left (another writer may add or remove meanwhile)

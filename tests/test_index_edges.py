@@ -159,3 +159,17 @@ def test_phrasing_states_from_other_sketch_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="settings"):
         PhrasingSignal(seed=2).assemble(["a"], states)
     assert len(PhrasingSignal(seed=1).assemble(["a"], states)) == 1
+
+
+def test_lookups_of_more_values_than_sqlite_binds_at_once() -> None:
+    """Id and key look-ups run in chunks under SQLite's parameter limit: every value is answered."""
+    from sellerlink.index import _CHUNK
+
+    ix = Index(linker=_contacts_linker())
+    ix.add([Account(f"a{i}", display_name=f"Toko {i}") for i in range(5)])
+    asked = [f"x{i}" for i in range(2 * _CHUNK + 7)] + ["a0", "a4"]
+    assert ix.existing(asked) == {"a0", "a4"}
+    rids = [r[0] for r in ix._con.execute("SELECT rid FROM accounts")]
+    # a statement binding the chunk twice (two IN lists) still sees every value
+    got = ix._in("SELECT rid FROM accounts WHERE rid IN ({in}) OR -rid IN ({in})", [-5000] * (2 * _CHUNK) + rids)
+    assert sorted(r[0] for r in got) == sorted(rids)

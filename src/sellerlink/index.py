@@ -426,13 +426,20 @@ class Index:
             return vals[inv.ravel()]
         return self._lookup_sql(table, uniq)[inv.ravel()]
 
+    def _in(self, sql: str, values: Sequence[Any] | np.ndarray) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` for every value, in chunks under SQLite's parameter limit; each
+        ``{in}`` of ``sql`` becomes the chunk's placeholders (bound once per occurrence)."""
+        vals = values.tolist() if isinstance(values, np.ndarray) else list(values)
+        n_in = max(1, sql.count("{in}"))
+        step = _CHUNK // n_in
+        out: list[tuple[Any, ...]] = []
+        for s in range(0, len(vals), step):
+            part = vals[s : s + step]
+            out.extend(self._con.execute(sql.replace("{in}", ",".join("?" * len(part))), part * n_in).fetchall())
+        return out
+
     def _lookup_sql(self, table: str, uniq: np.ndarray) -> np.ndarray:
-        ul = uniq.tolist()
-        rows: list[tuple[int, int]] = []
-        for s in range(0, len(ul), _CHUNK):
-            part = ul[s : s + _CHUNK]
-            q = f"SELECT key, n FROM {table} WHERE key IN ({','.join('?' * len(part))})"
-            rows.extend(self._con.execute(q, part).fetchall())
+        rows = self._in(f"SELECT key, n FROM {table} WHERE key IN ({{in}})", uniq)
         vals = np.zeros(len(uniq), dtype=np.int64)
         if rows:
             got = np.asarray(rows, dtype=np.int64)
@@ -519,12 +526,7 @@ class Index:
         return batch.accounts
 
     def _records(self, rids: Sequence[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for s in range(0, len(rids), _CHUNK):
-            part = list(rids[s : s + _CHUNK])
-            q = f"SELECT rid, record FROM accounts WHERE rid IN ({','.join('?' * len(part))})"
-            out.update(self._con.execute(q, part).fetchall())
-        return out
+        return dict(self._in("SELECT rid, record FROM accounts WHERE rid IN ({in})", rids))
 
     def _load_batch(self, rids: Sequence[int]) -> _Batch:
         rids = [int(r) for r in rids]
@@ -632,13 +634,8 @@ class Index:
         # a shared key is worth more the fewer accounts hold it (ranks candidates under ``limit``)
         weight = np.log1p(self.max_block / np.maximum(held, 1))
         by_key: dict[int, list[int]] = {}
-        ul = np.unique(keys).tolist()
-        for s in range(0, len(ul), _CHUNK):
-            part = ul[s : s + _CHUNK]
-            for k, rid in self._con.execute(
-                f"SELECT key, rid FROM postings WHERE key IN ({','.join('?' * len(part))})", part
-            ):
-                by_key.setdefault(k, []).append(rid)
+        for k, rid in self._in("SELECT key, rid FROM postings WHERE key IN ({in})", np.unique(keys)):
+            by_key.setdefault(k, []).append(rid)
         out_r: list[int] = []
         out_c: list[int] = []
         out_w: list[float] = []
@@ -798,12 +795,7 @@ class Index:
         return self._existing([str(x) for x in account_ids])
 
     def _existing(self, ids: Sequence[str]) -> set[str]:
-        out: set[str] = set()
-        for s in range(0, len(ids), _CHUNK):
-            part = list(ids[s : s + _CHUNK])
-            q = f"SELECT account_id FROM accounts WHERE account_id IN ({','.join('?' * len(part))})"
-            out.update(r[0] for r in self._con.execute(q, part))
-        return out
+        return {r[0] for r in self._in("SELECT account_id FROM accounts WHERE account_id IN ({in})", ids)}
 
     def _bump(self, table: str, keys: np.ndarray, sign: int) -> None:
         if not len(keys):
@@ -827,13 +819,8 @@ class Index:
 
     def _holders(self, keys: np.ndarray) -> np.ndarray:
         """Indexed accounts holding any of ``keys`` (postings)."""
-        out: set[int] = set()
-        kl = keys.tolist()
-        for s in range(0, len(kl), _CHUNK):
-            part = kl[s : s + _CHUNK]
-            out.update(r[0] for r in self._con.execute(
-                f"SELECT rid FROM postings WHERE key IN ({','.join('?' * len(part))})", part))  # fmt: skip
-        return np.asarray(sorted(out), dtype=np.int64)
+        rows = self._in("SELECT DISTINCT rid FROM postings WHERE key IN ({in})", keys)
+        return np.unique(np.asarray([r[0] for r in rows], dtype=np.int64))
 
     def _link_new(self, new: _Batch, holders: np.ndarray | None = None) -> None:
         """Score new accounts against their candidates; re-score stored pairs among the candidates
@@ -914,14 +901,8 @@ class Index:
 
     def _linked(self, rids: np.ndarray) -> np.ndarray:
         """Accounts recorded in ``links`` with any of ``rids``."""
-        out: set[int] = set()
-        ul = rids.tolist()
-        for s in range(0, len(ul), _CHUNK // 2):
-            part = ul[s : s + _CHUNK // 2]
-            marks = ",".join("?" * len(part))
-            out.update(r[0] for r in self._con.execute(
-                f"SELECT b FROM links WHERE a IN ({marks}) UNION SELECT a FROM links WHERE b IN ({marks})", part + part))  # fmt: skip
-        return np.setdiff1d(np.asarray(sorted(out), dtype=np.int64), rids)
+        rows = self._in("SELECT b FROM links WHERE a IN ({in}) UNION SELECT a FROM links WHERE b IN ({in})", rids)
+        return np.setdiff1d(np.asarray([r[0] for r in rows], dtype=np.int64), rids)
 
     def _bump_by(self, table: str, keys: np.ndarray, deltas: np.ndarray) -> None:
         if not len(keys):
@@ -939,10 +920,7 @@ class Index:
     def _drop_empty(self, table: str, keys: np.ndarray) -> None:
         """Delete the rows of ``keys`` whose count fell to zero (looked up by key: a scan of
         ``n`` would read the whole table on every remove)."""
-        kl = keys.tolist()
-        for s in range(0, len(kl), _CHUNK):
-            part = kl[s : s + _CHUNK]
-            self._con.execute(f"DELETE FROM {table} WHERE key IN ({','.join('?' * len(part))}) AND n <= 0", part)
+        self._in(f"DELETE FROM {table} WHERE key IN ({{in}}) AND n <= 0", keys)
 
     def _pairs_within(self, rids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not len(rids):
@@ -1033,13 +1011,7 @@ class Index:
 
     def _pairs_touching(self, rids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Stored pairs with at least one end in ``rids``."""
-        got: list[tuple[int, int]] = []
-        ul = rids.tolist()
-        for s in range(0, len(ul), _CHUNK // 2):
-            part = ul[s : s + _CHUNK // 2]
-            marks = ",".join("?" * len(part))
-            got.extend(self._con.execute(f"SELECT a, b FROM pairs WHERE a IN ({marks}) UNION "
-                                         f"SELECT a, b FROM pairs WHERE b IN ({marks})", part + part))  # fmt: skip
+        got = self._in("SELECT a, b FROM pairs WHERE a IN ({in}) UNION SELECT a, b FROM pairs WHERE b IN ({in})", rids)
         arr = np.unique(np.asarray(got, dtype=np.int64).reshape(-1, 2), axis=0)
         return arr[:, 0].copy(), arr[:, 1].copy()
 
@@ -1053,11 +1025,7 @@ class Index:
         )
         self._begin()
         try:
-            rids: list[int] = []
-            for s in range(0, len(ids), _CHUNK):
-                part = ids[s : s + _CHUNK]
-                q = f"SELECT rid FROM accounts WHERE account_id IN ({','.join('?' * len(part))})"
-                rids.extend(r[0] for r in self._con.execute(q, part))
+            rids = [r[0] for r in self._in("SELECT rid FROM accounts WHERE account_id IN ({in})", ids)]
             if not rids:
                 self._con.execute("COMMIT")
                 return 0
@@ -1249,13 +1217,8 @@ class Index:
         return out
 
     def _watch(self, rids: np.ndarray) -> np.ndarray:
-        wl: set[int] = set()
-        ul = rids.tolist()
-        for s in range(0, len(ul), _CHUNK):
-            part = ul[s : s + _CHUNK]
-            q = f"SELECT rid FROM accounts WHERE watchlist = 1 AND rid IN ({','.join('?' * len(part))})"
-            wl.update(r[0] for r in self._con.execute(q, part))
-        return np.array([r in wl for r in ul], dtype=bool)
+        wl = {r[0] for r in self._in("SELECT rid FROM accounts WHERE watchlist = 1 AND rid IN ({in})", rids)}
+        return np.array([r in wl for r in rids.tolist()], dtype=bool)
 
     def _paths_to_watchlist(
         self, start: int, hops: int

@@ -841,8 +841,12 @@ class Index:
         self._rescore(np.concatenate([a, stored[0]]), np.concatenate([b, stored[1]]), ctx, stored)
         if holders is not None and len(holders):
             # their pairs through the now-common value are gone, as in a batch: keep only the
-            # pairs still proposed by another key
-            self._relink_within(np.setdiff1d(holders, rid_new), ctx, keep_stored=False)
+            # stored pairs still proposed by another key. A key only ever grows on add, so no
+            # pair among the holders that was not stored can appear: only the stored ones (few:
+            # most holders of a common value share nothing else) need their candidates again.
+            old_h = np.setdiff1d(holders, rid_new)
+            sa, sb = self._pairs_within(old_h)
+            self._relink_within(np.unique(np.concatenate([sa, sb])), ctx, keep_stored=False)
 
     def _relink_within(self, rids: np.ndarray, ctx: RarityContext, *, keep_stored: bool) -> None:
         """Re-score the pairs among ``rids`` that their candidate keys propose today (and, with

@@ -393,6 +393,18 @@ class Scorer:
             proba[sl] = _sigmoid(np.asarray(intercept + sum(tw.values()), dtype=np.float64))
         return weights, proba
 
+    def nondecreasing(self, signal: str) -> bool:
+        """Whether the probability never falls when a feature of ``signal`` rises: every
+        coefficient of its terms is non-negative (the terms rise with their features, and a
+        signal's cap keeps its total in order)."""
+        coef, _ = self._params()
+        caps = dict(DEFAULT_SIGNAL_CAPS)
+        if self.signal_caps is not None:
+            caps.update(self.signal_caps)
+        return caps.get(signal, 0.0) >= 0 and all(
+            coef[i] >= 0 for i, t in enumerate(TERMS) if TERM_SIGNAL[t] == signal
+        )
+
     def signal_weights(self, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Per signal (names, contacts, photos, phrasing), the summed evidence weight."""
         return by_signal(self.term_weights(features))

@@ -40,7 +40,13 @@ the stored record):
   A signal whose candidate keys name pairs within one table (photos) stores exact
   pieces of its values and probes with every piece within reach of the row's own;
 - ``rarity_stats(table) -> dict[str, ndarray]``: additive batch statistics (phrasing's
-  style sums), turned into context values by ``stats_to_context``.
+  style sums), turned into context values by ``stats_to_context``;
+- ``bound_by_own_counts = True``: the signal promises that when the context answers with a
+  huge count (a value weighing nothing) for every value the ``focus`` rows do not hold,
+  each feature it returns for a pair with a ``focus`` row is at least the exact one. An
+  index query then scores its candidates without looking up the values only they hold,
+  and looks them up only for the candidates that this bound cannot rule out (phrasing:
+  ``text_sim`` becomes shared weight / the query's own weight).
 """
 
 from __future__ import annotations

@@ -1189,6 +1189,10 @@ class PhrasingSignal:
 
     name = "phrasing"
     feature_names: tuple[str, ...] = ("text_sim", "text_jaccard", "sentence_shared", "style_sim", "text_info")
+    # a shingle only the candidate holds can only add to the union of text_sim, and a
+    # sentence only it holds is not shared: with those weighing nothing, every feature
+    # of a pair is at least the exact one (see signals.base)
+    bound_by_own_counts = True
 
     def __init__(
         self,

@@ -1,0 +1,148 @@
+"""A query's two phases: an upper bound on every candidate's score without looking up the
+values only the candidate holds, then exact scores for the candidates the bound keeps. The
+answer must be exactly the one-phase answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sellerlink import Linker, load_accounts
+from sellerlink.index import Index
+from sellerlink.records import Account
+from sellerlink.scoring import Scorer
+from sellerlink.signals.contacts import ContactsSignal
+from sellerlink.signals.names import NamesSignal
+from sellerlink.signals.phrasing import PhrasingSignal
+from sellerlink.synth import generate_marketplace
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Account], list[Account]]:
+    d = tmp_path_factory.mktemp("market")
+    m = generate_marketplace(d, n_accounts=240, seed=3, with_photos=False)
+    return load_accounts(m.watchlist_path), load_accounts(m.accounts_path)
+
+
+def _index(wl: list[Account], live: list[Account], scorer: Scorer | None = None) -> Index:
+    kw: dict[str, Any] = {"scorer": scorer} if scorer is not None else {}
+    lk = Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False, **kw)
+    ix = Index(linker=lk)
+    ix.add(wl, watchlist=True)
+    ix.add(live)
+    return ix
+
+
+def _answer(ix: Index, queries: list[Account]) -> list[tuple[Any, ...]]:
+    out = []
+    for q in queries:
+        r = ix.query(q, k=20)
+        # evidence as a set: phrasing's style item ranks habits by how many accounts *of the
+        # batch* share them, so the order of equal-weight items may follow the candidates kept
+        out.append((
+            [(m.left, m.right, m.score, sorted(m.weights.items()), sorted((e.signal, e.kind, e.left, e.right) for e in m.evidence))
+             for m in r.matches],
+            [(ld.violator_id, ld.score, list(ld.path)) for ld in r.leads],
+            r.n_candidates,
+        ))  # fmt: skip
+    return out
+
+
+def _record_phases(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rows (candidates + the query) of every scoring pass of a query."""
+    seen: list[int] = []
+    real = Index._score_query
+
+    def spy(self: Index, batch: Any, ctx: Any) -> Any:
+        seen.append(len(batch.ids))
+        return real(self, batch, ctx)
+
+    monkeypatch.setattr(Index, "_score_query", spy)
+    return seen
+
+
+def test_bounded_query_answers_exactly_like_the_one_phase_query(
+    market: tuple[list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wl, live = market
+    indexed, queries = live[:-40], live[-40:]
+    ix = _index(wl, indexed)
+    phases = _record_phases(monkeypatch)
+    bounded, passes = [], []
+    for q in queries:
+        phases.clear()
+        bounded += _answer(ix, [q])
+        passes.append(list(phases))
+    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    exact = _answer(ix, queries)
+    assert bounded == exact
+    assert sum(len(a[0]) for a in exact) >= 8 and sum(len(a[1]) for a in exact) >= 3  # not vacuous
+    # the first pass sees every candidate; the exact pass only those the bound kept (none:
+    # no second pass), and it did rule candidates out (else it would only cost time)
+    for p, a in zip(passes, exact):
+        assert p[0] == a[2] + 1 and len(p) <= 2
+        assert len(p) == 2 or not a[0]
+    assert sum(p[1] if len(p) == 2 else 1 for p in passes) < sum(p[0] for p in passes) / 2
+
+
+def test_queries_of_indexed_accounts_agree_too(market: tuple[list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch) -> None:
+    wl, live = market
+    ix = _index(wl, live)
+    some = live[::12]
+    bounded = _answer(ix, some)
+    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    assert bounded == _answer(ix, some)
+
+
+def test_no_bound_when_the_scorer_could_fall_as_text_similarity_rises(
+    market: tuple[list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wl, live = market
+    scorer = Scorer(coef={"text_sim": -1.0}, bounds={"text_sim": (-2.0, 6.0)})
+    assert not scorer.nondecreasing("phrasing") and scorer.nondecreasing("contacts")
+    assert Scorer().nondecreasing("phrasing")
+    ix = _index(wl, live[:-10], scorer)
+    phases = _record_phases(monkeypatch)
+    res = _answer(ix, live[-10:])
+    assert len(phases) == 10  # one exact pass per query, no bound pass
+    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    assert res == _answer(ix, live[-10:])
+
+
+def test_the_bound_is_an_upper_bound_on_each_feature(market: tuple[list[Account], list[Account]]) -> None:
+    """Phrasing's promise (signals.base): with values only the other side holds weighing
+    nothing, no feature of a pair with the focus row falls below the exact one."""
+    wl, live = market
+    accs = [*wl, *live]
+    sig = PhrasingSignal()
+    exact = sig.fingerprint(accs)
+    q = len(accs) - 1
+    others = np.arange(q, dtype=np.int64)
+    fq = exact.vocab[exact.sh_ids[exact.sh_offsets[q] : exact.sh_offsets[q + 1]]]
+    from sellerlink.signals.base import RarityContext
+    from sellerlink.signals.phrasing import _sentence_keys, _shingle_keys
+
+    own = set(_shingle_keys(fq).tolist()) | set(
+        _sentence_keys(exact.sent_hashes[exact.sent_offsets[q] : exact.sent_offsets[q + 1]]).tolist()
+    )
+    keys, counts = sig.rarity_keys(exact)[1], None
+    uniq, n = np.unique(keys, return_counts=True)
+    del counts
+
+    def full(_s: str, k: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(uniq, k), len(uniq) - 1)
+        return np.where(uniq[pos] == k, n[pos], 0)
+
+    def bounded(s: str, k: np.ndarray) -> np.ndarray:
+        return np.where([int(x) in own for x in k.tolist()], full(s, k), 1 << 40)
+
+    states = sig.extract(accs)
+    ids = [a.account_id for a in accs]
+    a = sig.compare(sig.assemble(ids, states, rarity=RarityContext(len(accs), full)), np.full(q, q), others)
+    b = sig.compare(sig.assemble(ids, states, rarity=RarityContext(len(accs), bounded)), np.full(q, q), others)
+    assert (a["text_sim"] > 0).sum() >= 10
+    for name in sig.feature_names:
+        assert (b[name] >= a[name] - 1e-12).all(), name
+    assert (b["text_sim"] > a["text_sim"] + 1e-9).any()  # and it is a bound, not the same numbers

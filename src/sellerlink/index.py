@@ -46,6 +46,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -156,6 +157,12 @@ def _i64(keys: np.ndarray) -> np.ndarray:
 
 
 def _accepts(fn: Any, name: str) -> bool:
+    # a bound method is a new object on every access: its function is what is remembered
+    return _accepts_cached(getattr(fn, "__func__", fn), name)
+
+
+@functools.lru_cache(maxsize=256)
+def _accepts_cached(fn: Any, name: str) -> bool:
     import inspect
 
     try:
@@ -211,7 +218,7 @@ class Index:
         self.min_direct = float(min_direct)
         self.max_candidates = int(max_candidates)
         self.cache_size = int(cache_size)
-        self._cache: dict[str, _CountCache] = {}
+        self._cache: dict[str, Any] = {}  # while a query runs: _CountCaches and the stats
         self._cache_version: tuple[int, int, int] | None = None
         self._caching = False
         self._writes = 0
@@ -481,11 +488,18 @@ class Index:
             return c
 
         stats: dict[str, dict[str, np.ndarray]] = {}
+        # a query reads the stored statistics once per version of the file (see query)
+        if not self._caching:
+            stored = self._stats()
+        else:
+            if "stats" not in self._cache:
+                self._cache["stats"] = self._stats()
+            stored = self._cache["stats"]
         for sig in self.signals:
             to_ctx = getattr(sig, "stats_to_context", None)
             if to_ctx is None:
                 continue
-            st = self._stats().get(sig.name, {})
+            st = stored.get(sig.name, {})
             add = extra.get("__stats__" + sig.name)  # type: ignore[call-overload]
             if add:
                 st = {k: st.get(k, 0) + v for k, v in add.items()}  # type: ignore[union-attr]
@@ -662,19 +676,19 @@ class Index:
             cr, cc = codes[:, 0].copy(), codes[:, 1].copy()
         return cr, cc
 
-    def _score(
-        self, batch: _Batch, tables: dict[str, Any], left: np.ndarray, right: np.ndarray
-    ) -> PairTable:
-        accs = (
-            batch.accounts
-            if batch.accounts is not None
-            else [Account(i) for i in batch.ids]
-        )
-        fps = Fingerprints(list(accs), tables)
+    def _features(self, tables: dict[str, Any], left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
         feats: dict[str, np.ndarray] = {}
         for sig in self.signals:
             feats.update(sig.compare(tables[sig.name], left, right).values)
-        return PairTable(fps, self.signals, self.scorer, left, right, feats)
+        return feats
+
+    def _score(
+        self, batch: _Batch, tables: dict[str, Any], left: np.ndarray, right: np.ndarray,
+        feats: dict[str, np.ndarray] | None = None,
+    ) -> PairTable:  # fmt: skip
+        accs = batch.accounts if batch.accounts is not None else [Account(i) for i in batch.ids]
+        feats = self._features(tables, left, right) if feats is None else feats
+        return PairTable(Fingerprints(list(accs), dict(tables)), self.signals, self.scorer, left, right, dict(feats))
 
     # -- add / remove -----------------------------------------------------------------------
     def _begin(self) -> None:
@@ -1165,45 +1179,40 @@ class Index:
         batch = self._concat(self._load_batch(cand.tolist()), q)
         if batch.accounts is None:
             batch.accounts = [Account(i) for i in batch.ids[:-1]] + [acc]
-        n_compared = len(cand)
+        n = len(cand)
+        if not n:
+            return QueryResult(acc.account_id, [], [], self.threshold, 0)
+        focus, left, right = np.array([n]), np.full(n, n, dtype=np.int64), np.arange(n, dtype=np.int64)
         # 2. an upper bound first: values only a candidate holds are not looked up (for the
-        #    signals that allow it); only the candidates it cannot put below min_direct are
-        #    then scored exactly -- the same scores, for a fraction of the look-ups
+        #    signals that allow it); then exact counts for the candidates the bound keeps
+        #    above min_direct. The others' scores only fall, so the answer is the same.
         bound = {
             sig.name: np.unique(rk[sig.name][1])
             for sig in self.signals
             if getattr(sig, "bound_by_own_counts", False) and sig.name in rk and self.scorer.nondecreasing(sig.name)
         }
-        if bound and len(cand):
-            pt = self._score_query(batch, self._bounded(ctx, bound))
-            keep = np.flatnonzero(pt.score >= self.min_direct)
-            cand = cand[keep]
-            batch = self._subset(batch, [*keep.tolist(), len(batch.ids) - 1])
-        n = len(cand)
-        if not n:
-            return QueryResult(acc.account_id, [], [], self.threshold, n_compared)
-        pt = self._score_query(batch, ctx)
+        tables = self._tables(batch, self._bounded(ctx, bound) if bound else ctx, focus=focus)
+        feats = self._features(tables, left, right)
+        if bound:
+            keep = np.flatnonzero(self._score(batch, tables, left, right, feats).score >= self.min_direct)
+            if not len(keep):
+                return QueryResult(acc.account_id, [], [], self.threshold, n)
+            exact = [sig for sig in self.signals if sig.name in bound]
+            held = {}
+            for sig in exact:
+                r, kk = sig.rarity_keys(tables[sig.name])
+                kk = _i64(np.asarray(kk, dtype=np.uint64) ^ _ns(sig.name))[np.isin(r, keep)]
+                held[sig.name] = np.union1d(bound[sig.name], kk)
+            tables.update(self._tables(batch, self._bounded(ctx, held), focus=focus, only=exact))
+            for sig in exact:
+                feats.update(sig.compare(tables[sig.name], left, right).values)
+        pt = self._score(batch, tables, left, right, feats)
         order = np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score))
         matches = [
             pt.match(int(j)) for j in order[:k] if pt.score[j] >= self.min_direct
         ]
         leads = self._query_leads(acc.account_id, pt, cand)
-        return QueryResult(acc.account_id, matches, leads, self.threshold, n_compared)
-
-    def _score_query(self, batch: _Batch, ctx: RarityContext) -> PairTable:
-        """The last row of ``batch`` (the query) against every other row."""
-        n = len(batch.ids) - 1
-        tables = self._tables(batch, ctx, focus=np.array([n]))
-        return self._score(batch, tables, np.full(n, n, dtype=np.int64), np.arange(n, dtype=np.int64))
-
-    @staticmethod
-    def _subset(batch: _Batch, rows: Sequence[int]) -> _Batch:
-        return _Batch(
-            [batch.ids[r] for r in rows],
-            [batch.rids[r] for r in rows],
-            {k: [v[r] for r in rows] for k, v in batch.states.items()},
-            None if batch.accounts is None else [batch.accounts[r] for r in rows],
-        )
+        return QueryResult(acc.account_id, matches, leads, self.threshold, n)
 
     def _bounded(self, ctx: RarityContext, own: dict[str, np.ndarray]) -> RarityContext:
         """``ctx``, except that for the signals in ``own`` (namespaced keys the query holds,
@@ -1357,46 +1366,45 @@ class Index:
 
 
 class _CountCache:
-    """int64 key -> count, in sorted numpy arrays (a large run and a small recent one, merged
-    when the recent one grows); emptied when it holds more than ``limit`` keys."""
+    """int64 key -> count: a large sorted numpy run, and a dict of recent answers merged into
+    it when the dict grows (inserting each query's answers into a sorted array copied it
+    every time); emptied when it holds more than ``limit`` keys."""
 
     _RECENT = 1 << 16
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        empty = np.zeros(0, dtype=np.int64)
-        self.keys, self.vals, self.rkeys, self.rvals = empty, empty, empty, empty
+        self.keys = self.vals = np.zeros(0, dtype=np.int64)
+        self.recent: dict[int, int] = {}
 
     def __len__(self) -> int:
-        return len(self.keys) + len(self.rkeys)
+        return len(self.keys) + len(self.recent)
 
     def get(self, uniq: np.ndarray) -> np.ndarray:
         """Counts of sorted distinct ``uniq``; -1 where not cached."""
         out = np.full(len(uniq), -1, dtype=np.int64)
-        for keys, vals in ((self.keys, self.vals), (self.rkeys, self.rvals)):
-            if len(keys):
-                pos = np.minimum(np.searchsorted(keys, uniq), len(keys) - 1)
-                hit = keys[pos] == uniq
-                out[hit] = vals[pos[hit]]
+        if len(self.keys):
+            pos = np.minimum(np.searchsorted(self.keys, uniq), len(self.keys) - 1)
+            hit = self.keys[pos] == uniq
+            out[hit] = self.vals[pos[hit]]
+        if self.recent:
+            miss = np.flatnonzero(out < 0)
+            if len(miss):
+                get = self.recent.get
+                out[miss] = np.fromiter((get(k, -1) for k in uniq[miss].tolist()), dtype=np.int64, count=len(miss))
         return out
 
     def put(self, keys: np.ndarray, vals: np.ndarray) -> None:
         """Remember counts of keys not cached yet."""
         if len(self) + len(keys) > self.limit:
             self.__init__(self.limit)  # type: ignore[misc]
-        order = np.argsort(keys, kind="stable")
-        keys, vals = keys[order], vals[order]
-        pos = np.searchsorted(self.rkeys, keys)
-        self.rkeys, self.rvals = (
-            np.insert(self.rkeys, pos, keys),
-            np.insert(self.rvals, pos, vals),
-        )
-        if len(self.rkeys) > self._RECENT:
-            k = np.concatenate([self.keys, self.rkeys])
-            v = np.concatenate([self.vals, self.rvals])
+        self.recent.update(zip(keys.tolist(), vals.tolist()))
+        if len(self.recent) > self._RECENT:
+            k = np.concatenate([self.keys, np.fromiter(self.recent.keys(), dtype=np.int64, count=len(self.recent))])
+            v = np.concatenate([self.vals, np.fromiter(self.recent.values(), dtype=np.int64, count=len(self.recent))])
             order = np.argsort(k, kind="stable")
             self.keys, self.vals = k[order], v[order]
-            self.rkeys, self.rvals = self.rkeys[:0], self.rvals[:0]
+            self.recent = {}
 
 
 class _Ids:

@@ -65,6 +65,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -1160,6 +1161,26 @@ def effective_cutoffs(common_df: float, rare_df: int, n_accounts: int) -> tuple[
     return float(min(common_df, max(8.0, 0.05 * n))), int(min(rare_df, max(2, round(0.01 * n))))
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[Any]]:
+    """One stored state -> (the part ``_assemble`` takes, the sketch or None, the settings it
+    was made with). Remembered: an index query assembles its candidates twice (a bound, then
+    exact counts for the few it keeps); the arrays are read-only, being shared."""
+    arrs, meta = unpack(st)
+    try:
+        capped, texts, habits, settings = meta
+        style = arrs["style"]
+        if style.shape != (len(STYLE_FEATURES),) or len(texts) != len(arrs["sent"]):
+            raise ValueError("corrupt phrasing state")
+        part = (arrs["sh"], bool(capped), arrs["sent"], [str(t) for t in texts], style, tuple(str(h) for h in habits))
+    except (TypeError, KeyError) as exc:
+        raise ValueError(f"corrupt phrasing state: {exc}") from exc
+    for a in arrs.values():
+        a.setflags(write=False)
+    # the sketch is per record; states written before it was stored lack it
+    return part, arrs.get("mh"), list(settings) if isinstance(settings, list) else settings
+
+
 class PhrasingSignal:
     """The phrasing signal (see the module docstring). Implements :class:`~sellerlink.signals.base.Signal`.
 
@@ -1310,19 +1331,14 @@ class PhrasingSignal:
         self._validate()
         parts = []
         sketches: list[np.ndarray] = []
+        settings = self._settings()
         for st in states:
-            arrs, meta = unpack(st)
-            capped, texts, habits, settings = meta
-            if settings != self._settings():
-                raise ValueError(f"phrasing state was made with settings {settings}, not {self._settings()}")
-            style = arrs["style"]
-            if style.shape != (len(STYLE_FEATURES),) or len(texts) != len(arrs["sent"]):
-                raise ValueError("corrupt phrasing state")
-            parts.append((arrs["sh"], bool(capped), arrs["sent"], [str(t) for t in texts], style,
-                          tuple(str(h) for h in habits)))  # fmt: skip
-            mh = arrs.get("mh")  # the sketch is per record; states written before it was stored lack it
+            part, mh, made_with = _parse_state(st)
+            if made_with != settings:
+                raise ValueError(f"phrasing state was made with settings {made_with}, not {settings}")
             if mh is not None and mh.shape != (self.num_perm,):
                 raise ValueError("corrupt phrasing state")
+            parts.append(part)
             sketches.append(mh)
         minhash = None
         if parts and all(m is not None for m in sketches):

@@ -543,10 +543,16 @@ class Index:
     def _records(self, rids: Sequence[int]) -> dict[int, str]:
         return dict(self._in("SELECT rid, record FROM accounts WHERE rid IN ({in})", rids))
 
-    def _load_batch(self, rids: Sequence[int]) -> _Batch:
+    def _load_batch(self, rids: Sequence[int], signals: Sequence[str] | None = None) -> _Batch:
+        """Ids and stored states of ``rids`` (of every signal, or of ``signals``)."""
         rids = [int(r) for r in rids]
         ids: dict[int, str] = {}
         states: dict[str, dict[int, bytes]] = {}
+        which = (
+            "signal NOT LIKE '\\_%' ESCAPE '\\'"
+            if signals is None
+            else "signal IN (" + ",".join("'" + n.replace("'", "''") + "'" for n in signals) + ")"
+        )
         for s in range(0, len(rids), _CHUNK):
             part = rids[s : s + _CHUNK]
             marks = ",".join("?" * len(part))
@@ -556,8 +562,7 @@ class Index:
                 )
             )
             for rid, sig, st in self._con.execute(
-                f"SELECT rid, signal, state FROM states WHERE rid IN ({marks}) AND signal NOT LIKE '\\_%' ESCAPE '\\'",
-                part,
+                f"SELECT rid, signal, state FROM states WHERE rid IN ({marks}) AND {which}", part
             ):
                 states.setdefault(sig, {})[rid] = st
         return _Batch(
@@ -887,14 +892,21 @@ class Index:
         leave (-1) the file; ``others``: the indexed accounts whose values may match theirs."""
         if not self._updaters or not len(rids):
             return
+        rows = np.arange(len(rids), dtype=np.int64)
+        # accounts with no value of these signals (no photos) change no count: only their
+        # own states are read to find that out
+        own = self._load_batch(np.asarray(rids).tolist(), [s.name for s in self._updaters])
+        updaters = [s for s in self._updaters if s.name in own.states and len(s.index_keys(
+            self._tables(own, ctx, focus=rows, only=[s])[s.name])[1])]  # fmt: skip
+        if not updaters:
+            return
         allr = np.concatenate(
             [np.asarray(rids, dtype=np.int64), np.setdiff1d(others, rids)]
         )
-        batch = self._load_batch(allr.tolist())
-        rows = np.arange(len(rids), dtype=np.int64)
-        tables = self._tables(batch, ctx, focus=rows, only=self._updaters)
+        batch = self._load_batch(allr.tolist(), [s.name for s in updaters])
+        tables = self._tables(batch, ctx, focus=rows, only=updaters)
         links: list[tuple[int, int]] = []
-        for sig in self._updaters:
+        for sig in updaters:
             if sig.name not in tables:
                 continue
             t = tables[sig.name]

@@ -170,6 +170,12 @@ def test_index_verbs_add_query_leads_clusters(files, tmp_path):
     assert r.returncode == 0, r.stderr
     r = run("index", "add", str(ix), str(live), "--batch", "2")  # two transactions, same result
     assert r.returncode == 0 and "added 3 accounts; 5 accounts indexed" in r.stderr, r.stderr
+    # fingerprinting in two processes while linking: the same leads
+    ix2 = tmp_path / "seen2.slx"
+    assert run("index", "add", str(ix2), str(banned), "--watchlist", "--create").returncode == 0
+    r = run("index", "add", str(ix2), str(live), "--batch", "1", "--workers", "2")
+    assert r.returncode == 0 and "added 3 accounts; 5 accounts indexed" in r.stderr, r.stderr
+    assert run("index", "leads", str(ix2)).stdout == run("index", "leads", str(ix)).stdout
     # a sign-up that kept the banned seller's bank account, written differently
     signup = write_jsonl(tmp_path / "signup.jsonl",
                          [{"account_id": "signup", "bank_accounts": ["bca: 1234567890 (budi)"]}])

@@ -66,7 +66,7 @@ def _positive_int(text: str) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker threads (default 1)")
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker threads (default 1); 'index add' fingerprints in N processes")
     p.add_argument(
         "--strict", action="store_true", help="stop at the first malformed record instead of skipping it"
     )
@@ -336,17 +336,15 @@ def cmd_index(args: argparse.Namespace) -> int:
             if known:
                 raise ValueError(f"{args.accounts}: {len(known)} accounts are already indexed "
                                  f"(remove them first), e.g. {sorted(known)[:5]}; nothing was added")  # fmt: skip
-            from .linker import _progress
-
-            n = 0
             what = "watchlist accounts" if args.watchlist else "accounts"
-            chunks = [accs[s : s + args.batch] for s in range(0, len(accs), args.batch)]
+            before = len(ix)
             try:
-                for chunk in _progress(chunks, enabled=progress, desc="index add", total=len(chunks)):
-                    n += ix.add(chunk, watchlist=args.watchlist)
+                # --workers processes fingerprint the next batches while this one is linked
+                n = ix.add_many(accs, batch=args.batch, watchlist=args.watchlist, workers=args.workers,
+                                progress=progress, total=len(accs))  # fmt: skip
             except BaseException:
-                print(f"stopped: {n} of {len(accs)} {what} were added (in committed batches of {args.batch}); "
-                      "the rest were not", file=sys.stderr)  # fmt: skip
+                print(f"stopped: {len(ix) - before} of {len(accs)} {what} were added (in committed batches of "
+                      f"{args.batch}); the rest were not", file=sys.stderr)  # fmt: skip
                 raise
             if not args.quiet:
                 print(f"added {n} {what}; {len(ix)} accounts indexed", file=sys.stderr)

@@ -51,7 +51,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -712,6 +712,71 @@ class Index:
         accs = _as_accounts(accounts, self.linker)
         if not accs:
             return 0
+        return self._add(accs, None, watchlist)
+
+    def add_many(
+        self,
+        accounts: Iterable[Any],
+        *,
+        batch: int = 2000,
+        watchlist: bool = False,
+        workers: int = 1,
+        progress: bool | None = False,
+        total: int | None = None,
+    ) -> int:
+        """Add a stream of accounts (records or :class:`~sellerlink.Account`), ``batch`` per
+        transaction; the result is that of :meth:`add` on each batch in turn.
+
+        With ``workers`` > 1, that many processes fingerprint the next batches while this
+        one links the current batch (fingerprinting is a third to a half of the work; the
+        linking stays in this process, the one writer). An interruption keeps the batches
+        committed so far (their count is in the exception's notes). ``total``: accounts
+        expected, for the progress bar. Returns the number of accounts added.
+        """
+        from .linker import _progress
+
+        if batch < 1 or workers < 1:
+            raise ValueError("batch and workers must be at least 1")
+        if isinstance(accounts, (str, os.PathLike)):
+            from .records import iter_accounts
+
+            accounts = iter_accounts(accounts, limits=self.linker.limits)
+        chunks = _chunks(accounts, batch, self.linker)
+        bar = _progress(chunks, enabled=progress, desc="index add",
+                        total=None if total is None else -(-total // batch))  # fmt: skip
+        added = 0
+        pool = None
+        try:
+            ctx = _fork_context() if workers > 1 else None
+            if ctx is None:
+                for accs in bar:
+                    added += self._add(accs, None, watchlist)
+                return added
+            global _WORKER_SIGNALS
+            _WORKER_SIGNALS = [sig for sig in self.signals if hasattr(sig, "extract")]
+            pool = ctx.Pool(workers)
+            pending: list[tuple[list[Account], Any]] = []
+            it = iter(bar)
+            while True:
+                while len(pending) <= workers:  # the worker processes stay busy, memory stays bounded
+                    accs = next(it, None)
+                    if accs is None:
+                        break
+                    pending.append((accs, pool.apply_async(_extract_states, (accs,))))
+                if not pending:
+                    return added
+                accs, job = pending.pop(0)
+                added += self._add(accs, job.get(), watchlist)
+        except BaseException as exc:
+            if hasattr(exc, "add_note"):  # Python 3.11+
+                exc.add_note(f"{added} accounts were added (in committed batches of {batch}) before this")
+            raise
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+
+    def _add(self, accs: list[Account], states: dict[str, list[bytes]] | None, watchlist: bool) -> int:
         ids = [a.account_id for a in accs]
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate account_id within the batch")
@@ -720,7 +785,7 @@ class Index:
             raise ValueError(
                 f"already indexed (remove them first): {sorted(known)[:5]}"
             )
-        new = self._extract(accs)
+        new = self._extract(accs) if states is None else _Batch(ids, [-1] * len(accs), states, list(accs))
         local = self._tables(new, None)
         rk = self._rarity_per_signal(local)
         ix_rows, ix_keys = self._keys(local, "index_keys")
@@ -1456,6 +1521,36 @@ def _row_stats(
     sig = next(s for s in ix.signals if s.name == sname)
     out: dict[str, np.ndarray] = sig.rarity_stats(tables[sname], rows=np.array([i]))  # type: ignore[attr-defined]
     return out
+
+
+_WORKER_SIGNALS: list[Any] = []  # set before forking the processes of Index.add_many
+
+
+def _extract_states(accounts: list[Account]) -> dict[str, list[bytes]]:
+    """In a worker process: every signal's stored state of each account."""
+    return {sig.name: sig.extract(accounts) for sig in _WORKER_SIGNALS}
+
+
+def _fork_context() -> Any:
+    """A multiprocessing context that forks (the signals are inherited, not sent), or None
+    where there is none (the work then stays in one process)."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        log.warning("no fork on this platform: Index.add_many runs in one process")
+        return None
+    return mp.get_context("fork")
+
+
+def _chunks(accounts: Iterable[Any], size: int, linker: Linker) -> Iterator[list[Account]]:
+    chunk: list[Account] = []
+    for value in accounts:
+        chunk.extend(_as_accounts(value, linker))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _as_accounts(value: Any, linker: Linker) -> list[Account]:

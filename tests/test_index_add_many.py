@@ -1,0 +1,85 @@
+"""Index.add_many: a stream of accounts in committed batches, fingerprinted ahead in worker
+processes; the same index as adding each batch with Index.add."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sellerlink import Linker, load_accounts
+from sellerlink.index import Index
+from sellerlink.records import Account
+from sellerlink.signals.contacts import ContactsSignal
+from sellerlink.signals.names import NamesSignal
+from sellerlink.signals.phrasing import PhrasingSignal
+from sellerlink.synth import generate_marketplace
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Account], list[Account]]:
+    d = tmp_path_factory.mktemp("market")
+    m = generate_marketplace(d, n_accounts=150, seed=5, with_photos=False)
+    return m.accounts_path, load_accounts(m.watchlist_path), load_accounts(m.accounts_path)
+
+
+def _linker() -> Linker:
+    return Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+
+
+def _dump(path: Path) -> tuple[object, ...]:
+    con = sqlite3.connect(path)
+    try:
+        ids = dict(con.execute("SELECT rid, account_id FROM accounts"))
+        pairs = sorted((ids[a], ids[b], s) for a, b, s in con.execute("SELECT a, b, score FROM pairs"))
+        counts = sorted(con.execute("SELECT key, n FROM counts"))
+        postings = sorted((k, ids[r]) for k, r in con.execute("SELECT key, rid FROM postings"))
+        states = sorted((ids[r], sig, st) for r, sig, st in con.execute("SELECT rid, signal, state FROM states"))
+    finally:
+        con.close()
+    return pairs, counts, postings, states
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_add_many_builds_the_index_add_builds(tmp_path: Path, market: tuple[Path, list[Account], list[Account]],
+                                              workers: int) -> None:  # fmt: skip
+    _, wl, live = market
+    a, b = tmp_path / "a.slx", tmp_path / "b.slx"
+    with Index.create(a, linker=_linker()) as ix:
+        ix.add(wl, watchlist=True)
+        for s in range(0, len(live), 40):
+            ix.add(live[s : s + 40])
+    with Index.create(b, linker=_linker()) as ix:
+        assert ix.add_many(iter(wl), watchlist=True, batch=1000, workers=workers) == len(wl)
+        # records (dicts) and accounts alike
+        assert ix.add_many((acc.to_dict() for acc in live), batch=40, workers=workers) == len(live)
+        leads = ix.leads()
+    got, want = _dump(b), _dump(a)
+    assert len(got[0]) >= 10 and len(leads) >= 3
+    assert got == want
+
+
+def test_add_many_reads_a_file_and_reports_how_far_an_interrupted_stream_got(
+    tmp_path: Path, market: tuple[Path, list[Account], list[Account]]
+) -> None:
+    path, _, live = market
+    with Index.create(tmp_path / "f.slx", linker=_linker()) as ix:
+        assert ix.add_many(path, batch=64, workers=2) == len(live)
+    # the third batch of 32 repeats an account of the first
+    stream = [*live[:64], live[3], *live[65:100]]
+    with Index.create(tmp_path / "g.slx", linker=_linker()) as ix:
+        with pytest.raises(ValueError, match="already indexed") as info:
+            ix.add_many(iter(stream), batch=32, workers=2)
+        assert len(ix) == 64  # the two committed batches stay, nothing of the third
+        if hasattr(info.value, "__notes__"):
+            assert "64 accounts were added" in info.value.__notes__[0]
+
+
+def test_add_many_rejects_bad_arguments() -> None:
+    ix = Index(linker=_linker())
+    with pytest.raises(ValueError, match="at least 1"):
+        ix.add_many([], batch=0)
+    with pytest.raises(ValueError, match="at least 1"):
+        ix.add_many([], workers=0)
+    assert ix.add_many([]) == 0

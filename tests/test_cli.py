@@ -173,7 +173,7 @@ def test_index_verbs_add_query_leads_clusters(files, tmp_path):
     # fingerprinting in two processes while linking: the same leads
     ix2 = tmp_path / "seen2.slx"
     assert run("index", "add", str(ix2), str(banned), "--watchlist", "--create").returncode == 0
-    r = run("index", "add", str(ix2), str(live), "--batch", "1", "--workers", "2")
+    r = run("index", "add", str(ix2), str(live), "--batch", "2", "--workers", "2")
     assert r.returncode == 0 and "added 3 accounts; 5 accounts indexed" in r.stderr, r.stderr
     assert run("index", "leads", str(ix2)).stdout == run("index", "leads", str(ix)).stdout
     # a sign-up that kept the banned seller's bank account, written differently

@@ -191,7 +191,10 @@ class Index:
         min_direct: pairs scoring at least this are stored (leads below the threshold
             are reported down to it).
         max_candidates: at most this many candidates per account when adding (the ones
-            sharing the rarest keys).
+            sharing the rarest keys). Each added batch reads and scores its accounts'
+            candidates, so this bounds the work of an add whatever the size of the file;
+            on a generated market of 12k accounts, 64 kept 1,557 of the 1,558 leads that
+            no cap (2000) gave (``benchmarks/index_latency.py --check-batch`` measures it).
         query_candidates: at most this many candidates per :meth:`query`, chosen the same
             way. A query's cost grows with its candidates; on generated markets of 6k and 12k
             accounts, 200 queries found the same leads and matches (scoring 0.1 or more) with
@@ -208,7 +211,7 @@ class Index:
         *,
         linker: Linker | None = None,
         min_direct: float = 0.01,
-        max_candidates: int = 2000,
+        max_candidates: int = 64,
         query_candidates: int = 32,
         cache_size: int = 1_000_000,
         _mode: str = "create",
@@ -1050,14 +1053,58 @@ class Index:
         batch = self._load_batch(need.tolist())
         li = np.searchsorted(need, lo)
         ri = np.searchsorted(need, hi)
-        tables = self._tables(
-            batch, ctx, focus=np.unique(li)
-        )  # every pair has its left end in focus
-        pt = self._score(batch, tables, li, ri)
+        pt = self._score_pairs(batch, ctx, li, ri)
         ok = pt.score >= self.min_direct
         self._con.executemany(
             "INSERT OR REPLACE INTO pairs (a, b, score) VALUES (?, ?, ?)",
             zip(lo[ok].tolist(), hi[ok].tolist(), pt.score[ok].tolist()),
+        )
+
+    def _score_pairs(self, batch: _Batch, ctx: RarityContext, li: np.ndarray, ri: np.ndarray) -> PairTable:
+        """Scores of the pairs ``(li, ri)`` of ``batch`` rows, exact for every pair scoring at
+        least ``min_direct`` (the others are at most that: they are not kept).
+
+        As in a query, a first pass does not look up the values that only the far end of
+        a pair holds (for signals that allow it, see ``signals.base``): a pair whose bound
+        falls short is done; the others get a second pass with their values counted.
+        """
+        focus = np.unique(li)  # every pair has its left end in focus
+        bound = [sig for sig in self.signals
+                 if getattr(sig, "bound_by_own_counts", False) and self.scorer.nondecreasing(sig.name)]  # fmt: skip
+        if not bound or not len(li):
+            tables = self._tables(batch, ctx, focus=focus)
+            return self._score(batch, tables, li, ri)
+        # one end of each pair is counted exactly: the side with fewer distinct rows
+        near = focus if len(focus) <= len(np.unique(ri)) else np.unique(ri)
+        sub = self._subset(batch, near)
+        keys = {sig.name: self._row_keys(sig, t, None) for sig in bound for t in [self._tables(sub, None, only=[sig])[sig.name]]}
+        tables = self._tables(batch, self._bounded(ctx, keys), focus=focus)
+        feats = self._features(tables, li, ri)
+        kept = self._score(batch, tables, li, ri, feats).score >= self.min_direct
+        if not kept.any():
+            return self._score(batch, tables, li, ri, feats)
+        far = np.unique(np.concatenate([li[kept], ri[kept]]))
+        keys = {sig.name: np.union1d(keys[sig.name], self._row_keys(sig, tables[sig.name], far)) for sig in bound}
+        tables.update(self._tables(batch, self._bounded(ctx, keys), focus=focus, only=bound))
+        for sig in bound:
+            feats.update(sig.compare(tables[sig.name], li, ri).values)
+        return self._score(batch, tables, li, ri, feats)
+
+    @staticmethod
+    def _row_keys(sig: Any, table: Any, rows: np.ndarray | None) -> np.ndarray:
+        """Sorted distinct namespaced rarity keys of ``rows`` (all: None) of a signal's table."""
+        r, k = sig.rarity_keys(table)
+        k = _i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name))
+        return np.unique(k if rows is None else k[np.isin(r, rows)])
+
+    @staticmethod
+    def _subset(batch: _Batch, rows: Sequence[int] | np.ndarray) -> _Batch:
+        rows = [int(r) for r in rows]
+        return _Batch(
+            [batch.ids[r] for r in rows],
+            [batch.rids[r] for r in rows],
+            {k: [v[r] for r in rows] for k, v in batch.states.items()},
+            None if batch.accounts is None else [batch.accounts[r] for r in rows],
         )
 
     def refresh(self, *, batch: int = 2000, progress: bool | None = False) -> int:

@@ -9,6 +9,7 @@ same leads as the same query without the candidate cap, file size, peak RSS of t
 building process and the RSS a fresh process needs to open the index and run the queries.
 
     .venv/bin/python benchmarks/index_latency.py --sizes 10000,100000
+    .venv/bin/python benchmarks/index_latency.py --sizes 1000000 --market DIR   # an existing market
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,14 +85,28 @@ def query_child(path: str, queries: str, n: int) -> None:
                       "same_leads": same, "n_queries": len(qs), "n_leads": sum(len(x) for x in full)}))
 
 
-def run(size: int, batch: int, n_queries: int, workdir: Path) -> dict[str, float]:
+def children_cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run(size: int, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
     from sellerlink import iter_accounts
     from sellerlink.index import Index
     from sellerlink.synth import generate_marketplace
 
-    mdir = workdir / f"m{size}"
-    m = generate_marketplace(mdir, n_accounts=size + n_queries, seed=11, with_photos=False, workers=2)
-    n_live = sum(1 for _ in open(m.accounts_path, encoding="utf-8"))
+    n_queries = args.queries
+    if args.market:
+        mdir = Path(args.market)
+        accounts_path, watchlist_path = mdir / "accounts.jsonl", mdir / "watchlist.jsonl"
+        if not accounts_path.exists() or not watchlist_path.exists():
+            sys.exit(f"--market {mdir}: no accounts.jsonl and watchlist.jsonl there")
+    else:
+        mdir = workdir / f"m{size}"
+        m = generate_marketplace(mdir, n_accounts=size + n_queries, seed=11, with_photos=False, workers=2)
+        accounts_path, watchlist_path = m.accounts_path, m.watchlist_path
+    with open(accounts_path, encoding="utf-8") as fh:
+        n_live = sum(1 for _ in fh)
     rng = np.random.default_rng(0)
     held = set(rng.choice(n_live, size=n_queries, replace=False).tolist())
     qpath = workdir / f"q{size}.jsonl"
@@ -97,36 +114,63 @@ def run(size: int, batch: int, n_queries: int, workdir: Path) -> dict[str, float
     for p in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
         if p.exists():
             p.unlink()
-    t, c = time.perf_counter(), time.process_time()
-    with Index.create(path) as ix, open(qpath, "w", encoding="utf-8") as qfh:
-        ix.add(list(iter_accounts(m.watchlist_path)), watchlist=True)
-        chunk = []
-        for i, acc in enumerate(iter_accounts(m.accounts_path)):  # streamed: memory is the batch's
+
+    def live(qfh: Any) -> Iterator[Any]:  # streamed: memory is the batches in flight
+        for i, acc in enumerate(iter_accounts(accounts_path)):
             if i in held:
                 qfh.write(json.dumps(acc.to_dict()) + "\n")
                 continue
-            chunk.append(acc)
-            if len(chunk) == batch:
-                ix.add(chunk)
-                chunk = []
-                print(f"  ... {len(ix)} indexed, {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
-        if chunk:
-            ix.add(chunk)
+            if i % (10 * args.batch) == 0 and i:
+                print(f"  ... {i} read, {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+            yield acc
+
+    t, c, cc = time.perf_counter(), time.process_time(), children_cpu_s()
+    with Index.create(path, max_candidates=args.max_candidates) as ix, open(qpath, "w", encoding="utf-8") as qfh:
+        ix.add_many(iter_accounts(watchlist_path), watchlist=True, batch=args.batch, workers=args.workers)
+        ix.add_many(live(qfh), batch=args.batch, workers=args.workers)
         n = len(ix)
-    add_s, add_cpu = time.perf_counter() - t, time.process_time() - c
+    add_s, add_cpu = time.perf_counter() - t, time.process_time() - c + children_cpu_s() - cc
+    rss_build = peak_rss_mb()
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(path), str(qpath), str(n_queries)],
         capture_output=True, text=True, check=True,
     )
     q = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"n": n, "add_per_s": n / add_s, "add_s": add_s, "add_cpu_s": add_cpu, **q,
-            "file_mb": path.stat().st_size / 2**20, "rss_build": peak_rss_mb()}
+    res = {"n": n, "add_per_s": n / add_s, "add_s": add_s, "add_cpu_s": add_cpu, **q,
+           "file_mb": path.stat().st_size / 2**20, "rss_build": rss_build}
+    if args.check_batch:
+        res.update(check_batch(path, watchlist_path, accounts_path, held))
+    return res
+
+
+def check_batch(path: Path, watchlist_path: Path, accounts_path: Path, held: set[int]) -> dict[str, float]:
+    """Leads of the index (all its accounts, added in batches) against one batch trace of the
+    same accounts: how many of the batch's leads at the threshold the index holds."""
+    from sellerlink import Linker, iter_accounts, load_accounts
+    from sellerlink.index import Index
+
+    with Index.open(path, readonly=True) as ix:
+        have = {(ld.account_id, ld.violator_id) for ld in ix.leads()}
+    live = [a for i, a in enumerate(iter_accounts(accounts_path)) if i not in held]
+    t = time.perf_counter()
+    res = Linker(progress=False).trace(live, load_accounts(watchlist_path))
+    want = {(ld.account_id, ld.violator_id) for ld in res.leads if ld.score >= res.threshold}
+    return {"batch_leads": len(want), "index_leads": len(have), "leads_in_both": len(want & have),
+            "batch_s": time.perf_counter() - t}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated index sizes (default 10000,100000)")
     ap.add_argument("--batch", type=int, default=2000, help="accounts per add (default 2000)")
+    ap.add_argument("--workers", type=int, default=2, help="Index.add_many(workers=): processes kept busy, one links, the rest fingerprint (default 2)")
+    ap.add_argument("--max-candidates", type=int, default=64, help="Index(max_candidates=) (default 64)")
+    ap.add_argument("--market", default=None,
+                    help="an existing market folder (accounts.jsonl, watchlist.jsonl) instead of generating one; "
+                    "the size is then a label")  # fmt: skip
+    ap.add_argument("--check-batch", action="store_true",
+                    help="also link everything at once and count the batch's leads the index holds (slow, "
+                    "memory of a batch link)")  # fmt: skip
     ap.add_argument("--queries", type=int, default=200, help="queries per size (default 200)")
     ap.add_argument("--workdir", default=None, help="where to write markets and index files (default: a temp dir)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
@@ -141,13 +185,17 @@ def main() -> None:
           f"{'CPU p99':>8} {'cands':>6} {'same leads':>11} {'file MB':>8} {'RSS open+query MB':>18} "
           f"{'RSS build MB':>13}", flush=True)
     for size in (int(x) for x in args.sizes.split(",")):
-        r = run(size, args.batch, args.queries, work)
+        r = run(size, args, work)
         same = f"{r['same_leads']}/{r['n_queries']}"
         print(f"{r['n']:>9} {r['add_per_s']:>7.0f} {r['add_s']:>8.1f} {r['add_cpu_s']:>9.1f} {r['p50']:>7.1f} "
               f"{r['p99']:>7.1f} {r['cpu_p50']:>8.1f} {r['cpu_p99']:>8.1f} {r['cands']:>6.1f} {same:>11} "
               f"{r['file_mb']:>8.1f} {r['rss_open_query']:>18.0f} {r['rss_build']:>13.0f}", flush=True)
+        if args.check_batch:
+            print(f"          batch trace of the same accounts ({r['batch_s']:.0f} s): {r['batch_leads']} leads; "
+                  f"the index holds {r['leads_in_both']} of them (and {r['index_leads']} leads in all)", flush=True)
     print("same leads: queries whose leads at the threshold equal those of the same query with no "
-          "candidate cap (query_candidates=1,000,000), in the same run", flush=True)
+          "candidate cap (query_candidates=1,000,000), in the same run; add CPU s counts the "
+          "fingerprinting processes too", flush=True)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def _positive_int(text: str) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker threads (default 1); 'index add' fingerprints in N processes")
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker threads (default 1); 'index add' keeps N processes busy (N-1 fingerprint)")
     p.add_argument(
         "--strict", action="store_true", help="stop at the first malformed record instead of skipping it"
     )
@@ -339,7 +339,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             what = "watchlist accounts" if args.watchlist else "accounts"
             before = len(ix)
             try:
-                # --workers processes fingerprint the next batches while this one is linked
+                # --workers - 1 processes fingerprint the next batches while this one is linked
                 n = ix.add_many(accs, batch=args.batch, watchlist=args.watchlist, workers=args.workers,
                                 progress=progress, total=len(accs))  # fmt: skip
             except BaseException:

@@ -730,9 +730,10 @@ class Index:
         """Add a stream of accounts (records or :class:`~sellerlink.Account`), ``batch`` per
         transaction; the result is that of :meth:`add` on each batch in turn.
 
-        With ``workers`` > 1, that many processes fingerprint the next batches while this
-        one links the current batch (fingerprinting is a third to a half of the work; the
-        linking stays in this process, the one writer). An interruption keeps the batches
+        With ``workers`` > 1, ``workers - 1`` forked processes fingerprint the next batches
+        while this one links the current batch (fingerprinting is a third to a half of the
+        work; linking stays in this process, the one writer): ``workers`` is the number of
+        cores kept busy. An interruption keeps the batches
         committed so far (their count is in the exception's notes). ``total``: accounts
         expected, for the progress bar. Returns the number of accounts added.
         """
@@ -757,11 +758,11 @@ class Index:
                 return added
             global _WORKER_SIGNALS
             _WORKER_SIGNALS = [sig for sig in self.signals if hasattr(sig, "extract")]
-            pool = ctx.Pool(workers)
+            pool = ctx.Pool(workers - 1)
             pending: list[tuple[list[Account], Any]] = []
             it = iter(bar)
             while True:
-                while len(pending) <= workers:  # the worker processes stay busy, memory stays bounded
+                while len(pending) < workers:  # the worker processes stay busy, memory stays bounded
                     accs = next(it, None)
                     if accs is None:
                         break

@@ -174,3 +174,28 @@ def test_count_cache_answers_like_a_dict(puts: list[list[tuple[int, int]]], limi
             assert len(cache) == len(ref)
     finally:
         index_mod._CountCache._RECENT = 1 << 16
+
+
+def test_adding_with_the_bound_stores_the_pairs_and_scores_of_exact_scoring(
+    market: tuple[list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding scores a batch's candidate pairs the same two-pass way: every pair kept
+    (>= min_direct) has its exact score, and no pair is lost or gained."""
+    wl, live = market
+
+    def build() -> tuple[dict[tuple[str, str], float], int]:
+        lookups = _count_lookups(monkeypatch)
+        ix = Index(linker=Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False))
+        ix.add(wl, watchlist=True)
+        for s in range(0, len(live), 50):
+            ix.add(live[s : s + 50])
+        ids, _, left, right, score, _ = ix._stored()
+        pairs = {(ids[int(a)], ids[int(b)]): float(sc) for a, b, sc in zip(left, right, score)}
+        monkeypatch.undo()
+        return pairs, sum(lookups)
+
+    bounded, n_bounded = build()
+    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    exact, n_exact = build()
+    assert bounded == exact and len(exact) >= 30
+    assert n_bounded < n_exact

@@ -1054,49 +1054,59 @@ class Index:
         batch = self._load_batch(need.tolist())
         li = np.searchsorted(need, lo)
         ri = np.searchsorted(need, hi)
-        pt = self._score_pairs(batch, ctx, li, ri)
-        ok = pt.score >= self.min_direct
+        score = self._pair_scores(batch, ctx, li, ri)
+        ok = score >= self.min_direct
         self._con.executemany(
             "INSERT OR REPLACE INTO pairs (a, b, score) VALUES (?, ?, ?)",
-            zip(lo[ok].tolist(), hi[ok].tolist(), pt.score[ok].tolist()),
+            zip(lo[ok].tolist(), hi[ok].tolist(), score[ok].tolist()),
         )
 
-    def _score_pairs(self, batch: _Batch, ctx: RarityContext, li: np.ndarray, ri: np.ndarray) -> PairTable:
+    def _pair_scores(self, batch: _Batch, ctx: RarityContext, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
         """Scores of the pairs ``(li, ri)`` of ``batch`` rows, exact for every pair scoring at
         least ``min_direct`` (the others are at most that: they are not kept).
 
         As in a query, a first pass does not look up the values that only the far end of
         a pair holds (for signals that allow it, see ``signals.base``): a pair whose bound
-        falls short is done; the others get a second pass with their values counted.
+        falls short is done; the others are scored again among the rows they involve,
+        with every value counted.
         """
         focus = np.unique(li)  # every pair has its left end in focus
         bound = [sig for sig in self.signals
                  if getattr(sig, "bound_by_own_counts", False) and self.scorer.nondecreasing(sig.name)]  # fmt: skip
         if not bound or not len(li):
-            tables = self._tables(batch, ctx, focus=focus)
-            return self._score(batch, tables, li, ri)
+            return self._proba(self._features(self._tables(batch, ctx, focus=focus), li, ri))
         # one end of each pair is counted exactly: the side with fewer distinct rows
         near = focus if len(focus) <= len(np.unique(ri)) else np.unique(ri)
         sub = self._subset(batch, near)
-        keys = {sig.name: self._row_keys(sig, t, None) for sig in bound for t in [self._tables(sub, None, only=[sig])[sig.name]]}
+        keys = {sig.name: self._row_keys(sig, self._tables(sub, None, only=[sig])[sig.name]) for sig in bound}
         tables = self._tables(batch, self._bounded(ctx, keys), focus=focus)
         feats = self._features(tables, li, ri)
-        kept = self._score(batch, tables, li, ri, feats).score >= self.min_direct
-        if not kept.any():
-            return self._score(batch, tables, li, ri, feats)
-        far = np.unique(np.concatenate([li[kept], ri[kept]]))
-        keys = {sig.name: np.union1d(keys[sig.name], self._row_keys(sig, tables[sig.name], far)) for sig in bound}
-        tables.update(self._tables(batch, self._bounded(ctx, keys), focus=focus, only=bound))
+        score = self._proba(feats)
+        kept = np.flatnonzero(score >= self.min_direct)
+        if not len(kept):
+            return score
+        rows = np.unique(np.concatenate([li[kept], ri[kept]]))
+        sl, sr = np.searchsorted(rows, li[kept]), np.searchsorted(rows, ri[kept])
+        exact = self._tables(self._subset(batch, rows), ctx, focus=np.unique(sl), only=bound)
+        feats = {k: v.copy() for k, v in feats.items()}
         for sig in bound:
-            feats.update(sig.compare(tables[sig.name], li, ri).values)
-        return self._score(batch, tables, li, ri, feats)
+            for name, v in sig.compare(exact[sig.name], sl, sr).values.items():
+                feats[name][kept] = v
+        return self._proba(feats)
+
+    def _proba(self, feats: dict[str, np.ndarray]) -> np.ndarray:
+        """The scores a :class:`PairTable` of these features would hold."""
+        from .linker import _plain_scorer
+
+        if _plain_scorer(self.scorer):
+            return self.scorer.weights_and_proba(feats)[1]
+        return self.scorer.predict_proba(feats)
 
     @staticmethod
-    def _row_keys(sig: Any, table: Any, rows: np.ndarray | None) -> np.ndarray:
-        """Sorted distinct namespaced rarity keys of ``rows`` (all: None) of a signal's table."""
-        r, k = sig.rarity_keys(table)
-        k = _i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name))
-        return np.unique(k if rows is None else k[np.isin(r, rows)])
+    def _row_keys(sig: Any, table: Any) -> np.ndarray:
+        """Sorted distinct namespaced rarity keys of a signal's table."""
+        _, k = sig.rarity_keys(table)
+        return np.unique(_i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name)))
 
     @staticmethod
     def _subset(batch: _Batch, rows: Sequence[int] | np.ndarray) -> _Batch:

@@ -199,3 +199,22 @@ def test_adding_with_the_bound_stores_the_pairs_and_scores_of_exact_scoring(
     exact, n_exact = build()
     assert bounded == exact and len(exact) >= 30
     assert n_bounded < n_exact
+
+
+def test_pair_scores_are_exact_where_kept_and_upper_bounds_elsewhere(market: tuple[list[Account], list[Account]]) -> None:
+    """The two-pass pair scoring of add/refresh/remove, pair by pair, against one exact pass."""
+    wl, live = market
+    ix = Index(linker=Linker(signals=[PhrasingSignal()], progress=False), min_direct=0.02)
+    ix.add(wl, watchlist=True)
+    ix.add(live)
+    rids = [r for (r,) in ix._con.execute("SELECT rid FROM accounts ORDER BY rid LIMIT 90")]
+    batch = ix._load_batch(rids)
+    li, ri = np.triu_indices(len(rids), k=1)
+    ctx = ix._context()
+    exact = ix._proba(ix._features(ix._tables(batch, ctx), li, ri))
+    got = ix._pair_scores(batch, ctx, li, ri)
+    kept = exact >= ix.min_direct
+    assert kept.sum() >= 5 and (~kept).sum() >= 100
+    assert (got[kept] == exact[kept]).all()
+    assert (got >= exact - 1e-12).all() and (got[~kept] < ix.min_direct).all()
+    assert (got > exact + 1e-12).any()  # a bound, not an exact pass in disguise

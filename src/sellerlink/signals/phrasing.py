@@ -423,6 +423,14 @@ def minhash_params(num_perm: int = 128, seed: int = 1) -> tuple[np.ndarray, np.n
     multiply-add family orders them like independent random permutations.
     """
     _check_perm_seed(num_perm, seed)
+    a, b = _minhash_params(int(num_perm), int(seed))
+    return a.copy(), b.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _minhash_params(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    # remembered (read-only): an index query sketches one account, and deriving the
+    # coefficients cost as much as sketching it
     state = seed
     a = np.empty(num_perm, dtype=np.uint64)
     b = np.empty(num_perm, dtype=np.uint64)
@@ -431,6 +439,8 @@ def minhash_params(num_perm: int = 128, seed: int = 1) -> tuple[np.ndarray, np.n
         state, y = _splitmix64_py(state)
         a[i] = x | 1
         b[i] = y
+    a.setflags(write=False)
+    b.setflags(write=False)
     return a, b
 
 

@@ -16,8 +16,13 @@ table whose rarity comes from the global counts (:class:`~sellerlink.signals.bas
 compares and scores with the linker's :class:`~sellerlink.Scorer`. With the same
 counts, a pair's features equal those the batch pipeline computes over the whole
 collection. Memory and time of a query depend on its candidates, not on the file size.
+Scoring takes two passes: the first gives values only a candidate holds no weight
+(no look-up; for signals whose features can only fall when such values count, see
+``bound_by_own_counts`` in :mod:`sellerlink.signals.base`), which bounds every score from
+above; the second counts every value of the candidates whose bound reaches ``min_direct``.
+Every score reported is the exact one.
 
-Adding accounts scores the new accounts against their candidates and re-scores the
+Adding accounts scores the new accounts against their candidates (the same two passes) and re-scores the
 stored pairs among those candidates (they share a value whose count just changed), and
 re-links the holders of a value that just became too common to block on (a pair only that
 value proposed is dropped, as in a batch), in one transaction; a crash loses at most the

@@ -1334,7 +1334,7 @@ class Index:
         tables = self._tables(batch, self._bounded(ctx, bound) if bound else ctx, focus=focus)
         feats = self._features(tables, left, right)
         if bound:
-            keep = np.flatnonzero(self._score(batch, tables, left, right, feats).score >= self.min_direct)
+            keep = np.flatnonzero(self._proba(feats) >= self.min_direct)
             if not len(keep):
                 return QueryResult(acc.account_id, [], [], self.threshold, n)
             exact = [sig for sig in self.signals if sig.name in bound]

@@ -201,3 +201,16 @@ def test_index_verbs_add_query_leads_clusters(files, tmp_path):
     garbage.write_bytes(b"not a database at all" * 100)
     r = run("index", "leads", str(garbage))
     assert r.returncode == 3
+
+
+def test_index_add_streams_a_file_and_reports_a_bad_record_once(files, tmp_path):
+    live, banned = files
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text(live.read_text(encoding="utf-8") + "{not json\n", encoding="utf-8")
+    ix = tmp_path / "s.slx"
+    r = run("index", "add", str(ix), str(bad), "--create", "--batch", "2")
+    assert r.returncode == 0 and "added 3 accounts; 3 accounts indexed" in r.stderr, r.stderr
+    assert r.stderr.count("line 4") == 1  # the first pass (ids only) stays silent
+    r = run("index", "add", str(tmp_path / "t.slx"), str(bad), "--create", "--strict")
+    assert r.returncode == 3 and "line 4" in r.stderr
+    assert run("index", "leads", str(tmp_path / "t.slx")).stdout.strip() == "account_id,violator_id,score,evidence,hops"

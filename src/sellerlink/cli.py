@@ -328,8 +328,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     with Index.open(args.index, readonly=readonly, linker=linker) as ix:
         if action == "add":
             _check_file(args.accounts, "accounts")
-            accs = _load(args.accounts, args)
-            ids = [a.account_id for a in accs]
+            import warnings
+
+            from .records import iter_accounts
+
+            def stream():  # type: ignore[no-untyped-def]
+                return iter_accounts(args.accounts, strict=args.strict, confine_photos=args.confine_photos)
+
+            # a first pass reads the ids only (its warnings are the second pass's): memory
+            # stays that of the batches in flight, whatever the size of the file
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ids = [a.account_id for a in stream()]
             if len(set(ids)) != len(ids):
                 raise ValueError(f"{args.accounts}: duplicate account_id in the file")
             known = ix.existing(ids)  # refuse the file before the first batch, not halfway
@@ -340,10 +350,10 @@ def cmd_index(args: argparse.Namespace) -> int:
             before = len(ix)
             try:
                 # --workers - 1 processes fingerprint the next batches while this one is linked
-                n = ix.add_many(accs, batch=args.batch, watchlist=args.watchlist, workers=args.workers,
-                                progress=progress, total=len(accs))  # fmt: skip
+                n = ix.add_many(stream(), batch=args.batch, watchlist=args.watchlist, workers=args.workers,
+                                progress=progress, total=len(ids))  # fmt: skip
             except BaseException:
-                print(f"stopped: {len(ix) - before} of {len(accs)} {what} were added (in committed batches of "
+                print(f"stopped: {len(ix) - before} of {len(ids)} {what} were added (in committed batches of "
                       f"{args.batch}); the rest were not", file=sys.stderr)  # fmt: skip
                 raise
             if not args.quiet:

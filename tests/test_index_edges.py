@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_photos import jpeg, textured
 
 from sellerlink import Linker
@@ -173,3 +174,40 @@ def test_lookups_of_more_values_than_sqlite_binds_at_once() -> None:
     # a statement binding the chunk twice (two IN lists) still sees every value
     got = ix._in("SELECT rid FROM accounts WHERE rid IN ({in}) OR -rid IN ({in})", [-5000] * (2 * _CHUNK) + rids)
     assert sorted(r[0] for r in got) == sorted(rids)
+
+
+@pytest.mark.parametrize("strong_edge, hop_decay", [(0.97, 0.9), (0.6, 0.5), (0.9999, 1.0)])
+def test_leads_through_other_accounts_follow_the_linkers_strong_edge_and_hop_decay(
+    tmp_path: Path, strong_edge: float, hop_decay: float
+) -> None:
+    """Index.leads() and Index.query() follow the same edges as Linker.trace: only edges of at
+    least strong_edge, each hop after the first times hop_decay (they used the threshold and no
+    decay, so at 10k accounts the index reported 48 two-hop leads the batch trace does not);
+    the settings are saved in the file."""
+    banned = Account("banned", display_name="Budi Thrift", phones=("0812-3456-7890",))
+    # "mid" kept the banned seller's phone; "far" shares only mid's e-mail: a lead through mid
+    mid = Account("mid", display_name="Sari Preloved", phones=("0812 3456 7890",), emails=("sari.pl@gmail.com",))
+    far = Account("far", display_name="Toko Kain Murah", emails=("Sari.PL@gmail.com",))
+    others = [Account(f"o{i}", display_name=f"Seller Nomor {i}", phones=(f"0813-2222-{1000 + i}",)) for i in range(12)]
+
+    def linker() -> Linker:
+        return Linker(progress=False, strong_edge=strong_edge, hop_decay=hop_decay)  # default signals: reopened as saved
+
+    traced = linker().trace([mid, far, *others], [banned])
+    want = {(ld.account_id, ld.violator_id): round(ld.score, 9) for ld in traced.leads}
+    through = want.get(("far", "banned"))
+    if strong_edge < 0.99:
+        assert through is not None and through < 0.999 * hop_decay  # decayed, through mid
+    else:
+        assert through is None  # the far-mid edge is not strong enough to follow
+    path = tmp_path / "ix.slx"
+    with Index.create(path, linker=linker()) as ix:
+        ix.add([banned], watchlist=True)
+        ix.add([mid, *others])
+    with Index.open(path) as ix:  # settings come back from the file
+        assert (ix.linker.strong_edge, ix.linker.hop_decay) == (strong_edge, hop_decay)
+        got = {x.violator_id: round(x.score, 9) for x in ix.query(far).leads}
+        assert got.get("banned") == through
+        ix.add([far])
+        have = {(ld.account_id, ld.violator_id): round(ld.score, 9) for ld in ix.leads(all_leads=True)}
+    assert have == want

@@ -259,6 +259,8 @@ class Index:
                 threshold=settings["threshold"],
                 max_block=settings["max_block"],
                 max_hops=settings["max_hops"],
+                # files written before these were saved: the defaults
+                **{k: settings[k] for k in ("strong_edge", "hop_decay") if k in settings},
                 progress=False,
             )
             names = [s.name for s in self.linker.signals]
@@ -368,6 +370,8 @@ class Index:
             "threshold": lk.threshold,
             "max_block": lk.max_block,
             "max_hops": lk.max_hops,
+            "strong_edge": lk.strong_edge,
+            "hop_decay": lk.hop_decay,
             "scorer": lk.scorer.to_dict(),
             "signals": [s.name for s in lk.signals],
         }
@@ -1385,18 +1389,20 @@ class Index:
             vid = pt.fingerprints.ids[j]
             if wl[j] and s >= self.min_direct:
                 best[vid] = Lead(account_id, vid, s, [account_id, vid], [j], pt)
-        # through strongly linked indexed accounts (up to max_hops edges, like trace)
+        # through strongly linked indexed accounts (up to max_hops edges of at least the
+        # linker's strong_edge, each hop after the first times hop_decay: as Linker.trace)
+        min_edge = self._min_edge()
         strong = [
             (int(cand[j]), float(pt.score[j]), j)
             for j in range(len(cand))
-            if pt.score[j] >= self.threshold and not wl[j]
+            if pt.score[j] >= min_edge and not wl[j]
         ]
         if strong and self.linker.max_hops >= 2:
             for rid, s0, j in strong:
                 for path_rids, s in self._paths_to_watchlist(
                     rid, self.linker.max_hops - 1
                 ):
-                    score = s0 * s
+                    score = s0 * s * self.linker.hop_decay ** len(path_rids)
                     ids = self._ids_of([rid, *path_rids])
                     vid = ids[-1]
                     path = [account_id, *ids]
@@ -1417,10 +1423,14 @@ class Index:
         wl = {r[0] for r in self._in("SELECT rid FROM accounts WHERE watchlist = 1 AND rid IN ({in})", rids)}
         return np.array([r in wl for r in rids.tolist()], dtype=bool)
 
+    def _min_edge(self) -> float:
+        """The weakest edge a lead through other accounts may follow (as Linker.trace)."""
+        return max(self.linker.strong_edge, self.threshold)
+
     def _paths_to_watchlist(
         self, start: int, hops: int
     ) -> list[tuple[list[int], float]]:
-        """Paths of stored edges (>= threshold) from ``start`` to watchlist accounts, at most ``hops`` long."""
+        """Paths of stored edges (>= :meth:`_min_edge`) from ``start`` to watchlist accounts, at most ``hops`` long."""
         out: list[tuple[list[int], float]] = []
         frontier: list[tuple[list[int], float]] = [([start], 1.0)]
         for _ in range(hops):
@@ -1431,7 +1441,7 @@ class Index:
                     "SELECT b, score, (SELECT watchlist FROM accounts WHERE rid = b) FROM pairs WHERE a = ? AND score >= ? "
                     "UNION ALL SELECT a, score, (SELECT watchlist FROM accounts WHERE rid = a) FROM pairs "
                     "WHERE b = ? AND score >= ?",
-                    (u, self.threshold, u, self.threshold),
+                    (u, self._min_edge(), u, self._min_edge()),
                 ).fetchall()
                 for v, sv, w in rows:
                     if v in path:
@@ -1499,9 +1509,8 @@ class Index:
         g, sp, banned = self._graph()
         live = set(sp.fingerprints.ids) - banned
         res = _Result(g, sp)
-        out = trace_graph(
-            res, live, banned, max_hops=self.linker.max_hops, min_edge=self.threshold
-        )  # type: ignore[arg-type]
+        out = trace_graph(res, live, banned, max_hops=self.linker.max_hops, min_edge=self._min_edge(),  # type: ignore[arg-type]
+                          hop_decay=self.linker.hop_decay)  # fmt: skip
         return out if all_leads else [ld for ld in out if ld.score >= self.threshold]
 
 

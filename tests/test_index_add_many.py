@@ -83,3 +83,17 @@ def test_add_many_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         ix.add_many([], workers=0)
     assert ix.add_many([]) == 0
+
+
+def test_add_many_takes_what_add_takes(tmp_path: Path, market: tuple[Path, list[Account], list[Account]]) -> None:
+    import pandas as pd
+
+    path, _, live = market
+    ids = sorted(a.account_id for a in live)
+    frame = pd.DataFrame([a.to_dict() for a in live])
+    for source in (frame, open(path, encoding="utf-8"), live[0].to_dict()):
+        ix = Index(linker=_linker())
+        ix.add_many(source, batch=37)
+        assert sorted(ix.account_ids()) == (ids if not isinstance(source, dict) else [live[0].account_id])
+        if hasattr(source, "close"):
+            source.close()

@@ -736,8 +736,9 @@ class Index:
         progress: bool | None = False,
         total: int | None = None,
     ) -> int:
-        """Add a stream of accounts (records or :class:`~sellerlink.Account`), ``batch`` per
-        transaction; the result is that of :meth:`add` on each batch in turn.
+        """Add a stream of accounts, ``batch`` per transaction: an iterable of records or
+        :class:`~sellerlink.Account`, or a file (path or open file, read as it goes), or
+        anything :meth:`add` takes. The result is that of :meth:`add` on each batch in turn.
 
         With ``workers`` > 1, ``workers - 1`` forked processes fingerprint the next batches
         while this one links the current batch (fingerprinting is a third to a half of the
@@ -750,10 +751,12 @@ class Index:
 
         if batch < 1 or workers < 1:
             raise ValueError("batch and workers must be at least 1")
-        if isinstance(accounts, (str, os.PathLike)):
+        if isinstance(accounts, (str, os.PathLike)) or hasattr(accounts, "read"):  # a file: streamed
             from .records import iter_accounts
 
             accounts = iter_accounts(accounts, limits=self.linker.limits)
+        elif isinstance(accounts, (dict, bytes, Account)) or hasattr(accounts, "iterrows"):  # one value
+            accounts = _as_accounts(accounts, self.linker)
         chunks = _chunks(accounts, batch, self.linker)
         bar = _progress(chunks, enabled=progress, desc="index add",
                         total=None if total is None else -(-total // batch))  # fmt: skip

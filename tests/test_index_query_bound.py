@@ -218,3 +218,41 @@ def test_pair_scores_are_exact_where_kept_and_upper_bounds_elsewhere(market: tup
     assert (got[kept] == exact[kept]).all()
     assert (got >= exact - 1e-12).all() and (got[~kept] < ix.min_direct).all()
     assert (got > exact + 1e-12).any()  # a bound, not an exact pass in disguise
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(1, 25)), max_size=120, unique=True),
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 34)), max_size=40),
+    st.sampled_from([None, 1, 3]),
+)
+def test_candidates_match_a_loop_over_the_postings(postings: list[tuple[int, int]],
+                                                   probes: list[tuple[int, int]], limit: int | None) -> None:  # fmt: skip
+    """Index._candidates (vectorised over the probes) against the plain loop it replaced."""
+    ix = Index(linker=Linker(signals=[PhrasingSignal()], progress=False, max_block=6))
+    ix._con.executemany("INSERT INTO postings (key, rid) VALUES (?, ?)", postings)
+    held: dict[int, int] = {}
+    for k, _ in postings:
+        held[k] = held.get(k, 0) + 1
+    ix._con.executemany("INSERT INTO pcounts (key, n) VALUES (?, ?)", held.items())
+    rows = np.array([r for r, _ in probes], dtype=np.int64)
+    keys = np.array([k for _, k in probes], dtype=np.int64)
+    own = np.array([3, 7, 11, 0, 5], dtype=np.int64)  # each probe row's own rid
+    got_r, got_c = ix._candidates(keys, rows, limit=limit, own=own)
+    # the reference: every posting of every usable key, minus the row's own rid
+    pairs: dict[tuple[int, int], float] = {}
+    for r, k in probes:
+        n = held.get(k, 0)
+        if not 0 < n <= ix.max_block:
+            continue
+        for kk, rid in sorted(postings):
+            if kk == k and rid != own[r]:
+                pairs[(r, rid)] = pairs.get((r, rid), 0.0) + float(np.log1p(ix.max_block / n))
+    if limit is None:
+        assert set(zip(got_r.tolist(), got_c.tolist())) == set(pairs)
+    else:
+        want = set()
+        for r in {r for r, _ in pairs}:
+            ranked = sorted((-round(w, 9), c) for (rr, c), w in pairs.items() if rr == r)
+            want |= {(r, c) for _, c in ranked[:limit]}
+        assert set(zip(got_r.tolist(), got_c.tolist())) == want

@@ -30,7 +30,8 @@ Pipeline, per account (``Account.texts``: bio, titles, descriptions):
    * habit labels ("opens with 'halo kak'", "uses '!!!'") for :meth:`PhrasingSignal.explain`.
 
 4. Candidate keys: LSH band keys of the MinHash (32 bands x 4 rows), plus the rarest
-   sentences and the rarest shingles of each account (held by 2..``key_df`` accounts).
+   sentences and the rarest shingles of each account (held by 2..``key_df`` accounts per
+   10,000 in the collection, at least ``key_df``: see :func:`effective_key_df`).
 5. Compare: rarity-weighted Jaccard of the shingle sets, MinHash Jaccard, rare shared
    sentences, style cosine, and the rarity mass of what is shared.
 
@@ -52,6 +53,17 @@ accounts incl. watchlist, 1,500 comebacks that reword, swap product words and re
   ~17 candidates per account; 2.7% of the boilerplate pairs become candidates (almost
   all through the bands) and ``text_sim`` then scores them 0. On copies that only swap
   product words and reorder sentences, the bands alone find 99%.
+* The rare-key cut-off scales with the collection (:func:`effective_key_df`). A seller's
+  kept phrases are drawn from a shared idiom, so how many accounts hold one grows with the
+  market: on a 117k-account market (``benchmarks/scale_diagnose.py``) the 10th percentile
+  of the df of the shingles a no-contact comeback shares with its violator was 76, against
+  10 at 11.7k, and a fixed ``key_df`` of 10 proposed 68% of those true pairs instead of
+  97% (phrasing and names keys together: 81% instead of 99%). ``key_df`` per 10,000
+  accounts proposes 96% (together 97%) and lifts their trace recall@1 at 100k from 0.72
+  to 0.81, at a cost: ~11 -> ~138 phrasing candidate pairs per account, trace CPU 300 ->
+  562 s. Below 15,000 accounts nothing changes. The pipeline's ``max_block`` still drops
+  any key held by too many accounts, so the pairs per account stop growing once the keys
+  reach it (``key_df`` 100 here at 100,000 accounts).
 Example:
     >>> from sellerlink.records import Account, Listing
     >>> a = Account("a", bio="Halo kak!! Baju bekas impor, no reseller no tipu 🙏")
@@ -89,6 +101,7 @@ __all__ = [
     "PhrasingSignal",
     "PhrasingTable",
     "char_shingles",
+    "effective_key_df",
     "minhash_batch",
     "minhash_params",
     "normalize_text",
@@ -1008,6 +1021,8 @@ class PhrasingTable:
             (``None`` unless 2..``rare_df`` accounts use it: only those are ever explained).
         habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count.
         num_perm, seed: the MinHash parameters.
+        common_df, rare_df, key_df: the cut-offs for this collection's size
+            (:func:`effective_cutoffs`, :func:`effective_key_df`).
     """
 
     account_ids: np.ndarray
@@ -1035,6 +1050,7 @@ class PhrasingTable:
     seed: int
     common_df: float = 50.0
     rare_df: int = 5
+    key_df: int = 10
 
     def __len__(self) -> int:
         return len(self.account_ids)
@@ -1171,6 +1187,28 @@ def effective_cutoffs(common_df: float, rare_df: int, n_accounts: int) -> tuple[
     return float(min(common_df, max(8.0, 0.05 * n))), int(min(rare_df, max(2, round(0.01 * n))))
 
 
+#: ``key_df`` is the rare-key cut-off per this many accounts in the collection (see :func:`effective_key_df`).
+KEY_DF_PER = 10_000
+
+
+def effective_key_df(key_df: int, n_accounts: int) -> int:
+    """The rare-key cut-off for a collection of ``n_accounts``: ``key_df`` per 10,000 accounts,
+    never below ``key_df``.
+
+    A rare sentence or shingle key finds a reworded comeback through a phrase the seller
+    kept. Those phrases come from an idiom many sellers share, so the number of accounts
+    holding one grows with the market: a fixed count turns the keys off as the market grows
+    (a pair loses its last key once its phrases pass ``key_df`` holders). The pairs the keys
+    propose per account grow with the cut-off until it reaches the pipeline's ``max_block``,
+    which drops any larger key: from there on they stay bounded.
+
+    >>> effective_key_df(10, 1_000), effective_key_df(10, 11_729), effective_key_df(10, 117_158)
+    (10, 12, 117)
+    """
+    n = max(int(n_accounts), 0)
+    return max(int(key_df), round(key_df * n / KEY_DF_PER))
+
+
 @functools.lru_cache(maxsize=256)
 def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[Any]]:
     """One stored state -> (the part ``_assemble`` takes, the sketch or None, the settings it
@@ -1205,7 +1243,8 @@ class PhrasingSignal:
         max_shingles: cap on shingles kept per account (bottom-k by hash).
         rare_df: a sentence used by at most this many accounts counts as rare
             (``sentence_shared`` and :meth:`explain`).
-        key_df: sentences and shingles held by 2..``key_df`` accounts may become
+        key_df: sentences and shingles held by 2..``key_df`` accounts per 10,000 in the
+            collection (at least ``key_df``; :func:`effective_key_df`) may become
             candidate keys (the rarest first).
         max_sentence_keys: at most this many rare-sentence candidate keys per account.
         max_shingle_keys: at most this many rare-shingle candidate keys per account.
@@ -1507,6 +1546,7 @@ class PhrasingSignal:
             seed=int(self.seed),
             common_df=float(common_df),
             rare_df=int(rare_df),
+            key_df=effective_key_df(self.key_df, n_total),
         )
 
     # -- 2. candidate keys -------------------------------------------------------------------
@@ -1529,8 +1569,8 @@ class PhrasingSignal:
         """``(rows int64, keys uint64)``: MinHash LSH band keys, rare sentences and rare shingles.
 
         Accounts without text get no keys. Sentence and shingle keys are taken for values
-        held by 2..``key_df`` accounts, rarest first, at most ``max_sentence_keys`` and
-        ``max_shingle_keys`` per account; so an account has at most
+        held by 2..``table.key_df`` accounts (:func:`effective_key_df` of the collection's
+        size), rarest first, at most ``max_sentence_keys`` and ``max_shingle_keys`` per account; so an account has at most
         ``bands + max_sentence_keys + max_shingle_keys`` keys. The band keys find copies
         with a high plain Jaccard; the rare keys find reworded copies that kept a few
         of the seller's own phrases (most of the recall on reworded comebacks).
@@ -1544,12 +1584,12 @@ class PhrasingSignal:
         keys = [bk.ravel()]
         if self.max_sentence_keys and len(table.sent_hashes):
             idx, r = _rarest_per_row(table.sent_offsets, table.sent_df, table.sent_hashes,
-                                     self.key_df, self.max_sentence_keys)  # fmt: skip
+                                     table.key_df, self.max_sentence_keys)  # fmt: skip
             rows.append(r)
             keys.append(_sentence_keys(table.sent_hashes[idx]))
         if self.max_shingle_keys and len(table.sh_ids):
             idx, r = _rarest_per_row(table.sh_offsets, table.vocab_df[table.sh_ids], table.sh_ids,
-                                     self.key_df, self.max_shingle_keys)  # fmt: skip
+                                     table.key_df, self.max_shingle_keys)  # fmt: skip
             rows.append(r)
             keys.append(_shingle_keys(table.vocab[table.sh_ids[idx]]))
         out_rows = np.concatenate(rows).astype(np.int64)

@@ -15,7 +15,9 @@ one difficulty (``no_contacts`` by default) and their true violators, this print
 4. **Counterfactuals** (same fingerprints, one part of the scoring changed): phrasing
    rarity cut-offs scaled with N (``common_df``, ``rare_df`` as fractions of the 10k
    market), style standardised over a 10% sample, names' information as if N were the
-   10k market's. What each does to recall@1 / flagged recall tells which part explains the loss.
+   10k market's. What each does to recall@1 / flagged recall, and to how many innocent live
+   accounts get a direct lead at or above the threshold, tells which part explains the loss
+   and what undoing it would cost.
 
 Direct leads only (``trace`` also follows strong graph edges; they change little here: the
 recall@1 printed is within a point of ``scale_quality.py``'s).
@@ -125,6 +127,11 @@ def _rank_stats(pt: Any, targets: np.ndarray, truth_of: dict[int, set[int]], thr
     }
 
 
+def _n_flagged(pt: Any, threshold: float) -> int:
+    """How many distinct left accounts have a lead at or above ``threshold``."""
+    return len(np.unique(pt.left[pt.score >= threshold]))
+
+
 def _shared_shingle_df(table: Any, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """df of every shingle each true pair shares (concatenated), to see how rare common text is."""
     out = []
@@ -227,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         wl_mask = np.zeros(n, dtype=bool)
         wl_mask[: len(wl)] = True
         cl, cr = _target_candidates(rows_keys, targets, wl_mask, args.max_block)
+        # innocent live accounts: how many a variant flags (a direct lead >= threshold)
+        innocents = np.array(sorted(row[a] for a in truth.innocent_ids if a in row and truth.list_of.get(a) == "accounts"),
+                             dtype=np.int64)  # fmt: skip
+        il, ir = _target_candidates(rows_keys, innocents, wl_mask, args.max_block)
         del rows_keys
         feats = lk.compare(fps, cl, cr)
         pt = PairTable(fps, lk.signals, lk.scorer, cl, cr, feats)
@@ -239,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         ph = fps.tables["phrasing"]
         cut = effective_cutoffs(50, 5, n)
         srow: dict[str, Any] = {"market": mdir.name.split("_")[0], "accounts": n, "common_df": cut[0],
-                                "rare_df": cut[1], "true pairs": len(tl), "candidates": is_cand.mean()}  # fmt: skip
+                                "rare_df": cut[1], "key_df": int(getattr(ph, "key_df", 10)), "true pairs": len(tl), "candidates": is_cand.mean()}  # fmt: skip
         for f in FEATURES:
             srow[f] = float(np.mean(pt.features[f][k])) if f in pt.features else np.nan
         print("\n2a. true candidate pairs: mean raw feature")
@@ -260,14 +271,18 @@ def main(argv: list[str] | None = None) -> int:
 
         # 3. ranking
         stats = _rank_stats(pt, targets, truth_of, lk.threshold)
-        print("\n3. direct leads of these comebacks: recall@1, flagged recall, where the true violator is")
+        pti = PairTable(fps, lk.signals, lk.scorer, il, ir, lk.compare(fps, il, ir))
+        stats["innocents flagged"] = _n_flagged(pti, lk.threshold)
+        print(f"\n3. direct leads of these comebacks: recall@1, flagged recall, where the true violator is "
+              f"({len(innocents)} innocent live accounts, {len(il)} candidate pairs with the watchlist)")
         print(C.fmt_table([stats]))
         srow.update({"recall@1": stats["recall@1"], "flagged": stats["flagged"], "rank 2-5": stats["rank 2-5"],
-                     "no lead": stats["no lead"]})  # fmt: skip
+                     "no lead": stats["no lead"], "innocents flagged": stats["innocents flagged"]})  # fmt: skip
 
         # 4. counterfactuals: the same pairs, one part of the scoring changed
         if not args.no_counterfactuals:
-            cf_rows = [{"variant": "as is", **{m: stats[m] for m in ("recall@1", "flagged", "true score p50")}}]
+            shown = ("recall@1", "flagged", "true score p50", "innocents flagged")
+            cf_rows = [{"variant": "as is", **{m: stats[m] for m in shown}}]
             scale = n / args.ref_accounts
             variants: list[tuple[str, dict[str, Any]]] = [
                 (f"phrasing cut-offs x N/{args.ref_accounts} (common_df {50 * scale:.0f}, rare_df {round(5 * scale)})",
@@ -290,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
                 fps2 = dataclasses.replace(fps, tables={**fps.tables, **repl})
                 pt2 = PairTable(fps2, lk.signals, lk.scorer, cl, cr, lk.compare(fps2, cl, cr))
                 s2 = _rank_stats(pt2, targets, truth_of, lk.threshold)
-                cf_rows.append({"variant": name, **{m: s2[m] for m in ("recall@1", "flagged", "true score p50")}})
+                s2["innocents flagged"] = _n_flagged(PairTable(fps2, lk.signals, lk.scorer, il, ir, lk.compare(fps2, il, ir)),
+                                                     lk.threshold)  # fmt: skip
+                cf_rows.append({"variant": name, **{m: s2[m] for m in shown}})
                 del pt2
             print("\n4. counterfactuals (same fingerprints and candidate pairs, one part of scoring changed)")
             print(C.fmt_table(cf_rows))
@@ -298,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         srow["cpu s"] = time.process_time() - c0
         srow["peak RSS MB"] = _peak_mb()
         summary.append(srow)
-        del fps, pt, feats
+        del fps, pt, feats, pti
     print("\n=== summary")
     print(C.fmt_table(summary))
     _ = pd

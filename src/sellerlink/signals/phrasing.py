@@ -31,7 +31,7 @@ Pipeline, per account (``Account.texts``: bio, titles, descriptions):
 
 4. Candidate keys: LSH band keys of the MinHash (32 bands x 4 rows), plus the rarest
    sentences and the rarest shingles of each account (held by 2..``key_df`` accounts per
-   10,000 in the collection, at least ``key_df``: see :func:`effective_key_df`).
+   50,000 in the collection, at least ``key_df``: see :func:`effective_key_df`).
 5. Compare: rarity-weighted Jaccard of the shingle sets, MinHash Jaccard, rare shared
    sentences, style cosine, and the rarity mass of what is shared.
 
@@ -58,12 +58,13 @@ accounts incl. watchlist, 1,500 comebacks that reword, swap product words and re
   market: on a 117k-account market (``benchmarks/scale_diagnose.py``) the 10th percentile
   of the df of the shingles a no-contact comeback shares with its violator was 76, against
   10 at 11.7k, and a fixed ``key_df`` of 10 proposed 68% of those true pairs instead of
-  97% (phrasing and names keys together: 81% instead of 99%). ``key_df`` per 10,000
-  accounts proposes 96% (together 97%) and lifts their trace recall@1 at 100k from 0.72
-  to 0.81, at a cost: ~11 -> ~138 phrasing candidate pairs per account, trace CPU 300 ->
-  562 s. Below 15,000 accounts nothing changes. The pipeline's ``max_block`` still drops
-  any key held by too many accounts, so the pairs per account stop growing once the keys
-  reach it (``key_df`` 100 here at 100,000 accounts).
+  97% (phrasing and names keys together: 81% instead of 99%). The cut-off is now
+  ``key_df`` per 50,000 accounts (23 at 117k): no-contact comeback recall@1 at 100k 0.72 ->
+  0.79 and overall 0.882 -> 0.913, trace CPU 300 -> 355 s, peak memory unchanged (3.0 GB).
+  Per 10,000 accounts (117 at 117k) gave 0.81 / 0.920 but cost 562 CPU s and 4.3 GB (~138
+  phrasing candidate pairs per account instead of ~11). Below 52,500 accounts nothing
+  changes. The pipeline's ``max_block`` still drops any key held by too many accounts, so
+  the pairs per account stop growing once the cut-off reaches it (at 500,000 accounts).
 Example:
     >>> from sellerlink.records import Account, Listing
     >>> a = Account("a", bio="Halo kak!! Baju bekas impor, no reseller no tipu 🙏")
@@ -1188,11 +1189,11 @@ def effective_cutoffs(common_df: float, rare_df: int, n_accounts: int) -> tuple[
 
 
 #: ``key_df`` is the rare-key cut-off per this many accounts in the collection (see :func:`effective_key_df`).
-KEY_DF_PER = 10_000
+KEY_DF_PER = 50_000
 
 
 def effective_key_df(key_df: int, n_accounts: int) -> int:
-    """The rare-key cut-off for a collection of ``n_accounts``: ``key_df`` per 10,000 accounts,
+    """The rare-key cut-off for a collection of ``n_accounts``: ``key_df`` per 50,000 accounts,
     never below ``key_df``.
 
     A rare sentence or shingle key finds a reworded comeback through a phrase the seller
@@ -1203,7 +1204,7 @@ def effective_key_df(key_df: int, n_accounts: int) -> int:
     which drops any larger key: from there on they stay bounded.
 
     >>> effective_key_df(10, 1_000), effective_key_df(10, 11_729), effective_key_df(10, 117_158)
-    (10, 12, 117)
+    (10, 10, 23)
     """
     n = max(int(n_accounts), 0)
     return max(int(key_df), round(key_df * n / KEY_DF_PER))
@@ -1243,7 +1244,7 @@ class PhrasingSignal:
         max_shingles: cap on shingles kept per account (bottom-k by hash).
         rare_df: a sentence used by at most this many accounts counts as rare
             (``sentence_shared`` and :meth:`explain`).
-        key_df: sentences and shingles held by 2..``key_df`` accounts per 10,000 in the
+        key_df: sentences and shingles held by 2..``key_df`` accounts per 50,000 in the
             collection (at least ``key_df``; :func:`effective_key_df`) may become
             candidate keys (the rarest first).
         max_sentence_keys: at most this many rare-sentence candidate keys per account.

@@ -89,6 +89,7 @@ def test_queries_of_indexed_accounts_agree_too(market: tuple[list[Account], list
     ix = _index(wl, live)
     some = live[::12]
     bounded = _answer(ix, some)
+    assert sum(len(a[0]) for a in bounded) >= 3  # they have matches: the comparison is not vacuous
     monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
     assert bounded == _answer(ix, some)
 

@@ -1080,8 +1080,7 @@ class Index:
         with every value counted.
         """
         focus = np.unique(li)  # every pair has its left end in focus
-        bound = [sig for sig in self.signals
-                 if getattr(sig, "bound_by_own_counts", False) and self.scorer.nondecreasing(sig.name)]  # fmt: skip
+        bound = self._bound_signals()
         if not bound or not len(li):
             return self._proba(self._features(self._tables(batch, ctx, focus=focus), li, ri))
         # one end of each pair is counted exactly: the side with fewer distinct rows
@@ -1111,11 +1110,18 @@ class Index:
             return self.scorer.weights_and_proba(feats)[1]
         return self.scorer.predict_proba(feats)
 
+    def _bound_signals(self) -> list[Any]:
+        """Signals whose scores a first pass may bound without counting the far end's values
+        (``bound_by_own_counts``, and a scorer that never falls as their features rise)."""
+        return [sig for sig in self.signals
+                if getattr(sig, "bound_by_own_counts", False) and self.scorer.nondecreasing(sig.name)]  # fmt: skip
+
     @staticmethod
-    def _row_keys(sig: Any, table: Any) -> np.ndarray:
-        """Sorted distinct namespaced rarity keys of a signal's table."""
-        _, k = sig.rarity_keys(table)
-        return np.unique(_i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name)))
+    def _row_keys(sig: Any, table: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        """Sorted distinct namespaced rarity keys of a signal's table (of ``rows``: all if None)."""
+        r, k = sig.rarity_keys(table)
+        k = _i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name))
+        return np.unique(k if rows is None else k[np.isin(r, rows)])
 
     @staticmethod
     def _subset(batch: _Batch, rows: Sequence[int] | np.ndarray) -> _Batch:
@@ -1330,11 +1336,7 @@ class Index:
         # 2. an upper bound first: values only a candidate holds are not looked up (for the
         #    signals that allow it); then exact counts for the candidates the bound keeps
         #    above min_direct. The others' scores only fall, so the answer is the same.
-        bound = {
-            sig.name: np.unique(rk[sig.name][1])
-            for sig in self.signals
-            if getattr(sig, "bound_by_own_counts", False) and sig.name in rk and self.scorer.nondecreasing(sig.name)
-        }
+        bound = {sig.name: np.unique(rk[sig.name][1]) for sig in self._bound_signals() if sig.name in rk}
         tables = self._tables(batch, self._bounded(ctx, bound) if bound else ctx, focus=focus)
         feats = self._features(tables, left, right)
         if bound:
@@ -1342,11 +1344,7 @@ class Index:
             if not len(keep):
                 return QueryResult(acc.account_id, [], [], self.threshold, n)
             exact = [sig for sig in self.signals if sig.name in bound]
-            held = {}
-            for sig in exact:
-                r, kk = sig.rarity_keys(tables[sig.name])
-                kk = _i64(np.asarray(kk, dtype=np.uint64) ^ _ns(sig.name))[np.isin(r, keep)]
-                held[sig.name] = np.union1d(bound[sig.name], kk)
+            held = {sig.name: np.union1d(bound[sig.name], self._row_keys(sig, tables[sig.name], keep)) for sig in exact}
             tables.update(self._tables(batch, self._bounded(ctx, held), focus=focus, only=exact))
             for sig in exact:
                 feats.update(sig.compare(tables[sig.name], left, right).values)

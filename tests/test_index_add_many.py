@@ -35,7 +35,8 @@ def _dump(path: Path) -> tuple[object, ...]:
         pairs = sorted((ids[a], ids[b], s) for a, b, s in con.execute("SELECT a, b, score FROM pairs"))
         counts = sorted(con.execute("SELECT key, n FROM counts"))
         postings = sorted((k, ids[r]) for k, r in con.execute("SELECT key, rid FROM postings"))
-        states = sorted((ids[r], sig, st) for r, sig, st in con.execute("SELECT rid, signal, state FROM states"))
+        states = sorted((ids[r], "card", st) for r, st in con.execute("SELECT rid, state FROM cards"))
+        states += sorted((ids[r], kind, v) for r, kind, v in con.execute("SELECT rid, kind, value FROM book"))
     finally:
         con.close()
     return pairs, counts, postings, states

@@ -161,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("index", metavar="INDEX")
     _common(q)
+    q = isub.add_parser(
+        "upgrade",
+        help="rewrite an index of an older format version in place, then compact it",
+        description="Upgrade INDEX to this version's file format (one transaction), then rewrite it "
+        "without free pages (VACUUM: needs the index to itself and free disk space about its size).",
+    )
+    q.add_argument("index", metavar="INDEX")
+    _common(q)
     q = isub.add_parser("remove", help="remove accounts by id")
     q.add_argument("index", metavar="INDEX")
     q.add_argument("account_ids", metavar="ACCOUNT_ID", nargs="+")
@@ -307,7 +315,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from pathlib import Path as _P
 
-    from .index import Index
+    from .index import FORMAT_VERSION, Index
 
     action = args.index_command
     progress = False if args.quiet else None
@@ -320,6 +328,13 @@ def cmd_index(args: argparse.Namespace) -> int:
         return EXIT_OK
     if action == "add" and args.create and not _P(args.index).exists():
         Index.create(args.index).close()
+    if action == "upgrade":  # opening an older file for writing upgrades it
+        with Index.open(args.index) as ix:
+            n = len(ix)
+            ix.compact()
+        if not args.quiet:
+            print(f"{args.index}: format version {FORMAT_VERSION}, {n} accounts", file=sys.stderr)
+        return EXIT_OK
     readonly = action in ("query", "leads", "clusters")
     from .linker import RECOMMENDED_THRESHOLD, Linker, leads_frame
 

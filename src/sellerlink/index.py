@@ -2,7 +2,8 @@
 
 The index lives in one SQLite file (standard library, WAL mode: several readers and one
 writer at a time). Per account it stores the record (JSON), each signal's per-record
-fingerprint state (numpy bytes with explicit dtype and JSON, never pickle), the keys a
+fingerprint state (numpy bytes with explicit dtype and JSON, never pickle; all of an
+account's states in one row, ``cards``, so a query reads one row per candidate), the keys a
 later query looks up (``postings``), and global counts of every value whose rarity a
 signal uses (``counts``: phones, name keys and tokens, shingles, sentences), plus
 additive statistics (phrasing's style mean / standard deviation). Scored pairs at or
@@ -85,18 +86,26 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "Index", "IndexFormatError", "QueryResult
 log = logging.getLogger(__name__)
 
 FORMAT = "sellerlink.index"
-FORMAT_VERSION = 2  # 2: photo states, per-photo counts and links; sketches and name tokens in states
+FORMAT_VERSION = 3  # 2: photo states, per-photo counts and links; sketches and name tokens in states
+# 3: one row per account for the states a query reads (cards), bookkeeping apart (book), 8 KiB pages
+_UPGRADES_FROM = (2,)
+_PAGE_SIZE = 8192  # most accounts' states fit in one page, so a query reads one page per candidate
 _UNHELD = 1 << 40  # the count a bounded query context gives values the query does not hold
 _CHUNK = (
     900  # SQLite host parameters per statement (the default limit is 999 on old builds)
 )
 
+# version 3: an account's signal states in one row (what a query reads), bookkeeping apart
+_SCHEMA_V3 = """
+CREATE TABLE cards (rid INTEGER PRIMARY KEY, account_id TEXT NOT NULL, state BLOB NOT NULL);
+CREATE TABLE book (rid INTEGER NOT NULL, kind TEXT NOT NULL, value BLOB NOT NULL,
+                   PRIMARY KEY (rid, kind)) WITHOUT ROWID;
+"""
+
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE accounts (rid INTEGER PRIMARY KEY, account_id TEXT NOT NULL UNIQUE,
                        watchlist INTEGER NOT NULL, record TEXT NOT NULL);
-CREATE TABLE states (rid INTEGER NOT NULL, signal TEXT NOT NULL, state BLOB NOT NULL,
-                     PRIMARY KEY (rid, signal)) WITHOUT ROWID;
 CREATE TABLE postings (key INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
 CREATE TABLE pcounts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE counts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
@@ -113,6 +122,37 @@ _SCHEMA_LINKS = """
 CREATE TABLE IF NOT EXISTS links (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS links_b ON links (b, a);
 """
+
+
+
+def _join_states(states: Sequence[tuple[str, bytes]]) -> bytes:
+    """One account's signal states as one blob: per signal, its name's length (1 byte), the
+    name (UTF-8), the state's length (4 bytes, little-endian) and the state."""
+    out = bytearray()
+    for name, st in states:
+        nb = name.encode("utf-8")
+        out += len(nb).to_bytes(1, "little") + nb + len(st).to_bytes(4, "little") + st
+    return bytes(out)
+
+
+def _split_states(blob: bytes) -> dict[str, bytes]:
+    """Inverse of :func:`_join_states`; a malformed blob raises :class:`IndexFormatError`."""
+    out: dict[str, bytes] = {}
+    pos, end = 0, len(blob)
+    try:
+        while pos < end:
+            n = blob[pos]
+            name = blob[pos + 1 : pos + 1 + n].decode("utf-8")
+            pos += 1 + n
+            size = int.from_bytes(blob[pos : pos + 4], "little")
+            pos += 4
+            if pos + size > end or not name:
+                raise ValueError("truncated")
+            out[name] = blob[pos : pos + size]
+            pos += size
+    except (IndexError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise IndexFormatError(f"corrupt account states in the index: {exc}") from exc
+    return out
 
 
 class IndexFormatError(ValueError):
@@ -243,10 +283,10 @@ class Index:
                 raise FileExistsError(
                     f"{self.path} exists; use Index.open to carry on with it"
                 )
-            self._con = self._connect()
+            self._con = self._connect(new=True)
             self.linker = linker or Linker(progress=False)
             with self._con:
-                self._con.executescript(_SCHEMA + _SCHEMA_LINKS)
+                self._con.executescript(_SCHEMA + _SCHEMA_V3 + _SCHEMA_LINKS)
                 self._set_meta("format", FORMAT)
                 self._set_meta("version", str(FORMAT_VERSION))
                 self._set_meta("settings", json.dumps(self._settings()))
@@ -308,7 +348,7 @@ class Index:
             raise FileNotFoundError(f"no index at {os.fspath(path)}")
         return cls(path, linker=linker, _mode="open", _readonly=readonly, **kw)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, new: bool = False) -> sqlite3.Connection:
         if self.path == ":memory:":
             con = sqlite3.connect(
                 ":memory:", isolation_level=None, check_same_thread=False
@@ -323,6 +363,8 @@ class Index:
         else:
             con = sqlite3.connect(self.path, isolation_level=None, timeout=60.0)
         try:
+            if new:  # only takes effect before the first table, and before WAL mode
+                con.execute(f"PRAGMA page_size = {_PAGE_SIZE}")
             con.execute("PRAGMA busy_timeout = 60000")
             if self.path != ":memory:" and not self.readonly:
                 con.execute("PRAGMA journal_mode = WAL")
@@ -349,7 +391,16 @@ class Index:
             raise IndexFormatError(
                 f"{self.path} is not a sellerlink index (format {rows.get('format')!r})"
             )
-        if rows.get("version") != str(FORMAT_VERSION):
+        if rows.get("version") in {str(v) for v in _UPGRADES_FROM} and not self.readonly:
+            self._upgrade(int(rows["version"]))
+        elif rows.get("version") in {str(v) for v in _UPGRADES_FROM}:
+            self._con.close()
+            raise IndexFormatError(
+                f"{self.path} is a sellerlink index of format version {rows.get('version')}; this "
+                f"sellerlink reads version {FORMAT_VERSION}. Open it for writing once to upgrade it "
+                f"in place: sellerlink index upgrade {self.path}"
+            )
+        elif rows.get("version") != str(FORMAT_VERSION):
             self._con.close()
             raise IndexFormatError(
                 f"{self.path} is a sellerlink index of format version {rows.get('version')}; "
@@ -363,6 +414,45 @@ class Index:
         except (KeyError, ValueError) as exc:
             self._con.close()
             raise IndexFormatError(f"{self.path}: unreadable settings: {exc}") from exc
+
+    def _upgrade(self, version: int) -> None:
+        """Rewrite a version-2 file as version 3, in one transaction: each account's signal
+        states move from one row per signal (``states``) to one row (``cards``), the
+        bookkeeping rows (``_df``, ``_ix``, ``_st``) to ``book``. Nothing else changes."""
+        log.info("upgrading %s from index format %d to %d", self.path, version, FORMAT_VERSION)
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            # (not executescript: it would commit first, and the upgrade is one transaction)
+            for stmt in _SCHEMA_V3.strip().split(";")[:-1]:
+                con.execute(stmt)
+            con.execute(
+                "INSERT INTO book (rid, kind, value) "
+                "SELECT rid, signal, state FROM states WHERE signal LIKE '\\_%' ESCAPE '\\'"
+            )
+            last = -1
+            while True:
+                rids = [r[0] for r in con.execute(
+                    "SELECT rid FROM accounts WHERE rid > ? ORDER BY rid LIMIT 2000", (last,))]
+                if not rids:
+                    break
+                last = rids[-1]
+                ids = dict(self._in("SELECT rid, account_id FROM accounts WHERE rid IN ({in})", rids))
+                per: dict[int, list[tuple[str, bytes]]] = {r: [] for r in rids}
+                for rid, sig, st in self._in(
+                    "SELECT rid, signal, state FROM states WHERE rid IN ({in}) "
+                    "AND signal NOT LIKE '\\_%' ESCAPE '\\' ORDER BY rid, signal", rids
+                ):
+                    per[rid].append((sig, st))
+                con.executemany("INSERT INTO cards (rid, account_id, state) VALUES (?, ?, ?)",
+                                ((r, ids[r], _join_states(per[r])) for r in rids))
+            con.execute("DROP TABLE states")
+            self._set_meta("version", str(FORMAT_VERSION))
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
 
     def _settings(self) -> dict[str, Any]:
         lk = self.linker
@@ -560,23 +650,11 @@ class Index:
         rids = [int(r) for r in rids]
         ids: dict[int, str] = {}
         states: dict[str, dict[int, bytes]] = {}
-        which = (
-            "signal NOT LIKE '\\_%' ESCAPE '\\'"
-            if signals is None
-            else "signal IN (" + ",".join("'" + n.replace("'", "''") + "'" for n in signals) + ")"
-        )
-        for s in range(0, len(rids), _CHUNK):
-            part = rids[s : s + _CHUNK]
-            marks = ",".join("?" * len(part))
-            ids.update(
-                self._con.execute(
-                    f"SELECT rid, account_id FROM accounts WHERE rid IN ({marks})", part
-                )
-            )
-            for rid, sig, st in self._con.execute(
-                f"SELECT rid, signal, state FROM states WHERE rid IN ({marks}) AND {which}", part
-            ):
-                states.setdefault(sig, {})[rid] = st
+        for rid, account_id, card in self._in("SELECT rid, account_id, state FROM cards WHERE rid IN ({in})", rids):
+            ids[rid] = account_id
+            for sig, st in _split_states(card).items():
+                if signals is None or sig in signals:
+                    states.setdefault(sig, {})[rid] = st
         return _Batch(
             ids=[ids[r] for r in rids],
             rids=rids,
@@ -830,11 +908,14 @@ class Index:
                     for r, a in zip(rids, accs)
                 ],
             )
-            rows_st = [
-                (rids[i], name, sts[i])
-                for name, sts in new.states.items()
-                for i in range(len(accs))
-            ]
+            self._con.executemany(
+                "INSERT INTO cards (rid, account_id, state) VALUES (?, ?, ?)",
+                [
+                    (rids[i], accs[i].account_id, _join_states([(name, sts[i]) for name, sts in new.states.items()]))
+                    for i in range(len(accs))
+                ],
+            )
+            rows_st = []
             # per account, what it added to the counts, so that remove() can take it back
             df_rows = (
                 np.concatenate([v[0] for v in rk.values()])
@@ -861,9 +942,7 @@ class Index:
                         pack({k: np.asarray(v, np.float64) for k, v in per.items()}),
                     )
                 )
-            self._con.executemany(
-                "INSERT INTO states (rid, signal, state) VALUES (?, ?, ?)", rows_st
-            )
+            self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", rows_st)
             self._bump("counts", df_keys, +1)
             # keys this add makes too common to propose pairs: the stored pairs among their
             # holders were found through them while they were rare, and must be re-scored now
@@ -1133,6 +1212,23 @@ class Index:
             None if batch.accounts is None else [batch.accounts[r] for r in rows],
         )
 
+    def compact(self) -> None:
+        """Rewrite the file without its free pages, in 8 KiB pages (``VACUUM``): after an
+        upgrade or many removals. Needs the index to itself (no other reader or writer) and
+        free disk space about the file's size; the index stays usable, and in WAL mode, after."""
+        if self.readonly:
+            raise PermissionError("index opened read-only")
+        if self.path == ":memory:":
+            return
+        try:
+            # the page size can only change outside WAL mode
+            self._con.execute("PRAGMA journal_mode = DELETE")
+            self._con.execute(f"PRAGMA page_size = {_PAGE_SIZE}")
+            self._con.execute("VACUUM")
+        finally:
+            self._con.execute("PRAGMA journal_mode = WAL")
+        self._writes += 1
+
     def refresh(self, *, batch: int = 2000, progress: bool | None = False) -> int:
         """Re-link every indexed account against its candidates with today's counts.
 
@@ -1213,7 +1309,7 @@ class Index:
             for rid in rids:
                 meta = dict(
                     self._con.execute(
-                        "SELECT signal, state FROM states WHERE rid = ? AND signal LIKE '\\_%' ESCAPE '\\'",
+                        "SELECT kind, value FROM book WHERE rid = ?",
                         (rid,),
                     ).fetchall()
                 )
@@ -1249,7 +1345,7 @@ class Index:
                         "SELECT a FROM pairs WHERE b = ?", (rid,)
                     )
                 )
-                for t in ("accounts", "states"):
+                for t in ("accounts", "cards", "book"):
                     self._con.execute(f"DELETE FROM {t} WHERE rid = ?", (rid,))
                 self._con.execute("DELETE FROM pairs WHERE a = ? OR b = ?", (rid, rid))
             self._set_meta("n_accounts", str(self._n_accounts() - len(rids)))

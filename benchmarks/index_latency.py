@@ -10,6 +10,7 @@ building process and the RSS a fresh process needs to open the index and run the
 
     .venv/bin/python benchmarks/index_latency.py --sizes 10000,100000
     .venv/bin/python benchmarks/index_latency.py --sizes 1000000 --market DIR   # an existing market
+    .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --cold      # queries only
 """
 
 from __future__ import annotations
@@ -54,17 +55,31 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def query_child(path: str, queries: str, n: int) -> None:
+def evict(path: str) -> None:
+    """Drop the index file's pages from the OS page cache (``POSIX_FADV_DONTNEED``; needs no
+    privilege, affects clean pages only), so the next query reads what it needs from disk."""
+    for p in (path, path + "-wal"):
+        if os.path.exists(p):
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def query_child(path: str, queries: str, n: int, cold: bool = False, query_candidates: int = 32) -> None:
     """Run in a fresh process: open the index read-only, time ``n`` queries (wall and CPU),
+    then (``cold``) the same queries each with the file evicted from the page cache first,
     then the same queries with no candidate cap, to check that the cap loses no lead."""
     from sellerlink import load_accounts
     from sellerlink.index import Index
 
     base = peak_rss_mb()
     qs = load_accounts(queries)[:n]
-    with Index.open(path, readonly=True) as ix:
+    res: dict[str, float] = {}
+    with Index.open(path, readonly=True, query_candidates=query_candidates) as ix:
         ix.query(qs[0])  # warm-up (imports, regex compilation)
-        times, cpu, cands, leads = [], [], [], []
+        times, cpu, cands, leads, matches = [], [], [], [], []
         for q in qs:
             t, c = time.perf_counter(), time.process_time()
             r = ix.query(q)
@@ -72,17 +87,33 @@ def query_child(path: str, queries: str, n: int) -> None:
             cpu.append((time.process_time() - c) * 1000)
             cands.append(r.n_candidates)
             leads.append({ld.violator_id for ld in r.leads if ld.score >= r.threshold})
+            matches.append({m.right for m in r.matches if m.score >= r.threshold})
         rss = peak_rss_mb()
+    if cold:
+        # one long-lived reader, as a sign-up service would keep: sqlite's own small page
+        # cache stays, the operating system's cache of the file is emptied before each query
+        ctimes, ccpu = [], []
+        with Index.open(path, readonly=True, query_candidates=query_candidates) as ix:
+            for q in qs:
+                evict(path)
+                t, c = time.perf_counter(), time.process_time()
+                ix.query(q)
+                ctimes.append((time.perf_counter() - t) * 1000)
+                ccpu.append((time.process_time() - c) * 1000)
+        res = {"cold_p50": float(np.percentile(ctimes, 50)), "cold_p99": float(np.percentile(ctimes, 99)),
+               "cold_cpu_p50": float(np.percentile(ccpu, 50))}
     with Index.open(path, readonly=True, query_candidates=1_000_000) as ix:
-        full = []
+        full, full_m = [], []
         for q in qs:
             r = ix.query(q)
             full.append({ld.violator_id for ld in r.leads if ld.score >= r.threshold})
+            full_m.append({m.right for m in r.matches if m.score >= r.threshold})
     same = sum(a == b for a, b in zip(leads, full))
-    print(json.dumps({"p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99)),
+    same_m = sum(a == b for a, b in zip(matches, full_m))
+    print(json.dumps({**res, "p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99)),
                       "cpu_p50": float(np.percentile(cpu, 50)), "cpu_p99": float(np.percentile(cpu, 99)),
                       "cands": float(np.mean(cands)), "rss_open_query": rss, "rss_base": base,
-                      "same_leads": same, "n_queries": len(qs), "n_leads": sum(len(x) for x in full)}))
+                      "same_leads": same, "same_matches": same_m, "n_queries": len(qs), "n_leads": sum(len(x) for x in full)}))
 
 
 def children_cpu_s() -> float:
@@ -132,7 +163,8 @@ def run(size: int, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
     add_s, add_cpu = time.perf_counter() - t, time.process_time() - c + children_cpu_s() - cc
     rss_build = peak_rss_mb()
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), str(qpath), str(n_queries)],
+        [sys.executable, __file__, "--child", str(path), str(qpath), str(n_queries), *(["--cold"] if args.cold else []),
+         "--query-candidates", str(args.query_candidates)],
         capture_output=True, text=True, check=True,
     )
     q = json.loads(out.stdout.strip().splitlines()[-1])
@@ -172,28 +204,46 @@ def main() -> None:
                     help="also link everything at once and count the batch's leads the index holds (slow, "
                     "memory of a batch link)")  # fmt: skip
     ap.add_argument("--queries", type=int, default=200, help="queries per size (default 200)")
+    ap.add_argument("--query-candidates", type=int, default=32, help="Index(query_candidates=) (default 32)")
     ap.add_argument("--workdir", default=None, help="where to write markets and index files (default: a temp dir)")
+    ap.add_argument("--cold", action="store_true",
+                    help="also time every query with the index file evicted from the operating system's page "
+                         "cache first (what a file larger than memory costs; the process keeps its caches)")
+    ap.add_argument("--index", nargs=2, metavar=("FILE", "QUERIES"),
+                    help="no build: time the queries of QUERIES (JSONL) against an existing index FILE")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        query_child(args.child[0], args.child[1], int(args.child[2]))
+        query_child(args.child[0], args.child[1], int(args.child[2]), cold=args.cold,
+                    query_candidates=args.query_candidates)
+        return
+    if args.index:
+        print(machine(), flush=True)
+        print(f"index {args.index[0]} ({os.path.getsize(args.index[0]) / 2**20:.0f} MB), queries {args.index[1]}",
+              flush=True)
+        query_child(args.index[0], args.index[1], args.queries, cold=args.cold,
+                    query_candidates=args.query_candidates)
         return
     print(machine(), flush=True)
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="slx-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"{'indexed':>9} {'add/s':>7} {'add s':>8} {'add CPU s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU p50':>8} "
-          f"{'CPU p99':>8} {'cands':>6} {'same leads':>11} {'file MB':>8} {'RSS open+query MB':>18} "
+          f"{'CPU p99':>8} {'cands':>6} {'same leads':>11} {'same matches':>13} {'file MB':>8} {'RSS open+query MB':>18} "
           f"{'RSS build MB':>13}", flush=True)
     for size in (int(x) for x in args.sizes.split(",")):
         r = run(size, args, work)
         same = f"{r['same_leads']}/{r['n_queries']}"
+        same_m = f"{r['same_matches']}/{r['n_queries']}"
         print(f"{r['n']:>9} {r['add_per_s']:>7.0f} {r['add_s']:>8.1f} {r['add_cpu_s']:>9.1f} {r['p50']:>7.1f} "
-              f"{r['p99']:>7.1f} {r['cpu_p50']:>8.1f} {r['cpu_p99']:>8.1f} {r['cands']:>6.1f} {same:>11} "
+              f"{r['p99']:>7.1f} {r['cpu_p50']:>8.1f} {r['cpu_p99']:>8.1f} {r['cands']:>6.1f} {same:>11} {same_m:>13} "
               f"{r['file_mb']:>8.1f} {r['rss_open_query']:>18.0f} {r['rss_build']:>13.0f}", flush=True)
+        if args.cold:
+            print(f"          file out of the page cache before each query: p50 {r['cold_p50']:.1f} ms, "
+                  f"p99 {r['cold_p99']:.1f} ms wall, CPU p50 {r['cold_cpu_p50']:.1f} ms", flush=True)
         if args.check_batch:
             print(f"          batch trace of the same accounts ({r['batch_s']:.0f} s): {r['batch_leads']} leads; "
                   f"the index holds {r['leads_in_both']} of them (and {r['index_leads']} leads in all)", flush=True)
-    print("same leads: queries whose leads at the threshold equal those of the same query with no "
+    print("same leads / matches: queries whose leads (matches) at the threshold equal those of the same query with no "
           "candidate cap (query_candidates=1,000,000), in the same run; add CPU s counts the "
           "fingerprinting processes too", flush=True)
 

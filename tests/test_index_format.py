@@ -190,3 +190,26 @@ def _pages(path: Path) -> tuple[int, int, int]:
         return tuple(con.execute(f"PRAGMA {k}").fetchone()[0] for k in ("page_size", "page_count", "freelist_count"))
     finally:
         con.close()
+
+
+def test_two_writers_opening_a_version_2_file_upgrade_it_once(
+    tmp_path: Path, market: tuple[list[Account], list[Account]]
+) -> None:
+    wl, _ = market
+    p = tmp_path / "ix.slx"
+    with Index.create(p, linker=_linker()) as ix:
+        ix.add(wl, watchlist=True)
+    _to_version_2(p)
+    first = Index.open(p, linker=_linker())
+    # the second writer checked the version before the first committed its upgrade
+    second = Index.__new__(Index)
+    second.path, second.readonly = str(p), False
+    second._con = second._connect()
+    con2 = second._con
+    try:
+        second._upgrade(2)  # finds version 3 inside its transaction: nothing to do
+        assert con2.execute("SELECT count(*) FROM cards").fetchone()[0] == len(wl)
+        assert not con2.in_transaction
+    finally:
+        con2.close()
+        first.close()

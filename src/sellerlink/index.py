@@ -124,7 +124,6 @@ CREATE INDEX IF NOT EXISTS links_b ON links (b, a);
 """
 
 
-
 def _join_states(states: Sequence[tuple[str, bytes]]) -> bytes:
     """One account's signal states as one blob: per signal, its name's length (1 byte), the
     name (UTF-8), the state's length (4 bytes, little-endian) and the state."""
@@ -423,6 +422,11 @@ class Index:
         con = self._con
         con.execute("BEGIN IMMEDIATE")
         try:
+            # another writer may have upgraded the file since it was checked
+            now = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if now is not None and now[0] == str(FORMAT_VERSION):
+                con.execute("COMMIT")
+                return
             # (not executescript: it would commit first, and the upgrade is one transaction)
             for stmt in _SCHEMA_V3.strip().split(";")[:-1]:
                 con.execute(stmt)

@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(folders) < 2:
         ap.error("need at least two markets (leave-one-out)")
 
-    linker = sl.Linker(workers=args.workers, progress=False)
+    # every candidate pair: the fit and the reliability table need the low-scoring ones too
+    linker = sl.Linker(workers=args.workers, progress=False, min_score_kept=None)
     markets = [prepare(f, linker) for f in folders]
     print("\nleave one market out (fit on the others, trace the held-out one):")
     held_p, held_y = [], []

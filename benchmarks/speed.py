@@ -15,9 +15,10 @@ What runs, per size (live accounts; the watchlist adds ~17%):
   with one signal at a time; comparing all pairs in one call, as this script did before,
   peaked at 11.5 GB at 100k where ``Linker.link`` itself stayed under 5 GB). Each stage
   also reports the process's resident memory after it and its peak during it (Linux:
-  ``VmHWM`` reset through ``/proc/self/clear_refs`` at the stage's start). With
-  ``--min-score-kept X`` it runs ``Linker(min_score_kept=X)``: pairs are compared and scored
-  in one chunked stage and only those scoring at least X are kept.
+  ``VmHWM`` reset through ``/proc/self/clear_refs`` at the stage's start). It runs
+  ``Linker(min_score_kept=X)`` with the library's default X (0.01; ``--min-score-kept``):
+  pairs are compared and scored in one chunked stage and only those scoring at least X are
+  kept. ``--min-score-kept none`` keeps every candidate pair, comparing one signal at a time.
 * ``splink``: Splink 5 on DuckDB, ``dedupe_only`` over the same accounts, configured as in
   ``benchmarks/_common.py`` (prep = building its input columns with sellerlink's contact
   helpers; training = lambda from deterministic rules, u by random sampling with
@@ -158,13 +159,27 @@ def child_splink(mdir: Path, u_max_pairs: float) -> dict[str, Any]:
             "pairwise": q}
 
 
+def _linker_default(name: str) -> Any:
+    import inspect
+
+    from sellerlink import Linker
+
+    return inspect.signature(Linker).parameters[name].default
+
+
+_DEFAULT_FLOOR = _linker_default("min_score_kept")
+
+
+def _floor(text: str) -> float | None:
+    return None if text.lower() == "none" else float(text)
+
+
 def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     import psutil
 
     cmd = [sys.executable, __file__, "--child", system, "--market", str(mdir), "--workers", str(args.workers),
            "--u-max-pairs", str(args.u_max_pairs)]
-    if args.min_score_kept is not None:
-        cmd += ["--min-score-kept", str(args.min_score_kept)]
+    cmd += ["--min-score-kept", str(args.min_score_kept)]
     out_path = Path(args.work_dir) / f"child_{system}_{os.getpid()}.json"
     cmd += ["--child-out", str(out_path)]
     t0 = time.perf_counter()
@@ -207,9 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per system and size (default 1800)")
     ap.add_argument("--max-rss-gb", type=float, default=16.0, help="stop a child above this RSS (default 16)")
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
-    ap.add_argument("--min-score-kept", type=float, default=None,
+    ap.add_argument("--min-score-kept", type=_floor, default=_DEFAULT_FLOOR,
                     help="sellerlink: Linker(min_score_kept=X), drop pairs scoring below X while scoring "
-                         "(default: keep all candidate pairs)")
+                         f"(default: the library's, {_DEFAULT_FLOOR}); 'none' keeps every candidate pair")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--market", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--child-out", default=None, help=argparse.SUPPRESS)

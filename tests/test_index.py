@@ -33,8 +33,9 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Account], lis
 
 
 def _linker() -> Linker:
-    # these markets have no photos (tests/test_index_photos.py covers them)
-    return Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+    # these markets have no photos (tests/test_index_photos.py covers them); every candidate
+    # pair kept, so that batch scores of pairs below 0.01 can be compared too
+    return Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False, min_score_kept=None)
 
 
 def batch_scores_of_last(full: PairTable) -> dict[str, float]:

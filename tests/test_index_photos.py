@@ -18,7 +18,7 @@ from sellerlink.signals.photos import PhotosSignal
 
 
 def _linker() -> Linker:
-    return Linker(signals=[NamesSignal(), PhotosSignal()], progress=False)
+    return Linker(signals=[NamesSignal(), PhotosSignal()], progress=False, min_score_kept=None)  # every pair kept
 
 
 @pytest.fixture(scope="module")

@@ -252,7 +252,7 @@ def test_min_score_kept_keeps_exactly_the_pairs_above_and_the_same_trace():
     watch, live, _ = generate(n_accounts=150, seed=8, with_photos=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        full = sl.Linker(progress=False).trace(live, watch)
+        full = sl.Linker(progress=False, min_score_kept=None).trace(live, watch)
         kept_lk = sl.Linker(progress=False, min_score_kept=0.01)
         kept = kept_lk.trace(live, watch)
     a, b = full.link.pairs, kept.link.pairs

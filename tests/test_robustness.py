@@ -366,7 +366,7 @@ def marketplace(seed: int = 7) -> tuple[list[dict], list[dict]]:
 
 def snapshot(live: list[dict], banned: list[dict], *, workers: int = 1, signals: list | None = None) -> dict:
     """Everything a user sees, in an order-free form."""
-    linker = Linker(signals=signals or text_signals(), workers=workers, progress=False)
+    linker = Linker(signals=signals or text_signals(), workers=workers, progress=False, min_score_kept=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tr = linker.trace(live, banned)

@@ -423,10 +423,11 @@ class Linker:
         min_score_kept: drop scored pairs below this probability as soon as they are scored
             (chunk by chunk), so that only the kept pairs' features are ever held: memory then
             grows with the pairs that matter, not with all candidate pairs (at 10k accounts
-            0.5% of candidates score 0.01 or more). ``None`` (default) keeps every candidate
-            pair in :attr:`LinkResult.pairs`. Graph, clusters and leads at or above
-            ``threshold`` never change; trace's direct leads go down to 0.01, so with a value
-            of at most 0.01 the whole trace is unchanged.
+            0.5% of candidates score 0.01 or more; at 100k this takes the peak from 4.0 GB to
+            about 3 GB). Default 0.01; ``None`` keeps every candidate pair in
+            :attr:`LinkResult.pairs`. Graph, clusters and leads at or above ``threshold``
+            never change; trace's direct leads go down to 0.01, so with a value of at most
+            0.01 the whole trace is unchanged.
         max_hops: how many graph edges a trace may follow from an account to a violator.
         strong_edge: a trace through other accounts follows only edges at least this
             probable: a chain is only as good as its weakest link.
@@ -444,7 +445,7 @@ class Linker:
         *,
         threshold: float = RECOMMENDED_THRESHOLD,
         max_block: int = 100,
-        min_score_kept: float | None = None,
+        min_score_kept: float | None = 0.01,
         max_hops: int = 2,
         strong_edge: float = 0.97,
         hop_decay: float = 0.9,

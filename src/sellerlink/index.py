@@ -53,6 +53,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import os
@@ -434,8 +435,12 @@ class Index:
                 "INSERT INTO book (rid, kind, value) "
                 "SELECT rid, signal, state FROM states WHERE signal LIKE '\\_%' ESCAPE '\\'"
             )
+            from .linker import _progress
+
             last = -1
-            while True:
+            n = con.execute("SELECT count(*) FROM accounts").fetchone()[0]
+            # (a bar on a terminal or in a notebook only: ~0.5 ms per account)
+            for _ in _progress(itertools.count(), enabled=None, desc="index upgrade", total=-(-n // 2000)):
                 rids = [r[0] for r in con.execute(
                     "SELECT rid FROM accounts WHERE rid > ? ORDER BY rid LIMIT 2000", (last,))]
                 if not rids:
@@ -1246,8 +1251,6 @@ class Index:
         """
         if batch < 1:
             raise ValueError("batch must be at least 1")
-        import itertools
-
         from .linker import _progress
 
         last = -1

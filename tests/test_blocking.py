@@ -108,3 +108,32 @@ def test_merge_pairs_of_nothing_is_empty():
     for parts in ([], [(np.array([3]), np.array([3]))], [(np.empty(0), np.empty(0))]):
         left, right = merge_pairs(parts)
         assert len(left) == len(right) == 0 and left.dtype == np.int64
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12)), max_size=80), max_size=5),
+    st.integers(2, 15),
+    st.integers(1, 30),
+)
+def test_pair_union_of_signal_codes_equals_the_union_of_reference_pairs(signals, max_block, chunk):
+    """What Linker.candidate_pairs does: each signal's pairs as codes, folded into one union."""
+    from sellerlink.blocking import PairUnion, pair_codes_from_keys
+
+    union = PairUnion()
+    want: set[tuple[int, int]] = set()
+    for items in signals:
+        rows = np.array([r for r, _ in items], dtype=np.int64)
+        keys = np.array([k for _, k in items], dtype=np.uint64)
+        union.add(pair_codes_from_keys(rows, keys, max_block=max_block, chunk_pairs=chunk))
+        want |= pairs_from_keys_reference(rows, keys, max_block=max_block)
+    left, right = union.pairs()
+    assert list(zip(left.tolist(), right.tolist())) == sorted(want)
+    assert left.dtype == right.dtype == np.int64
+
+
+def test_pair_codes_refuse_rows_below_their_base():
+    from sellerlink.blocking import pair_codes_from_keys
+
+    with pytest.raises(ValueError, match="at least base"):
+        pair_codes_from_keys(np.array([-1, 0]), np.array([3, 3], dtype=np.uint64))

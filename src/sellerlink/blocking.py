@@ -21,7 +21,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["DEFAULT_CHUNK_PAIRS", "merge_pairs", "pairs_from_keys", "pairs_from_keys_reference"]
+__all__ = ["DEFAULT_CHUNK_PAIRS", "PairUnion", "merge_pairs", "pair_codes_from_keys", "pairs_from_keys",
+           "pairs_from_keys_reference"]
 
 #: Pairs generated per step inside :func:`pairs_from_keys` (about 60 bytes of working memory each).
 DEFAULT_CHUNK_PAIRS = 1 << 21
@@ -132,6 +133,19 @@ def pairs_from_keys(
     (array([0, 0, 1]), array([1, 2, 2]))
     """
     rows = np.asarray(rows, dtype=np.int64)
+    base = int(rows.min()) if len(rows) else 0
+    return _decode(pair_codes_from_keys(rows, keys, max_block=max_block, chunk_pairs=chunk_pairs, base=base), base)
+
+
+def pair_codes_from_keys(
+    rows: np.ndarray, keys: np.ndarray, *, max_block: int = 200, chunk_pairs: int = DEFAULT_CHUNK_PAIRS,
+    base: int = 0,
+) -> np.ndarray:  # fmt: skip
+    """:func:`pairs_from_keys` as sorted distinct ``uint64`` codes ``((i - base) << 32) | (j - base)``
+    (rows must be at least ``base`` and span less than ``2**32``): half the memory of two
+    ``int64`` arrays, and codes of several signals merge without decoding (:class:`PairUnion`).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
     keys = np.asarray(keys, dtype=np.uint64)
     if rows.shape != keys.shape or rows.ndim != 1:
         raise ValueError(f"rows and keys must be aligned 1-D arrays, got {rows.shape} and {keys.shape}")
@@ -141,16 +155,17 @@ def pairs_from_keys(
         raise ValueError(f"chunk_pairs must be positive, got {chunk_pairs}")
     r, k = _dedupe_sorted(rows, keys)
     if len(k) < 2:
-        return _empty()
+        return np.empty(0, dtype=np.uint64)
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     sizes = np.diff(np.r_[starts, len(k)])
     del k
     ok = (sizes >= 2) & (sizes <= max_block)
     starts, sizes = starts[ok], sizes[ok]
     if len(starts) == 0:
-        return _empty()
-    base, top = int(r.min()), int(r.max())
-    _check_span(base, top)
+        return np.empty(0, dtype=np.uint64)
+    if int(r.min()) < base:
+        raise ValueError(f"row numbers must be at least base={base}, got {int(r.min())}")
+    _check_span(base, int(r.max()))
     n_pairs = sizes * (sizes - 1) // 2
     cum = np.cumsum(n_pairs)
     union = _CodeUnion()
@@ -163,7 +178,34 @@ def pairs_from_keys(
         del codes
         done = int(cum[g1 - 1])
         g0 = g1
-    return _decode(union.result(), base)
+    return union.result()
+
+
+class PairUnion:
+    """The union of pair lists given as codes of :func:`pair_codes_from_keys` (same ``base``),
+    folded in one at a time: only the running union and the part being added are held.
+
+    >>> import numpy as np
+    >>> u = PairUnion()
+    >>> u.add(pair_codes_from_keys(np.array([0, 1, 2]), np.array([5, 5, 6], dtype=np.uint64)))
+    >>> u.add(pair_codes_from_keys(np.array([0, 1, 2]), np.array([7, 8, 7], dtype=np.uint64)))
+    >>> u.pairs()
+    (array([0, 0]), array([1, 2]))
+    """
+
+    def __init__(self, base: int = 0) -> None:
+        self.base = int(base)
+        self._union = _CodeUnion()
+
+    def add(self, codes: np.ndarray) -> None:
+        codes = np.asarray(codes)
+        if codes.dtype != np.uint64 or codes.ndim != 1:
+            raise ValueError(f"codes must be a 1-D uint64 array, got {codes.dtype} {codes.shape}")
+        self._union.add(codes)
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(lo, hi)``: aligned ``int64`` arrays, sorted, without repeats."""
+        return _decode(self._union.result(), self.base)
 
 
 def merge_pairs(parts: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
-from .blocking import merge_pairs, pairs_from_keys
+from .blocking import PairUnion, pair_codes_from_keys
 from .config import DEFAULT_LIMITS, Limits
 from .records import Account, load_accounts
 from .scoring import TERMS, Scorer, by_signal
@@ -483,15 +483,17 @@ class Linker:
         return Fingerprints(accs, tables)
 
     def candidate_pairs(self, fps: Fingerprints) -> tuple[np.ndarray, np.ndarray]:
-        parts = []
+        # each signal's pairs as packed codes, folded into one running union: no signal's
+        # pairs are held as two int64 arrays beside the others'
+        union = PairUnion()
         for sig in self.signals:
             rows, keys = sig.candidate_keys(fps.tables[sig.name])
-            parts.append(pairs_from_keys(rows, keys, max_block=self.max_block))
+            codes = pair_codes_from_keys(rows, keys, max_block=self.max_block)
             del rows, keys
-            log.info("%s proposed %d candidate pairs", sig.name, len(parts[-1][0]))
-        out = merge_pairs(parts)
-        del parts
-        return out
+            log.info("%s proposed %d candidate pairs", sig.name, len(codes))
+            union.add(codes)
+            del codes
+        return union.pairs()
 
     def compare(
         self, fps: Fingerprints, left: np.ndarray, right: np.ndarray, *, chunk: int = 200_000

@@ -659,11 +659,16 @@ class Index:
         rids = [int(r) for r in rids]
         ids: dict[int, str] = {}
         states: dict[str, dict[int, bytes]] = {}
-        for rid, account_id, card in self._in("SELECT rid, account_id, state FROM cards WHERE rid IN ({in})", rids):
-            ids[rid] = account_id
-            for sig, st in _split_states(card).items():
-                if signals is None or sig in signals:
-                    states.setdefault(sig, {})[rid] = st
+        # chunk by chunk, so that only one chunk's cards are held beside the split states
+        for s in range(0, len(rids), _CHUNK):
+            part = rids[s : s + _CHUNK]
+            for rid, account_id, card in self._con.execute(
+                f"SELECT rid, account_id, state FROM cards WHERE rid IN ({','.join('?' * len(part))})", part
+            ):
+                ids[rid] = account_id
+                for sig, st in _split_states(card).items():
+                    if signals is None or sig in signals:
+                        states.setdefault(sig, {})[rid] = st
         return _Batch(
             ids=[ids[r] for r in rids],
             rids=rids,

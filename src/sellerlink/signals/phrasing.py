@@ -83,6 +83,7 @@ import logging
 import math
 import re
 import struct
+import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -987,7 +988,9 @@ def _style(p: _Prepared) -> tuple[np.ndarray, tuple[str, ...]]:
         labels.add("starts sentences in lower case")
     if f[_FIDX["caps_ratio"]] > 0.6:
         labels.add("writes in ALL CAPS")
-    return np.array(f, dtype=np.float64).astype(np.float32), tuple(sorted(labels))
+    # interned: a few hundred distinct labels, repeated by every account (at 100k accounts
+    # the tuples' own copies of the strings were ~100 MB)
+    return np.array(f, dtype=np.float64).astype(np.float32), tuple(sorted(sys.intern(x) for x in labels))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1221,7 +1224,7 @@ def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[An
         style = arrs["style"]
         if style.shape != (len(STYLE_FEATURES),) or len(texts) != len(arrs["sent"]):
             raise ValueError("corrupt phrasing state")
-        part = (arrs["sh"], bool(capped), arrs["sent"], [str(t) for t in texts], style, tuple(str(h) for h in habits))
+        part = (arrs["sh"], bool(capped), arrs["sent"], [str(t) for t in texts], style, tuple(sys.intern(str(h)) for h in habits))
     except (TypeError, KeyError) as exc:
         raise ValueError(f"corrupt phrasing state: {exc}") from exc
     for a in arrs.values():

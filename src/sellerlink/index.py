@@ -548,14 +548,16 @@ class Index:
     def _in(self, sql: str, values: Sequence[Any] | np.ndarray) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` for every value, in chunks under SQLite's parameter limit; each
         ``{in}`` of ``sql`` becomes the chunk's placeholders (bound once per occurrence)."""
+        return list(self._iter_in(sql, values))
+
+    def _iter_in(self, sql: str, values: Sequence[Any] | np.ndarray) -> Iterator[tuple[Any, ...]]:
+        """:meth:`_in` one chunk at a time (only one chunk's rows are held)."""
         vals = values.tolist() if isinstance(values, np.ndarray) else list(values)
         n_in = max(1, sql.count("{in}"))
         step = _CHUNK // n_in
-        out: list[tuple[Any, ...]] = []
         for s in range(0, len(vals), step):
             part = vals[s : s + step]
-            out.extend(self._con.execute(sql.replace("{in}", ",".join("?" * len(part))), part * n_in).fetchall())
-        return out
+            yield from self._con.execute(sql.replace("{in}", ",".join("?" * len(part))), part * n_in).fetchall()
 
     def _lookup_sql(self, table: str, uniq: np.ndarray) -> np.ndarray:
         rows = self._in(f"SELECT key, n FROM {table} WHERE key IN ({{in}})", uniq)
@@ -660,15 +662,11 @@ class Index:
         ids: dict[int, str] = {}
         states: dict[str, dict[int, bytes]] = {}
         # chunk by chunk, so that only one chunk's cards are held beside the split states
-        for s in range(0, len(rids), _CHUNK):
-            part = rids[s : s + _CHUNK]
-            for rid, account_id, card in self._con.execute(
-                f"SELECT rid, account_id, state FROM cards WHERE rid IN ({','.join('?' * len(part))})", part
-            ):
-                ids[rid] = account_id
-                for sig, st in _split_states(card).items():
-                    if signals is None or sig in signals:
-                        states.setdefault(sig, {})[rid] = st
+        for rid, account_id, card in self._iter_in("SELECT rid, account_id, state FROM cards WHERE rid IN ({in})", rids):
+            ids[rid] = account_id
+            for sig, st in _split_states(card).items():
+                if signals is None or sig in signals:
+                    states.setdefault(sig, {})[rid] = st
         return _Batch(
             ids=[ids[r] for r in rids],
             rids=rids,

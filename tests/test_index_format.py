@@ -200,16 +200,10 @@ def test_two_writers_opening_a_version_2_file_upgrade_it_once(
     with Index.create(p, linker=_linker()) as ix:
         ix.add(wl, watchlist=True)
     _to_version_2(p)
-    first = Index.open(p, linker=_linker())
-    # the second writer checked the version before the first committed its upgrade
-    second = Index.__new__(Index)
-    second.path, second.readonly = str(p), False
-    second._con = second._connect()
-    con2 = second._con
-    try:
-        second._upgrade(2)  # finds version 3 inside its transaction: nothing to do
-        assert con2.execute("SELECT count(*) FROM cards").fetchone()[0] == len(wl)
-        assert not con2.in_transaction
-    finally:
-        con2.close()
-        first.close()
+    with Index.open(p, linker=_linker()) as first, Index.open(p, linker=_linker()) as second:
+        # as if the second writer had checked the version before the first committed its
+        # upgrade: inside its transaction it finds version 3, and does nothing
+        second._upgrade(2)
+        assert not second._con.in_transaction
+        assert len(second) == len(wl) == len(first)
+        assert second._con.execute("SELECT count(*) FROM cards").fetchone()[0] == len(wl)

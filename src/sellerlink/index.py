@@ -441,12 +441,12 @@ class Index:
             n = con.execute("SELECT count(*) FROM accounts").fetchone()[0]
             # (a bar on a terminal or in a notebook only: ~0.5 ms per account)
             for _ in _progress(itertools.count(), enabled=None, desc="index upgrade", total=-(-n // 2000)):
-                rids = [r[0] for r in con.execute(
-                    "SELECT rid FROM accounts WHERE rid > ? ORDER BY rid LIMIT 2000", (last,))]
-                if not rids:
+                ids = dict(con.execute(
+                    "SELECT rid, account_id FROM accounts WHERE rid > ? ORDER BY rid LIMIT 2000", (last,)))
+                if not ids:
                     break
+                rids = list(ids)
                 last = rids[-1]
-                ids = dict(self._in("SELECT rid, account_id FROM accounts WHERE rid IN ({in})", rids))
                 per: dict[int, list[tuple[str, bytes]]] = {r: [] for r in rids}
                 for rid, sig, st in self._in(
                     "SELECT rid, signal, state FROM states WHERE rid IN ({in}) "

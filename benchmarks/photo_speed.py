@@ -27,6 +27,12 @@ also reports the median over rounds of hash pass / the same round's decode pass:
 * ``hash_photos workers=1``: the batch path the signal uses, one thread (it decodes a chunk
   of photos, then hashes the chunk, which keeps each half's working set in cache).
 * ``hash_photos workers=N``: the same with N threads.
+* ``hash_photos workers=1, OpenBLAS pool``: the batch path with the products on OpenBLAS's
+  thread pool, as before the hashing ran them on one BLAS thread (the library's
+  ``_one_blas_thread`` scope replaced by a no-op): the same-run before/after of that change.
+
+The two "of which" rows and the floor run inside the library's one-BLAS-thread scope, as the
+hashing does.
 * ``imagehash.phash (full decode)``: what a user would write without sellerlink.
 
 Goal (issue 3): ``hash_photo`` within 1.5x the draft decode alone. Files: ``--photos-dir``
@@ -36,6 +42,7 @@ Goal (issue 3): ``hash_photo`` within 1.5x the draft decode alone. Files: ``--ph
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import sys
 import tempfile
@@ -43,6 +50,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C
@@ -87,10 +95,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from sellerlink.config import DEFAULT_LIMITS
     from sellerlink.signals.photos import hash_photo
+    from sellerlink.signals.photos import _hashing as H
     from sellerlink.signals.photos._hashing import (
         DECODE_SIZE,
         _decode,
         _fingerprint_array,
+        _one_blas_thread,
         hash_photos,
     )
 
@@ -136,27 +146,33 @@ def main(argv: list[str] | None = None) -> int:
     decoded: list = []
 
     def fpa() -> None:
-        for arr, size in decoded:
-            _fingerprint_array(arr, "", size)
+        with _one_blas_thread():
+            for arr, size in decoded:
+                _fingerprint_array(arr, "", size)
 
     def products() -> None:
         import numpy as np
 
         from sellerlink.signals.photos._hashing import _axis_matrices, _window_coefs
 
-        for arr, _size in decoded:
-            planes = np.moveaxis(arr, -1, 0).astype(np.float64, order="C")
-            _, cy, ty = _axis_matrices(arr.shape[0])
-            _, cx, tx = _axis_matrices(arr.shape[1])
-            _window_coefs(planes[0])
-            cy @ planes[1:] @ cx.T
-            ty @ planes[0] @ tx.T
+        with _one_blas_thread():
+            for arr, _size in decoded:
+                planes = np.moveaxis(arr, -1, 0).astype(np.float64, order="C")
+                _, cy, ty = _axis_matrices(arr.shape[0])
+                _, cx, tx = _axis_matrices(arr.shape[1])
+                _window_coefs(planes[0])
+                cy @ planes[1:] @ cx.T
+                ty @ planes[0] @ tx.T
 
     def hpw() -> None:
         hash_photos(files, workers=args.workers)
 
     def hp1() -> None:
         hash_photos(files, workers=1)
+
+    def hp1_pool() -> None:
+        with mock.patch.object(H, "_one_blas_thread", contextlib.nullcontext):
+            hash_photos(files, workers=1)
 
     def ih() -> None:
         import imagehash
@@ -170,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = ((base_name, draft), ("draft decode 1/8 (L)", draft8), ("full decode", full), (hp_name, hp),
             ("  of which: sellerlink decode", dec), ("  of which: fingerprint of decoded arrays", fpa),
             ("  floor: bit-exact BLAS products only", products),
-            ("hash_photos workers=1", hp1), (f"hash_photos workers={args.workers}", hpw), ("imagehash.phash (full decode)", ih))
+            ("hash_photos workers=1", hp1), (f"hash_photos workers={args.workers}", hpw),
+            ("hash_photos workers=1, OpenBLAS pool", hp1_pool), ("imagehash.phash (full decode)", ih))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         draft()  # warm the page cache

@@ -790,3 +790,93 @@ def test_hash_photos_chunks_equal_hash_photo(
             assert np.array_equal(r.windows, g.windows) and r.mirrored == g.mirrored
             assert np.array_equal(r.chroma, g.chroma) and np.array_equal(r.thumb, g.thumb)
             assert (r.path, r.size, r.aspect) == (g.path, g.size, g.aspect)
+
+
+# ---------------------------------------------------------------------------------------
+# OpenBLAS on one thread while hashing
+
+
+@pytest.fixture()
+def openblas_two_threads() -> object:
+    """The bundled OpenBLAS's (setter, getter), with its pool set to 2 threads for the test."""
+    from sellerlink.signals.photos import _hashing as Hm
+
+    ctl = Hm._openblas()
+    if ctl is None:
+        pytest.skip("numpy does not use a bundled OpenBLAS here")
+    setter, getter = ctl
+    before = getter()
+    setter(2)
+    if getter() != 2:
+        setter(before)
+        pytest.skip("OpenBLAS does not accept 2 threads here")
+    yield ctl
+    setter(before)
+
+
+def test_one_blas_thread_scope_nests_and_restores(openblas_two_threads: tuple) -> None:
+    import threading
+
+    from sellerlink.signals.photos import _hashing as Hm
+
+    _, getter = openblas_two_threads
+    with Hm._one_blas_thread():
+        assert getter() == 1
+        with Hm._one_blas_thread():
+            assert getter() == 1
+        assert getter() == 1  # the inner scope does not restore under the outer one
+    assert getter() == 2
+    with pytest.raises(RuntimeError), Hm._one_blas_thread():
+        raise RuntimeError("boom")
+    assert getter() == 2 and Hm._blas_depth == 0
+    # concurrent scopes: the count is restored when the last one ends, not the first
+    entered, release, seen = threading.Barrier(3), threading.Event(), []
+
+    def hold() -> None:
+        with Hm._one_blas_thread():
+            entered.wait()
+            release.wait()
+
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for t in threads:
+        t.start()
+    entered.wait()
+    seen.append(getter())
+    release.set()
+    threads[0].join()
+    threads[1].join()
+    assert seen == [1] and getter() == 2 and Hm._blas_depth == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_hashing_runs_on_one_blas_thread_with_same_bytes(
+    corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch, openblas_two_threads: tuple, workers: int
+) -> None:
+    """hash_photo / hash_photos run every product on one OpenBLAS thread, restore the count
+    after, and give exactly the bytes of the products on OpenBLAS's pool."""
+    import contextlib
+
+    from sellerlink.signals.photos import _hashing as Hm
+
+    _, getter = openblas_two_threads
+    paths = [corpus[n] for n in GOOD]
+    seen: list[int] = []
+    real = Hm._fingerprint_array
+
+    def spy(*args: object, **kw: object) -> PhotoFingerprint:
+        seen.append(getter())
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monkeypatch.setattr(Hm, "_fingerprint_array", spy)
+        got = hash_photos(paths, workers=workers) + [hash_photo(paths[0])]
+        assert seen and set(seen) == {1} and getter() == 2
+        seen.clear()
+        monkeypatch.setattr(Hm, "_one_blas_thread", contextlib.nullcontext)
+        pooled = hash_photos(paths, workers=workers) + [hash_photo(paths[0])]
+        assert set(seen) == {2}
+    for a, b in zip(got, pooled):
+        assert a is not None and b is not None
+        assert np.array_equal(a.windows, b.windows) and a.mirrored == b.mirrored
+        assert np.array_equal(a.chroma, b.chroma) and np.array_equal(a.thumb, b.thumb)

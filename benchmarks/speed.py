@@ -185,6 +185,7 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     ps = psutil.Process(proc.pid)
+    spy = _start_py_spy(proc.pid, system, mdir, args) if args.py_spy else None
     peak, why = 0.0, ""
     while proc.poll() is None:
         try:
@@ -202,12 +203,36 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
             break
         time.sleep(0.5)
     elapsed = time.perf_counter() - t0
+    if spy is not None:
+        try:
+            spy.wait(timeout=120)  # it writes its file once the child is gone
+        except subprocess.TimeoutExpired:
+            spy.kill()
     if why or proc.returncode != 0 or not out_path.is_file():
         return {"failed": why or f"exit code {proc.returncode}", "elapsed_s": elapsed, "sampled_peak_rss_mb": peak}
     res = json.loads(out_path.read_text())
     out_path.unlink()
     res["sampled_peak_rss_mb"] = peak
     return res
+
+
+def _start_py_spy(pid: int, system: str, mdir: Path, args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
+    """Sample the child ``pid`` with py-spy (``--py-spy DIR``): collapsed stacks, summed by
+    ``benchmarks/profile_summary.py``. Sampling from outside (``--nonblocking``: the child is
+    never paused) costs the child next to nothing, unlike cProfile's per-call hook."""
+    import shutil
+
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(exe).is_file():
+        print("  --py-spy: py-spy is not installed (pip install py-spy); no profile", flush=True)
+        return None
+    out = Path(args.py_spy) / f"{system}_{mdir.name}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"  py-spy: sampling {system} at {args.py_spy_rate} Hz into {out}", flush=True)
+    with open(out.with_suffix(".log"), "wb") as log:  # py-spy's own messages (a refused ptrace, say)
+        return subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", str(args.py_spy_rate), "--nonblocking",
+                                 "--subprocesses", "--format", "raw", "--output", str(out)],
+                                stdout=log, stderr=subprocess.STDOUT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-score-kept", type=_floor, default=_DEFAULT_FLOOR,
                     help="sellerlink: Linker(min_score_kept=X), drop pairs scoring below X while scoring "
                          f"(default: the library's, {_DEFAULT_FLOOR}); 'none' keeps every candidate pair")
+    ap.add_argument("--py-spy", default=None, metavar="DIR",
+                    help="record each child with py-spy (collapsed stacks in DIR; read them with "
+                         "benchmarks/profile_summary.py)")
+    ap.add_argument("--py-spy-rate", type=int, default=10, help="py-spy samples per second (default 10)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--market", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--child-out", default=None, help=argparse.SUPPRESS)

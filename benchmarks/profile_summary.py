@@ -52,13 +52,14 @@ def read_stacks(path: Path) -> Counter[tuple[tuple[str, str], ...]]:
             if not line:
                 continue
             stack, _, count = line.rpartition(" ")
-            if not stack or not count.isdigit():
+            if not count.isdigit():
                 raise ValueError(f"{path}:{lineno}: not a collapsed stack line ('frames count')")
             frames = []
             for fr in stack.split(";"):
                 m = _FRAME.match(fr.strip())
                 if m:
                     frames.append((_module(m["file"]), m["func"]))
+            # samples without a Python frame (start-up, shutdown) are left out
             if frames:
                 out[tuple(frames)] += int(count)
     return out

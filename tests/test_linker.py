@@ -281,3 +281,35 @@ def test_min_score_kept_must_not_exceed_threshold():
         Linker(signals=[TagSignal()], threshold=0.5, min_score_kept=0.6)
     with pytest.raises(ValueError, match="min_score_kept"):
         Linker(signals=[TagSignal()], min_score_kept=-0.1)
+
+
+def test_fingerprinting_in_worker_processes_equals_one_process(monkeypatch):
+    """workers=2 sends names, contacts and phrasing's per-record work to forked processes in
+    chunks and assembles the states here: the same tables, pairs, scores and evidence."""
+    import warnings
+
+    import sellerlink as sl
+    import sellerlink.linker as L
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=150, seed=6, with_photos=False)
+    accs = [*watch, *live]
+    monkeypatch.setattr(L, "_EXTRACT_CHUNK", 37)  # several chunks, the last one short
+    pools = []
+    real_pool = L._fork_pool
+    monkeypatch.setattr(L, "_fork_pool", lambda *a: pools.append(real_pool(*a)) or pools[-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = sl.Linker(progress=False, workers=1).link(accs)
+        two = sl.Linker(progress=False, workers=2).link(accs)
+    if L._fork_context() is None:
+        pytest.skip("no fork on this platform: workers=2 stays in one process")
+    assert len(pools) == 1 and pools[0] is not None  # the worker path ran (once, for the three signals)
+    split = [s.name for s in sl.Linker(workers=2).signals if L._extracts_in_processes(s)]
+    assert split == ["names", "contacts", "phrasing"]
+    assert np.array_equal(one.pairs.left, two.pairs.left) and np.array_equal(one.pairs.right, two.pairs.right)
+    assert np.array_equal(one.pairs.score, two.pairs.score)
+    assert one.clusters == two.clusters
+    assert (one.pairs.score >= 0.5).sum() > 5
+    for k in np.flatnonzero(one.pairs.score >= 0.5)[:5].tolist():
+        assert one.pairs.match(k).evidence == two.pairs.match(k).evidence

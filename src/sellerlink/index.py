@@ -72,6 +72,8 @@ from .linker import (
     Linker,
     Match,
     PairTable,
+    _extract_all,
+    _fork_pool,
     cluster_graph,
     trace_graph,
 )
@@ -850,14 +852,12 @@ class Index:
         added = 0
         pool = None
         try:
-            ctx = _fork_context() if workers > 1 else None
-            if ctx is None:
+            if workers > 1:
+                pool = _fork_pool(workers - 1, [sig for sig in self.signals if hasattr(sig, "extract")])
+            if pool is None:
                 for accs in bar:
                     added += self._add(accs, None, watchlist)
                 return added
-            global _WORKER_SIGNALS
-            _WORKER_SIGNALS = [sig for sig in self.signals if hasattr(sig, "extract")]
-            pool = ctx.Pool(workers - 1)
             pending: list[tuple[list[Account], Any]] = []
             it = iter(bar)
             while True:
@@ -865,7 +865,7 @@ class Index:
                     accs = next(it, None)
                     if accs is None:
                         break
-                    pending.append((accs, pool.apply_async(_extract_states, (accs,))))
+                    pending.append((accs, pool.apply_async(_extract_all, (accs,))))
                 if not pending:
                     return added
                 accs, job = pending.pop(0)
@@ -1697,25 +1697,6 @@ def _row_stats(
     sig = next(s for s in ix.signals if s.name == sname)
     out: dict[str, np.ndarray] = sig.rarity_stats(tables[sname], rows=np.array([i]))  # type: ignore[attr-defined]
     return out
-
-
-_WORKER_SIGNALS: list[Any] = []  # set before forking the processes of Index.add_many
-
-
-def _extract_states(accounts: list[Account]) -> dict[str, list[bytes]]:
-    """In a worker process: every signal's stored state of each account."""
-    return {sig.name: sig.extract(accounts) for sig in _WORKER_SIGNALS}
-
-
-def _fork_context() -> Any:
-    """A multiprocessing context that forks (the signals are inherited, not sent), or None
-    where there is none (the work then stays in one process)."""
-    import multiprocessing as mp
-
-    if "fork" not in mp.get_all_start_methods():
-        log.warning("no fork on this platform: Index.add_many runs in one process")
-        return None
-    return mp.get_context("fork")
 
 
 def _chunks(accounts: Iterable[Any], size: int, linker: Linker) -> Iterator[list[Account]]:

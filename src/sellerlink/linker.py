@@ -93,6 +93,67 @@ def _progress(iterable: Iterable[Any], *, enabled: bool | None, desc: str, total
 
 
 # ---------------------------------------------------------------------------------------
+# fingerprinting in worker processes
+
+#: accounts per task sent to a worker process (the states of one chunk come back at once)
+_EXTRACT_CHUNK = 1000
+_FORKED_SIGNALS: list[Any] = []  # set before forking: the workers inherit the signals
+
+
+def _extracts_in_processes(sig: Any) -> bool:
+    return bool(getattr(sig, "extract_in_processes", False)) and hasattr(sig, "extract") and hasattr(sig, "assemble")
+
+
+def _fork_context() -> Any:
+    """A multiprocessing context that forks (the signals are inherited, not sent), or None
+    where there is none (the work then stays in one process)."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        log.warning("no fork on this platform: the work stays in one process")
+        return None
+    return mp.get_context("fork")
+
+
+def _fork_pool(workers: int, signals: list[Any]) -> Any:
+    """``workers`` forked processes that inherit ``signals``, or None where nothing forks."""
+    import gc
+
+    global _FORKED_SIGNALS
+    ctx = _fork_context()
+    if ctx is None:
+        return None
+    _FORKED_SIGNALS = list(signals)
+    # objects that exist now are left out of the children's garbage collections: a
+    # collection touches every object it tracks and would copy the parent's whole heap
+    # (the accounts: gigabytes at 1M) into each child, page by page
+    gc.freeze()
+    try:
+        return ctx.Pool(workers)
+    finally:
+        gc.unfreeze()
+
+
+def _extract_chunk(task: tuple[int, list[Account]]) -> list[bytes]:
+    """In a worker process: one signal's states of one chunk of accounts."""
+    k, accounts = task
+    out: list[bytes] = _FORKED_SIGNALS[k].extract(accounts)
+    return out
+
+
+def _extract_all(accounts: list[Account]) -> dict[str, list[bytes]]:
+    """In a worker process: every inherited signal's states of the accounts (Index.add_many)."""
+    return {sig.name: sig.extract(accounts) for sig in _FORKED_SIGNALS}
+
+
+def _extract_chunks(pool: Any, k: int, accs: list[Account]) -> Iterable[bytes]:
+    """Signal ``k``'s states of ``accs``, in order, chunk by chunk as the workers finish them."""
+    tasks = ((k, accs[i : i + _EXTRACT_CHUNK]) for i in range(0, len(accs), _EXTRACT_CHUNK))
+    for states in pool.imap(_extract_chunk, tasks):
+        yield from states
+
+
+# ---------------------------------------------------------------------------------------
 # results
 
 
@@ -433,7 +494,8 @@ class Linker:
             probable: a chain is only as good as its weakest link.
         hop_decay: each extra hop multiplies a path's score by this (a path's edges are
             not independent confirmations of each other).
-        workers: worker threads for photo hashing and batch comparisons.
+        workers: worker threads for photo hashing and batch comparisons, and worker
+            processes for the per-record part of fingerprinting (see :meth:`fingerprint`).
         progress: show progress bars (None: only on an interactive terminal).
         limits: input limits.
     """
@@ -475,11 +537,33 @@ class Linker:
 
     # -- stages -----------------------------------------------------------------------
     def fingerprint(self, accounts: Any) -> Fingerprints:
+        """Every signal's table over the accounts.
+
+        With ``workers`` > 1, the per-record part of the signals that allow it
+        (``extract_in_processes``: names, contacts, phrasing, most of the fingerprinting
+        time) runs in ``workers`` forked processes, ``_EXTRACT_CHUNK`` accounts at a time,
+        and the calling process assembles the states as they come back, in order: the
+        tables are the same as in one process (tested). Where the platform cannot fork,
+        or for fewer than two chunks of accounts, everything stays in this process.
+        """
         accs = load_accounts(accounts, limits=self.limits)
         tables: dict[str, Any] = {}
-        for sig in _progress(self.signals, enabled=self.progress, desc="fingerprinting"):
-            log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
-            tables[sig.name] = sig.fingerprint(accs)
+        split = [sig for sig in self.signals if _extracts_in_processes(sig)]
+        pool = None
+        if self.workers > 1 and split and len(accs) >= 2 * _EXTRACT_CHUNK:
+            pool = _fork_pool(self.workers, split)
+        try:
+            for sig in _progress(self.signals, enabled=self.progress, desc="fingerprinting"):
+                log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
+                if pool is not None and sig in split:
+                    states = _extract_chunks(pool, split.index(sig), accs)
+                    tables[sig.name] = sig.assemble([a.account_id for a in accs], states)
+                else:
+                    tables[sig.name] = sig.fingerprint(accs)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
         return Fingerprints(accs, tables)
 
     def candidate_pairs(self, fps: Fingerprints) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -1169,6 +1169,7 @@ class ContactsSignal:
 
     name = "contacts"
     feature_names: tuple[str, ...] = FEATURE_NAMES
+    extract_in_processes = True  # pure per-record work (signals.base)
 
     def __init__(self, region: str = "ID") -> None:
         self.region = region
@@ -1266,7 +1267,7 @@ class ContactsSignal:
         return out
 
     def assemble(
-        self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None
+        self, account_ids: Sequence[str], states: Iterable[bytes], *, rarity: RarityContext | None = None
     ) -> ContactsTable:
         """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
         rows: list[int] = []

@@ -558,6 +558,7 @@ class NamesSignal:
 
     name = "names"
     feature_names = ("name_sim", "name_exact", "name_df", "name_info")
+    extract_in_processes = True  # pure per-record work (signals.base)
 
     def __init__(
         self, *, min_token_len: int = 3, max_token_keys: int = 6, max_gram_keys: int = 8, workers: int = 1
@@ -712,7 +713,7 @@ class NamesSignal:
         return out
 
     def assemble(
-        self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None
+        self, account_ids: Sequence[str], states: Iterable[bytes], *, rarity: RarityContext | None = None
     ) -> NamesTable:
         """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
         accs = []

@@ -85,7 +85,7 @@ import re
 import struct
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -1267,6 +1267,7 @@ class PhrasingSignal:
     # sentence only it holds is not shared: with those weighing nothing, every feature
     # of a pair is at least the exact one (see signals.base)
     bound_by_own_counts = True
+    extract_in_processes = True  # pure per-record work (signals.base)
 
     def __init__(
         self,
@@ -1378,7 +1379,7 @@ class PhrasingSignal:
         return [self.shingle, self.k, self.max_shingles, int(self.num_perm), int(self.seed)]
 
     def assemble(
-        self, account_ids: Sequence[str], states: Sequence[bytes], *, rarity: RarityContext | None = None
+        self, account_ids: Sequence[str], states: Iterable[bytes], *, rarity: RarityContext | None = None
     ) -> PhrasingTable:
         """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
         self._validate()

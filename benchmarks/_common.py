@@ -158,8 +158,11 @@ def rss_mb() -> float:
 
 
 def cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its children that have exited
+    (worker processes count once they are joined)."""
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 
 
 class Stopwatch:

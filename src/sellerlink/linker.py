@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -547,24 +547,27 @@ class Linker:
         or for fewer than two chunks of accounts, everything stays in this process.
         """
         accs = load_accounts(accounts, limits=self.limits)
-        tables: dict[str, Any] = {}
+        tables = dict(self._fingerprint_tables(accs))
+        return Fingerprints(accs, tables)
+
+    def _fingerprint_tables(self, accs: list[Account]) -> Iterator[tuple[str, Any]]:
+        """(signal name, table), one signal at a time (``benchmarks/speed.py`` times each)."""
         split = [sig for sig in self.signals if _extracts_in_processes(sig)]
         pool = None
-        if self.workers > 1 and split and len(accs) >= 2 * _EXTRACT_CHUNK:
-            pool = _fork_pool(self.workers, split)
         try:
+            if self.workers > 1 and split and len(accs) >= 2 * _EXTRACT_CHUNK:
+                pool = _fork_pool(self.workers, split)
             for sig in _progress(self.signals, enabled=self.progress, desc="fingerprinting"):
                 log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
                 if pool is not None and sig in split:
                     states = _extract_chunks(pool, split.index(sig), accs)
-                    tables[sig.name] = sig.assemble([a.account_id for a in accs], states)
+                    yield sig.name, sig.assemble([a.account_id for a in accs], states)
                 else:
-                    tables[sig.name] = sig.fingerprint(accs)
+                    yield sig.name, sig.fingerprint(accs)
         finally:
             if pool is not None:
                 pool.terminate()
                 pool.join()
-        return Fingerprints(accs, tables)
 
     def candidate_pairs(self, fps: Fingerprints) -> tuple[np.ndarray, np.ndarray]:
         # each signal's pairs as packed codes, folded into one running union: no signal's

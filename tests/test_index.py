@@ -452,3 +452,22 @@ def test_refresh_brings_every_stored_pair_to_the_batch_scores(market: tuple[list
     assert max([have[k] for k in set(have) - set(want)] + [want[k] for k in set(want) - set(have)]) < 0.01
     with pytest.raises(ValueError, match="batch"):
         ix.refresh(batch=0)
+
+
+def test_assemble_refuses_a_number_of_states_that_is_not_the_number_of_accounts() -> None:
+    """States may come as a stream (Linker.fingerprint's worker processes): one too few or
+    too many is an error, never a table with rows shifted or missing."""
+    from sellerlink.synth import generate
+
+    _, raw, _ = generate(n_accounts=12, seed=3, with_photos=False)
+    live = load_accounts(raw)
+    ids = [a.account_id for a in live]
+    for sig in _linker().signals:
+        states = sig.extract(live)
+        streamed, listed = sig.assemble(ids, iter(states)), sig.assemble(ids, states)
+        for got, want in zip(sig.candidate_keys(streamed), sig.candidate_keys(listed)):
+            assert np.array_equal(got, want)  # a stream of the right length is fine
+        with pytest.raises(ValueError):
+            sig.assemble(ids, iter(states[:-1]))
+        with pytest.raises(ValueError):
+            sig.assemble(ids[:-1], iter(states))

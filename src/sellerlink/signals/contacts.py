@@ -1275,7 +1275,9 @@ class ContactsSignal:
         keys: list[str] = []
         raws: list[str] = []
         sources: list[str] = []
+        n_states = 0
         for r, st in enumerate(states):
+            n_states += 1
             arrs, meta = unpack(st)
             kd = arrs["kind"].tolist()
             k, rw, src = meta
@@ -1288,6 +1290,8 @@ class ContactsSignal:
             sources.extend(str(x) for x in src)
         if any(not 0 <= k < len(KINDS) for k in kinds):
             raise ValueError("corrupt contacts state: unknown kind")
+        if n_states != len(account_ids):
+            raise ValueError(f"{n_states} contacts states for {len(account_ids)} accounts")
         return _build_table(tuple(account_ids), rows, kinds, keys, raws, sources, rarity)
 
     # -- candidate keys ----------------------------------------------------------------

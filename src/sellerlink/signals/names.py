@@ -718,7 +718,7 @@ class NamesSignal:
         """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
         accs = []
         tokens: dict[str, list[str]] = {}
-        for aid, st in zip(account_ids, states):
+        for aid, st in zip(account_ids, states, strict=True):  # ValueError when the lengths differ
             _, meta = unpack(st)
             if not (isinstance(meta, list) and len(meta) in (2, 4) and all(isinstance(x, str) for x in meta[:2])):
                 raise ValueError("corrupt names state")

@@ -1383,21 +1383,26 @@ class PhrasingSignal:
     ) -> PhrasingTable:
         """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
         self._validate()
+        n = len(account_ids)
         parts = []
-        sketches: list[np.ndarray] = []
+        # the sketches go straight into one array (states may be a stream: at 1M accounts a
+        # list of per-row sketches beside the stacked copy was another 1 GB)
+        minhash: np.ndarray | None = np.empty((n, self.num_perm), dtype=np.uint64)
         settings = self._settings()
-        for st in states:
+        for i, st in enumerate(states):
             part, mh, made_with = _parse_state(st)
             if made_with != settings:
                 raise ValueError(f"phrasing state was made with settings {made_with}, not {settings}")
             if mh is not None and mh.shape != (self.num_perm,):
                 raise ValueError("corrupt phrasing state")
             parts.append(part)
-            sketches.append(mh)
-        minhash = None
-        if parts and all(m is not None for m in sketches):
-            minhash = np.stack(sketches).astype(np.uint64, copy=False)
-        return self._assemble(list(account_ids), parts, rarity, minhash)
+            if mh is None:  # stored before the sketch was: every sketch is computed again
+                minhash = None
+            elif minhash is not None and i < n:
+                minhash[i] = mh
+        if len(parts) != n:
+            raise ValueError(f"{len(parts)} phrasing states for {n} accounts")
+        return self._assemble(list(account_ids), parts, rarity, minhash if n else None)
 
     def rarity_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
         """(rows, keys): each row's shingles and sentences, in the candidate-key hash space."""

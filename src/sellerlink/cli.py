@@ -66,7 +66,7 @@ def _positive_int(text: str) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker threads (default 1); 'index add' keeps N processes busy (N-1 fingerprint)")
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="cores to use (default 1): worker processes fingerprint accounts, threads hash photos; 'index add' keeps N processes busy (N-1 fingerprint)")
     p.add_argument(
         "--strict", action="store_true", help="stop at the first malformed record instead of skipping it"
     )

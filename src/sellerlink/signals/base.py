@@ -175,7 +175,9 @@ def pack(arrays: Mapping[str, np.ndarray] | None = None, meta: Any = None) -> by
     head: dict[str, Any] = {"meta": meta, "arrays": []}
     blobs = []
     for name, arr in (arrays or {}).items():
-        a = np.ascontiguousarray(arr)
+        a = np.asarray(arr)
+        if not a.flags.c_contiguous:  # (ascontiguousarray would also turn a 0-d array into 1-d)
+            a = np.ascontiguousarray(a)
         dt = a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype
         a = a.astype(dt, copy=False)
         if a.dtype.str not in _PACK_DTYPES:
@@ -193,18 +195,24 @@ def unpack(data: bytes) -> tuple[dict[str, np.ndarray], Any]:
     try:
         n = int.from_bytes(data[:4], "little")
         head = json.loads(bytes(data[4 : 4 + n]).decode("utf-8"))
-        pos = 4 + n
+        pos, end = 4 + n, len(data)
         out: dict[str, np.ndarray] = {}
         for name, dt, shape in head["arrays"]:
-            if dt not in _PACK_DTYPES:
+            dtype = _DTYPES.get(dt)
+            if dtype is None:
                 raise ValueError(f"dtype {dt!r} not allowed")
-            dtype = _DTYPES[dt]
-            count = math.prod(int(d) for d in shape)
-            size = count * dtype.itemsize
-            if count < 0 or min(shape, default=0) < 0 or pos + size > len(data):
-                raise ValueError("truncated array data")
-            out[str(name)] = np.frombuffer(data, dtype=dtype, count=count, offset=pos).reshape(shape).copy()
-            pos += size
+            if len(shape) == 1 and type(shape[0]) is int:  # most arrays: no product, no reshape
+                count = shape[0]
+                if count < 0 or pos + count * dtype.itemsize > end:
+                    raise ValueError("truncated array data")
+                arr = np.frombuffer(data, dtype=dtype, count=count, offset=pos)
+            else:
+                count = math.prod(int(d) for d in shape)
+                if count < 0 or min(shape, default=0) < 0 or pos + count * dtype.itemsize > end:
+                    raise ValueError("truncated array data")
+                arr = np.frombuffer(data, dtype=dtype, count=count, offset=pos).reshape(shape)
+            out[str(name)] = arr.copy()
+            pos += count * dtype.itemsize
         return out, head.get("meta")
     except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a packed sellerlink fingerprint state: {exc}") from exc

@@ -302,7 +302,10 @@ def test_golden_hashes() -> None:
     # the verification thumbnail (48x48 area-resampled luma of the trimmed image)
     assert fp.thumb is not None and fp.thumb.shape == (48, 48) and fp.thumb.dtype == np.uint8
     t = fp.thumb.astype(np.int64)
-    assert int(t.sum()) == 266510 and t[0, :6].tolist() == [144, 147, 150, 153, 155, 155]
+    # hash version 2 (float32 products) moved two thumbnail pixels of this image that sit at a
+    # rounding tie by one level (the sum was 266510 with version 1's float64); the hashes held
+    assert int(t.sum()) == 266512 and t[0, :6].tolist() == [144, 147, 150, 153, 155, 155]
+    assert int(fp.chroma.astype(np.int64).sum()) == 61383
     assert t[24, 20:26].tolist() == [136, 133, 130, 147, 166, 166] and fp.aspect == 0.75
 
 
@@ -701,21 +704,36 @@ def _bits_reference(coefs: np.ndarray) -> list[int]:
 @settings(max_examples=40, deadline=None)
 @given(st.integers(2, 260), st.integers(2, 260), st.integers(0, 2**32 - 1))
 def test_batched_window_dcts_equal_per_window_loop(h: int, w: int, seed: int) -> None:
-    """All 81 window DCTs from the batched products (nine right products, one left product
-    chunked by rows, on one BLAS thread as the hashing runs them) are bit-identical to the per-window loop, and the
-    packed hashes equal the bit-by-bit median rule - so hashes cannot drift from the reference."""
-    from sellerlink.signals.photos._hashing import _bits, _one_blas_thread, _window_coefs
+    """All 81 window DCTs from the two batched float32 products equal the per-window float64
+    loop up to float32 rounding (a wrong block, order or matrix would be off by the size of a
+    coefficient), the hash bits agree wherever a coefficient is not within that rounding of
+    its median, and the packed hashes equal the bit-by-bit median rule on the same numbers."""
+    from sellerlink.signals.photos._hashing import (
+        _bits,
+        _one_blas_thread,
+        _window_coefs,
+    )
 
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 256, (h, w)).astype(np.float64)
     if seed % 3 == 0:  # smooth content: many coefficients close to each other
         y = np.cumsum(np.cumsum(rng.normal(size=(h, w)), 0), 1)
+        y = (y - y.min()) * (255.0 / max(float(np.ptp(y)), 1e-9))  # pixel range, as decoded
     with _one_blas_thread():
-        coefs = _window_coefs(y)
+        coefs = _window_coefs(y.astype(np.float32))
     ref = _window_coefs_reference(y)
-    assert coefs.shape == (N_WINDOWS, 8, 8)
-    assert np.array_equal(coefs, ref)
-    assert _bits(coefs).tolist() == _bits_reference(ref)
+    assert coefs.shape == (N_WINDOWS, 8, 8) and coefs.dtype == np.float32
+    # float32 rounding: ~1e-7 relative per term over (h + w) terms; a generous bound
+    tol = 1e-5 * np.abs(ref).reshape(N_WINDOWS, -1).max(axis=1)[:, None, None] + 1e-3
+    assert (np.abs(coefs - ref) <= tol).all()
+    got, want = _bits(coefs).tolist(), _bits_reference(ref)
+    assert got == _bits_reference(coefs)
+    flat, flat_tol = ref.reshape(N_WINDOWS, 64), tol.reshape(N_WINDOWS, 1)
+    srt = np.sort(flat, axis=1)
+    clear = np.abs(flat - 0.5 * (srt[:, 31:32] + srt[:, 32:33])) > 2 * flat_tol  # bits float32 cannot flip
+    for k in range(N_WINDOWS):
+        mask = sum(1 << (63 - b) for b in range(64) if clear[k, b])
+        assert (got[k] ^ want[k]) & mask == 0
 
 
 @st.composite
@@ -853,8 +871,8 @@ def test_one_blas_thread_scope_nests_and_restores(openblas_two_threads: tuple) -
 def test_hashing_runs_on_one_blas_thread_with_same_bytes(
     corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch, openblas_two_threads: tuple, workers: int
 ) -> None:
-    """hash_photo / hash_photos run every product on one OpenBLAS thread, restore the count
-    after, and give exactly the bytes of the products on OpenBLAS's pool."""
+    """hash_photo / hash_photos run every product on one OpenBLAS thread (whatever the pool
+    size, so the products round the same on every machine) and restore the count after."""
     import contextlib
 
     from sellerlink.signals.photos import _hashing as Hm
@@ -874,10 +892,7 @@ def test_hashing_runs_on_one_blas_thread_with_same_bytes(
         got = hash_photos(paths, workers=workers) + [hash_photo(paths[0])]
         assert seen and set(seen) == {1} and getter() == 2
         seen.clear()
-        monkeypatch.setattr(Hm, "_one_blas_thread", contextlib.nullcontext)
-        pooled = hash_photos(paths, workers=workers) + [hash_photo(paths[0])]
+        monkeypatch.setattr(Hm, "_one_blas_thread", contextlib.nullcontext)  # the spy itself can fail
+        pooled = hash_photos(paths, workers=workers)
         assert set(seen) == {2}
-    for a, b in zip(got, pooled):
-        assert a is not None and b is not None
-        assert np.array_equal(a.windows, b.windows) and a.mirrored == b.mirrored
-        assert np.array_equal(a.chroma, b.chroma) and np.array_equal(a.thumb, b.thumb)
+    assert all(fp is not None for fp in got + pooled) and len(got) == len(paths) + 1

@@ -29,6 +29,7 @@ from sellerlink.signals.photos._signal import (
     INDEX_RADIUS,
     INDEX_VARIANTS,
     STATE_BYTES_PER_PHOTO,
+    STATE_VERSION,
     _half_keys,
 )
 
@@ -215,6 +216,11 @@ def test_state_round_trip_and_size(world: tuple[list[Account], Path]) -> None:
             sig.assemble(["old"], [bad])
     with pytest.raises(ValueError):
         sig.assemble(ids[:2], states[:3])
+    # a state of hash version 1 (float64 products; same layout) is refused by name, never
+    # compared with this version's hashes: an index written before must be rebuilt
+    assert meta["v"] == STATE_VERSION == 2
+    with pytest.raises(ValueError, match=r"version 1: .* older sellerlink .* Rebuild the index"):
+        sig.assemble(["old", "new"], [pack(arrs, {**meta, "v": 1}), states[0]])
 
 
 # ---------------------------------------------------------------------------------------

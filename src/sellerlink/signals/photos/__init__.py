@@ -16,6 +16,7 @@ Example:
 """
 
 from ._hashing import (
+    HASH_VERSION,
     MIRROR_VARIANT,
     N_WINDOWS,
     WINDOWS,
@@ -38,6 +39,7 @@ from ._verify import verify_pairs
 
 __all__ = [
     "FEATURE_NAMES",
+    "HASH_VERSION",
     "MIRROR_VARIANT",
     "N_WINDOWS",
     "SIM_THRESHOLDS",

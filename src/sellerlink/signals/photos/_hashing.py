@@ -18,11 +18,17 @@ Two photos match when the whole-image (or mirrored) hash of one is within a Hamm
 of *any* window hash of the other: a crop of photo B is close to the B-window that removes
 about the same margins. All windows come from matrix products of the luma with
 precomputed (area-resampling x DCT) matrices: ``C_w = Ay_w @ Y @ Ax_w``, so the 81 window
-hashes cost about as much as one decode. The window products are grouped into a few BLAS
-calls (each under OpenBLAS's threading cut) without changing any float64 dot product, so every
-hash is bit for bit the plain per-window formula's (the chroma and thumbnail products are the
-plain ones). float32 is not used: on real photos some coefficients sit within 1e-4 of their
-hash's median, and float32 moves coefficients by up to ~0.8, which flips bits.
+hashes cost about as much as one decode: the nine right products are one BLAS call, the 81
+left products another.
+
+Hash version 2 (:data:`HASH_VERSION`): the products run in float32 (version 1 used float64),
+on one OpenBLAS thread. float32 moves a coefficient by ~1e-5 of the window's largest, which
+flips a bit only when the coefficient sits that close to its hash's median - a bit any
+re-encode flips anyway: on the 3,068 clothing photos 2 bits of one of the 248,508 window
+hashes changed (no mirrored hash), 31 of the 7.1 million thumbnail pixels and 5 of the 1.6
+million chroma values moved by one level, and ``benchmarks/photo_robustness.py`` measured
+the same TPR and FPR on every transformation; the products cost about half. Hashes of the two
+versions are never compared: the photo state records the version.
 
 pHash convention (pinned by tests against ``imagehash.phash``): resample to 32x32, 2-D
 DCT-II (unnormalised, as ``scipy.fftpack.dct``), keep the 8x8 lowest frequencies, bit set
@@ -63,6 +69,7 @@ from PIL import Image, ImageOps
 from ...config import DEFAULT_LIMITS, Limits, PhotoWarning
 
 __all__ = [
+    "HASH_VERSION",
     "MIRROR_VARIANT",
     "N_WINDOWS",
     "WINDOWS",
@@ -77,6 +84,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PhotoSource = Union[str, os.PathLike, bytes, bytearray, memoryview]
+
+HASH_VERSION = 2
+"""Version of the fingerprint algorithm: 2 = float32 products (1 = float64). Photo states
+record it, so hashes of different versions are never compared."""
 
 DECODE_SIZE = 64
 """JPEG draft target: the decoder picks the largest 1/2^k scale with both sides >= this."""
@@ -104,7 +115,7 @@ N_WINDOWS = len(WINDOWS)
 MIRROR_VARIANT = N_WINDOWS
 """Variant id of the mirrored whole-image hash (variants 0..N_WINDOWS-1 are windows)."""
 
-_MIRROR_SIGN = ((-1.0) ** np.arange(HASH_SIZE))[None, :]
+_MIRROR_SIGN = ((-1.0) ** np.arange(HASH_SIZE))[None, :].astype(np.float32)
 
 
 def window_label(variant: int) -> str:
@@ -267,12 +278,15 @@ def _axis_matrices(n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=2048)
-def _axis_plan(n_in: int) -> tuple[np.ndarray]:
-    """``(dct_rows,)``: the 9 axis windows' 8 DCT-of-resample rows of :func:`_axis_matrices`
-    stacked into one C-contiguous ``(72, n_in)`` matrix, for a single BLAS call."""
-    rows = np.ascontiguousarray(_axis_matrices(n_in)[0].reshape(-1, n_in))
-    rows.setflags(write=False)
-    return (rows,)
+def _axis_plan(n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The float32 matrices the hashing multiplies by, each C-contiguous: the 9 axis windows'
+    8 DCT-of-resample rows of :func:`_axis_matrices` stacked into one ``(72, n_in)`` matrix
+    (one BLAS call for all windows), the chroma ``(16, n_in)`` and thumbnail ``(48, n_in)`` ones."""
+    dct, chroma, thumb = _axis_matrices(n_in)
+    out = tuple(np.ascontiguousarray(m.reshape(-1, n_in), dtype=np.float32) for m in (dct, chroma, thumb))
+    for m in out:
+        m.setflags(write=False)
+    return out  # type: ignore[return-value]
 
 
 def _bits(coefs: np.ndarray) -> np.ndarray:
@@ -358,26 +372,16 @@ def _trim_box(y: np.ndarray) -> tuple[int, int, int, int]:
     return top, bot, lft, rgt
 
 
-_BLAS_SINGLE_THREAD_WORK = 65536 * 4
-"""OpenBLAS runs a product of ``m*n*k`` multiply-adds at most this on one thread. Above, it
-wakes its thread pool, which on a busy 2-core machine costs more than the ~20 us product."""
-
-
-def _blas_rows(work_per_row: int, multiple: int) -> int:
-    """Rows per chunk (a multiple of ``multiple``) that keep one product under the threading cut."""
-    return max(multiple, _BLAS_SINGLE_THREAD_WORK // max(1, work_per_row) // multiple * multiple)
-
-
 # OpenBLAS's thread pool, limited while photos are hashed. Every product here is tiny (the
-# largest, the 48x48 thumbnail, is ~1e6 multiply-adds): OpenBLAS splits the ones above its
-# threading cut over its pool, and on a busy machine each hand-off costs more than the product
+# largest, the nine window right products, is ~1e6 multiply-adds): OpenBLAS splits the ones above
+# its threading cut over its pool, and on a busy machine each hand-off costs more than the product
 # (measured: the fingerprint of a decoded photo 0.77x -> ~0.4x the decode at load ~3). numpy has no
 # API for this and threadpoolctl would be a new dependency for two C calls, so the OpenBLAS
 # that numpy bundles is called directly; any other BLAS (MKL, Accelerate, a system OpenBLAS
-# numpy was built against) is left alone. One thread also makes the thumbnail floats independent
-# of the machine's core count and OPENBLAS_NUM_THREADS (a pool splits the product into blocks
-# that depend on the thread count, which can move a last bit); every hash, chroma and thumbnail
-# byte of the 3,068 clothing photos is the same as with the pool.
+# numpy was built against) is left alone. One thread also makes the products' last bits - so
+# the rare coefficient at its hash's median, and a thumbnail value at a rounding tie -
+# independent of the machine's core count and OPENBLAS_NUM_THREADS (a pool splits a product
+# into blocks whose shapes depend on the thread count, and OpenBLAS's kernels round per shape).
 _BLAS_SYMBOLS: tuple[tuple[str, str], ...] = tuple(
     (f"{pre}set_num_threads{suf}", f"{pre}get_num_threads{suf}")
     for pre in ("scipy_openblas_", "openblas_") for suf in ("64_", "_64", "")
@@ -461,25 +465,16 @@ def _one_blas_thread() -> Iterator[None]:
 
 
 def _window_coefs(y: np.ndarray) -> np.ndarray:
-    """``(N_WINDOWS, 8, 8)`` DCT coefficients of every window of a float64 luma array.
+    """``(N_WINDOWS, 8, 8)`` DCT coefficients of every window of a float32 luma array.
 
-    Bit-for-bit the per-window ``Ay_w @ Y @ Ax_w.T`` (the tests keep that loop as the
-    reference): the right products are the same nine BLAS calls (``Y @ Ax_i.T``, written
-    side by side into one ``(h, 72)`` array), and the 81 left products are one
-    ``(72, h) @ (h, 72)`` call whose ``8x8`` blocks are the windows - each coefficient the
-    same dot product over ``h``, so the same number.
+    The per-window ``Ay_w @ (Y @ Ax_w.T)`` (the tests keep that loop, in float64, as the
+    reference) in two BLAS calls: the nine right products side by side, ``(h, w) @ (w, 72)``,
+    then all 81 left products, ``(72, h) @ (h, 72)``, whose ``8x8`` blocks are the windows.
+    Called inside :func:`_one_blas_thread` (as :func:`_fingerprint_array` does).
     """
-    h, w = y.shape
     n_axis = len(_AXIS_WINDOWS)
-    ax = _axis_matrices(w)[0]
-    rows_y = _axis_plan(h)[0]
-    right3 = np.empty((h, n_axis, HASH_SIZE))
-    np.matmul(y[None, :, :], ax.transpose(0, 2, 1), out=right3.transpose(1, 0, 2))
-    right = right3.reshape(h, n_axis * HASH_SIZE)
-    coefs = np.empty((n_axis * HASH_SIZE, n_axis * HASH_SIZE))  # block (iy, ix) is window iy*n_axis + ix
-    step = _blas_rows(n_axis * HASH_SIZE * h, HASH_SIZE)
-    for r in range(0, n_axis * HASH_SIZE, step):
-        np.matmul(rows_y[r : r + step], right, out=coefs[r : r + step])
+    right = y @ _axis_plan(y.shape[1])[0].T  # (h, 72): column block i is Y @ Ax_i.T
+    coefs = _axis_plan(y.shape[0])[0] @ right  # (72, 72): block (iy, ix) is window iy*n_axis + ix
     return coefs.reshape(n_axis, HASH_SIZE, n_axis, HASH_SIZE).transpose(0, 2, 1, 3).reshape(
         N_WINDOWS, HASH_SIZE, HASH_SIZE)
 
@@ -499,16 +494,16 @@ def _fingerprint_one_thread(ycc: np.ndarray, path: str, size: tuple[int, int]) -
     top, bot, lft, rgt = _trim_box(ycc[..., 0])
     sub = ycc[top:bot, lft:rgt]
     h, w = sub.shape[:2]
-    planes = sub.transpose(2, 0, 1).astype(np.float64, order="C")  # (3, h, w): each plane C-contiguous
+    planes = sub.transpose(2, 0, 1).astype(np.float32, order="C")  # (3, h, w): each plane C-contiguous
     y, cbcr = planes[0], planes[1:]
-    _, cy, ty = _axis_matrices(h)
-    _, cx, tx = _axis_matrices(w)
-    stacked = np.empty((N_WINDOWS + 1, HASH_SIZE, HASH_SIZE))
+    _, cy, ty = _axis_plan(h)
+    _, cx, tx = _axis_plan(w)
+    stacked = np.empty((N_WINDOWS + 1, HASH_SIZE, HASH_SIZE), dtype=np.float32)
     stacked[:N_WINDOWS] = _window_coefs(y)
     np.multiply(stacked[0], _MIRROR_SIGN, out=stacked[N_WINDOWS])
     hashes = _bits(stacked)
     # thumbnail and chroma products into one buffer, rounded and converted in one go
-    small = np.empty(_THUMB_LEN + _CHROMA_LEN)
+    small = np.empty(_THUMB_LEN + _CHROMA_LEN, dtype=np.float32)
     np.matmul(ty @ y, tx.T, out=small[:_THUMB_LEN].reshape(THUMB_SIZE, THUMB_SIZE))
     np.matmul(cy @ cbcr, cx.T, out=small[_THUMB_LEN:].reshape(2, CHROMA_SIZE, CHROMA_SIZE))
     np.rint(small, out=small)

@@ -300,7 +300,10 @@ def _threshold_at(dist: np.ndarray) -> np.ndarray:
 # =======================================================================================
 # per-photo state (extract / assemble) and the index key layout
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""Version of a packed photo state: 2 holds hashes of :data:`HASH_VERSION` 2 (float32
+products). A state of version 1 (float64 hashes, same layout) is refused with a clear error,
+never compared with new hashes: its index must be rebuilt (its accounts added again)."""
 _STATE_ARRAYS: dict[str, tuple[str, tuple[int, ...]]] = {
     # name: (dtype, shape after the photo axis)
     "windows": ("<u8", (N_WINDOWS,)),
@@ -313,6 +316,7 @@ _STATE_ARRAYS: dict[str, tuple[str, tuple[int, ...]]] = {
     "key": ("<u8", ()),
     "pos": ("<i8", ()),
 }
+_OLD_STATE_VERSIONS = {1: "hash version 1, float64 products"}
 STATE_BYTES_PER_PHOTO = sum(
     np.dtype(dt).itemsize * int(np.prod(shape)) for dt, shape in _STATE_ARRAYS.values()
 )
@@ -469,6 +473,13 @@ def _parse_state_bytes(blob: bytes) -> tuple[dict[str, np.ndarray], list[str], i
         raise ValueError(f"corrupt photos state: {exc}") from exc
     except Exception as exc:  # struct/JSON oddities of a damaged blob
         raise ValueError(f"corrupt photos state: {type(exc).__name__}: {exc}") from exc
+    if isinstance(meta, dict) and meta.get("v") in _OLD_STATE_VERSIONS:
+        raise ValueError(
+            f"photos state of version {meta['v']}: its photo hashes were computed by an older "
+            f"sellerlink ({_OLD_STATE_VERSIONS[meta['v']]}); this sellerlink writes version "
+            f"{STATE_VERSION} and never compares hashes of different versions. Rebuild the index "
+            "(add its accounts again) to fingerprint their photos with this version."
+        )
     if not isinstance(meta, dict) or meta.get("v") != STATE_VERSION:
         raise ValueError(f"corrupt photos state: expected version {STATE_VERSION} metadata")
     paths, skipped = meta.get("paths"), meta.get("skipped")

@@ -10,7 +10,7 @@ Usage (from the repository root):
 What runs, per size (live accounts; the watchlist adds ~17%):
 
 * ``sellerlink``: ``Linker(workers=2)`` over watchlist + accounts, stage by stage (load,
-  fingerprint per signal (names, contacts and phrasing extract in ``workers`` forked
+  fingerprint per signal (contacts and phrasing extract in ``workers`` forked
   processes; their CPU time is in the child's figure), candidate pairs, compare per signal, scoring, graph + clusters) —
   exactly what ``Linker.link`` does, including its chunked comparison (``Linker.compare``
   with one signal at a time; comparing all pairs in one call, as this script did before,

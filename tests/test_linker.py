@@ -284,7 +284,7 @@ def test_min_score_kept_must_not_exceed_threshold():
 
 
 def test_fingerprinting_in_worker_processes_equals_one_process(monkeypatch):
-    """workers=2 sends names, contacts and phrasing's per-record work to forked processes in
+    """workers=2 sends contacts' and phrasing's per-record work to forked processes in
     chunks and assembles the states here: the same tables, pairs, scores and evidence."""
     import warnings
 
@@ -304,9 +304,9 @@ def test_fingerprinting_in_worker_processes_equals_one_process(monkeypatch):
         two = sl.Linker(progress=False, workers=2).link(accs)
     if L._fork_context() is None:
         pytest.skip("no fork on this platform: workers=2 stays in one process")
-    assert len(pools) == 1 and pools[0] is not None  # the worker path ran (once, for the three signals)
+    assert len(pools) == 1 and pools[0] is not None  # the worker path ran (once, for both signals)
     split = [s.name for s in sl.Linker(workers=2).signals if L._extracts_in_processes(s)]
-    assert split == ["names", "contacts", "phrasing"]
+    assert split == ["contacts", "phrasing"]
     assert np.array_equal(one.pairs.left, two.pairs.left) and np.array_equal(one.pairs.right, two.pairs.right)
     assert np.array_equal(one.pairs.score, two.pairs.score)
     assert one.clusters == two.clusters

@@ -540,7 +540,7 @@ class Linker:
         """Every signal's table over the accounts.
 
         With ``workers`` > 1, the per-record part of the signals that allow it
-        (``extract_in_processes``: names, contacts, phrasing, most of the fingerprinting
+        (``extract_in_processes``: contacts and phrasing, most of the fingerprinting
         time) runs in ``workers`` forked processes, ``_EXTRACT_CHUNK`` accounts at a time,
         and the calling process assembles the states as they come back, in order: the
         tables are the same as in one process (tested). Where the platform cannot fork,

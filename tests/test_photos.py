@@ -816,29 +816,35 @@ def test_hash_photos_chunks_equal_hash_photo(
 
 
 @pytest.fixture()
-def openblas_two_threads() -> object:
-    """The bundled OpenBLAS's (setter, getter), with its pool set to 2 threads for the test."""
+def blas_two_threads() -> object:
+    """A function reading the thread count of the BLAS libraries the hashing limits (those
+    loaded with numpy; scipy may load another), set to 2 threads for the test (so a scope
+    that did nothing would be seen)."""
     from sellerlink.signals.photos import _hashing as Hm
 
-    ctl = Hm._openblas()
-    if ctl is None:
-        pytest.skip("numpy does not use a bundled OpenBLAS here")
-    setter, getter = ctl
-    before = getter()
-    setter(2)
+    ctl = Hm._blas_controller()
+    if not ctl.lib_controllers:
+        pytest.skip("no BLAS library that threadpoolctl controls")
+
+    def getter() -> int:
+        counts = {lib["num_threads"] for lib in ctl.info()}
+        assert len(counts) == 1
+        return counts.pop()
+
+    limiter = ctl.limit(limits=2)
     if getter() != 2:
-        setter(before)
-        pytest.skip("OpenBLAS does not accept 2 threads here")
-    yield ctl
-    setter(before)
+        limiter.restore_original_limits()
+        pytest.skip("the BLAS does not accept 2 threads here")
+    yield getter
+    limiter.restore_original_limits()
 
 
-def test_one_blas_thread_scope_nests_and_restores(openblas_two_threads: tuple) -> None:
+def test_one_blas_thread_scope_nests_and_restores(blas_two_threads: object) -> None:
     import threading
 
     from sellerlink.signals.photos import _hashing as Hm
 
-    _, getter = openblas_two_threads
+    getter = blas_two_threads
     with Hm._one_blas_thread():
         assert getter() == 1
         with Hm._one_blas_thread():
@@ -848,28 +854,29 @@ def test_one_blas_thread_scope_nests_and_restores(openblas_two_threads: tuple) -
     with pytest.raises(RuntimeError), Hm._one_blas_thread():
         raise RuntimeError("boom")
     assert getter() == 2 and Hm._blas_depth == 0
-    # concurrent scopes: the count is restored when the last one ends, not the first
-    entered, release, seen = threading.Barrier(3), threading.Event(), []
+    # only the main thread sets the (process-wide) count: its scope covers worker threads,
+    # whose own scopes change nothing - neither while it holds nor after it ends
+    seen: list[int] = []
 
-    def hold() -> None:
+    def worker() -> None:
         with Hm._one_blas_thread():
-            entered.wait()
-            release.wait()
+            seen.append(getter())
+        seen.append(getter())
 
-    threads = [threading.Thread(target=hold) for _ in range(2)]
-    for t in threads:
+    with Hm._one_blas_thread():
+        t = threading.Thread(target=worker)
         t.start()
-    entered.wait()
-    seen.append(getter())
-    release.set()
-    threads[0].join()
-    threads[1].join()
-    assert seen == [1] and getter() == 2 and Hm._blas_depth == 0
+        t.join()
+        assert getter() == 1
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert seen == [1, 1, 2, 2] and getter() == 2 and Hm._blas_depth == 0
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_hashing_runs_on_one_blas_thread_with_same_bytes(
-    corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch, openblas_two_threads: tuple, workers: int
+    corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch, blas_two_threads: object, workers: int
 ) -> None:
     """hash_photo / hash_photos run every product on one OpenBLAS thread (whatever the pool
     size, so the products round the same on every machine) and restore the count after."""
@@ -877,7 +884,7 @@ def test_hashing_runs_on_one_blas_thread_with_same_bytes(
 
     from sellerlink.signals.photos import _hashing as Hm
 
-    _, getter = openblas_two_threads
+    getter = blas_two_threads
     paths = [corpus[n] for n in GOOD]
     seen: list[int] = []
     real = Hm._fingerprint_one_thread

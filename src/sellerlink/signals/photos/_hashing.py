@@ -49,9 +49,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
-import glob
 import io
 import itertools
 import logging
@@ -383,96 +381,58 @@ def _trim_box(y: np.ndarray) -> tuple[int, int, int, int]:
     return top, bot, lft, rgt
 
 
-# OpenBLAS's thread pool, limited while photos are hashed. Every product here is tiny (the
+# The BLAS thread pool, limited while photos are hashed. Every product here is tiny (the
 # largest, the nine window right products, is ~1e6 multiply-adds): OpenBLAS splits the ones above
 # its threading cut over its pool, and on a busy machine each hand-off costs more than the product
-# (measured: the fingerprint of a decoded photo 0.77x -> ~0.4x the decode at load ~3). numpy has no
-# API for this and threadpoolctl would be a new dependency for two C calls, so the OpenBLAS
-# that numpy bundles is called directly; any other BLAS (MKL, Accelerate, a system OpenBLAS
-# numpy was built against) is left alone. One thread also makes the products' last bits - so
-# the rare coefficient at its hash's median, and a thumbnail value at a rounding tie -
-# independent of the machine's core count and OPENBLAS_NUM_THREADS (a pool splits a product
+# (measured at load ~4 on 2 cores: hash_photos 1.4x the bare decode on one BLAS thread, 12.7x on
+# OpenBLAS's pool). numpy has no API for this; threadpoolctl (a dependency for this alone) sets
+# the thread count of the BLAS numpy loaded, whichever it is. One thread also makes the products'
+# last bits - so the rare coefficient at its hash's median, and a thumbnail value at a rounding
+# tie - independent of the machine's core count and OPENBLAS_NUM_THREADS (a pool splits a product
 # into blocks whose shapes depend on the thread count, and OpenBLAS's kernels round per shape).
-_BLAS_SYMBOLS: tuple[tuple[str, str], ...] = tuple(
-    (f"{pre}set_num_threads{suf}", f"{pre}get_num_threads{suf}")
-    for pre in ("scipy_openblas_", "openblas_") for suf in ("64_", "_64", "")
-)
-_blas_lock = threading.Lock()
-_blas_depth = 0
-_blas_saved = 1
-
-
-def _find_openblas() -> tuple[Any, Any] | None:
-    """``(set_num_threads, get_num_threads)`` of the OpenBLAS numpy uses, or ``None``.
-
-    Looks in the folders where numpy's wheels bundle it (``numpy.libs``, ``numpy/.dylibs``),
-    then at the OpenBLAS libraries already mapped into this process (Linux); never loads a
-    BLAS numpy does not already use (``dlopen`` of a mapped library returns the same handle).
-    """
-    root = os.path.dirname(np.__file__)
-    paths = sorted(glob.glob(os.path.join(root, os.pardir, "numpy.libs", "*openblas*"))) + sorted(
-        glob.glob(os.path.join(root, ".dylibs", "*openblas*")))
-    try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
-            mapped = {line.split(None, 5)[-1].strip() for line in fh if "openblas" in line.lower()}
-        paths += sorted(p for p in mapped if p.startswith("/"))
-    except OSError:
-        pass
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for set_name, get_name in _BLAS_SYMBOLS:
-            setter, getter = getattr(lib, set_name, None), getattr(lib, get_name, None)
-            if setter is not None and getter is not None:
-                setter.argtypes, setter.restype = [ctypes.c_int], None
-                getter.argtypes, getter.restype = [], ctypes.c_int
-                return setter, getter
-    return None
+_blas_depth = 0  # nesting of _one_blas_thread in the main thread (the only one that sets limits)
+_blas_limiter: Any = None
 
 
 @functools.lru_cache(maxsize=1)
-def _openblas() -> tuple[Any, Any] | None:
-    found = _find_openblas()
-    if found is None:
-        logger.debug("photo hashing: no bundled OpenBLAS found; BLAS threads are left as they are")
-    return found
+def _blas_controller() -> Any:
+    """threadpoolctl's controller of the BLAS libraries loaded (found once: ~1 ms)."""
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+    return ThreadpoolController().select(user_api="blas")
 
 
 @contextlib.contextmanager
 def _one_blas_thread() -> Iterator[None]:
-    """While any photo is being hashed, OpenBLAS runs every product on its calling thread.
+    """While the main thread hashes photos, the BLAS runs every product on its calling thread.
 
-    OpenBLAS's thread count is one number for the whole process (``openblas_set_num_threads``,
-    and its ``_local`` variant too, are global in the pthreads builds numpy ships), so the
-    scopes of concurrent callers are counted: the first sets one thread, the last restores the
-    count it found. Other threads' numpy products run on one BLAS thread meanwhile (as under
-    ``threadpoolctl.threadpool_limits``); nothing is changed when the count is already 1 or
-    the BLAS is not a bundled OpenBLAS.
+    A BLAS thread count is one number for the whole process (OpenBLAS's pool, MKL's), and
+    threadpoolctl lets a single Python thread set OpenBLAS's (the first to set it; others'
+    settings are ignored). So only the main thread limits it - the outermost scope sets one
+    thread, ~10 us, and restores the counts it found on exit - and the limit covers the worker
+    threads of :func:`hash_photos`, which it calls from the main thread. A scope in another
+    thread changes nothing: its products may run on the pool (slower under load, and their
+    last bits may differ, which can move a coefficient sitting at its hash's median). Other
+    threads' numpy products run on one BLAS thread meanwhile, as under
+    ``threadpoolctl.threadpool_limits``.
 
     >>> with _one_blas_thread():
     ...     pass
     """
-    global _blas_depth, _blas_saved
-    ctl = _openblas()
-    if ctl is None:
+    global _blas_depth, _blas_limiter
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    setter, getter = ctl
-    with _blas_lock:
-        if _blas_depth == 0:
-            _blas_saved = int(getter())
-            if _blas_saved > 1:
-                setter(1)
-        _blas_depth += 1
+    if _blas_depth == 0:
+        _blas_limiter = _blas_controller().limit(limits=1)
+    _blas_depth += 1
     try:
         yield
     finally:
-        with _blas_lock:
-            _blas_depth -= 1
-            if _blas_depth == 0 and _blas_saved > 1:
-                setter(_blas_saved)
+        _blas_depth -= 1
+        if _blas_depth == 0:
+            limiter, _blas_limiter = _blas_limiter, None
+            limiter.restore_original_limits()
 
 
 def _window_coefs(y: np.ndarray) -> np.ndarray:

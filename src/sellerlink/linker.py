@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -93,11 +94,13 @@ def _progress(iterable: Iterable[Any], *, enabled: bool | None, desc: str, total
 
 
 # ---------------------------------------------------------------------------------------
-# fingerprinting in worker processes
+# work in forked worker processes (fingerprints, scoring)
 
 #: accounts per task sent to a worker process (the states of one chunk come back at once)
 _EXTRACT_CHUNK = 1000
-_FORKED_SIGNALS: list[Any] = []  # set before forking: the workers inherit the signals
+# what the next forked workers inherit (signals; or a linker, its fingerprints and pairs)
+_FORKED: Any = None
+_FORK_LOCK = threading.Lock()  # two threads forking at once must not swap what they hand down
 
 
 def _extracts_in_processes(sig: Any) -> bool:
@@ -105,8 +108,8 @@ def _extracts_in_processes(sig: Any) -> bool:
 
 
 def _fork_context() -> Any:
-    """A multiprocessing context that forks (the signals are inherited, not sent), or None
-    where there is none (the work then stays in one process)."""
+    """A multiprocessing context that forks (the work's inputs are inherited, not sent), or
+    None where there is none (the work then stays in one process)."""
     import multiprocessing as mp
 
     if "fork" not in mp.get_all_start_methods():
@@ -115,35 +118,44 @@ def _fork_context() -> Any:
     return mp.get_context("fork")
 
 
-def _fork_pool(workers: int, signals: list[Any]) -> Any:
-    """``workers`` forked processes that inherit ``signals``, or None where nothing forks."""
+def _fork_pool(workers: int, inherited: Any) -> Any:
+    """``workers`` forked processes that inherit ``inherited`` (as ``_FORKED``), or None
+    where nothing forks."""
     import gc
 
-    global _FORKED_SIGNALS
+    global _FORKED
     ctx = _fork_context()
     if ctx is None:
         return None
-    _FORKED_SIGNALS = list(signals)
-    # objects that exist now are left out of the children's garbage collections: a
-    # collection touches every object it tracks and would copy the parent's whole heap
-    # (the accounts: gigabytes at 1M) into each child, page by page
-    gc.freeze()
-    try:
-        return ctx.Pool(workers)
-    finally:
-        gc.unfreeze()
+    with _FORK_LOCK:
+        _FORKED = inherited
+        # objects that exist now are left out of the children's garbage collections: a
+        # collection touches every object it tracks and would copy the parent's whole heap
+        # (the accounts: gigabytes at 1M) into each child, page by page
+        gc.freeze()
+        try:
+            return ctx.Pool(workers)
+        finally:
+            gc.unfreeze()
+            _FORKED = None  # the children have their copy; the parent holds no reference
+
+
+def _inherited() -> Any:
+    if _FORKED is None:  # a worker forked later than its pool (one died and was replaced)
+        raise RuntimeError("a sellerlink worker process started without its inputs")
+    return _FORKED
 
 
 def _extract_chunk(task: tuple[int, list[Account]]) -> list[bytes]:
     """In a worker process: one signal's states of one chunk of accounts."""
     k, accounts = task
-    out: list[bytes] = _FORKED_SIGNALS[k].extract(accounts)
+    out: list[bytes] = _inherited()[k].extract(accounts)
     return out
 
 
 def _extract_all(accounts: list[Account]) -> dict[str, list[bytes]]:
     """In a worker process: every inherited signal's states of the accounts (Index.add_many)."""
-    return {sig.name: sig.extract(accounts) for sig in _FORKED_SIGNALS}
+    return {sig.name: sig.extract(accounts) for sig in _inherited()}
 
 
 def _extract_chunks(pool: Any, k: int, accs: list[Account]) -> Iterable[bytes]:
@@ -151,6 +163,17 @@ def _extract_chunks(pool: Any, k: int, accs: list[Account]) -> Iterable[bytes]:
     tasks = ((k, accs[i : i + _EXTRACT_CHUNK]) for i in range(0, len(accs), _EXTRACT_CHUNK))
     for states in pool.imap(_extract_chunk, tasks):
         yield from states
+
+
+def _score_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """In a worker process: compare and score pairs ``start:stop``; the positions, features,
+    term weights and scores of those scoring at least the linker's ``min_score_kept``."""
+    linker, fps, left, right = _inherited()
+    start, stop = bounds
+    pt = linker._scored_chunk(fps, left[start:stop], right[start:stop])
+    keep = np.flatnonzero(pt.score >= linker.min_score_kept)
+    return (start + keep, {k: v[keep] for k, v in pt.features.items()},
+            {k: v[keep] for k, v in pt.term_weights.items()}, pt.score[keep])  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------
@@ -266,6 +289,16 @@ class PairTable:
         out.features = {k: np.concatenate([t.features[k] for t in tables]) for k in first.features}
         out.term_weights = {k: np.concatenate([t.term_weights[k] for t in tables]) for k in first.term_weights}
         out.score = np.concatenate([t.score for t in tables])
+        return out
+
+    @staticmethod
+    def _from_arrays(fps: Fingerprints, linker: Linker, left: np.ndarray, right: np.ndarray,
+                     features: dict[str, np.ndarray], term_weights: dict[str, np.ndarray], score: np.ndarray,
+                     ) -> PairTable:  # fmt: skip
+        """A table of pairs scored elsewhere (a worker process): nothing is computed again."""
+        out = PairTable.__new__(PairTable)
+        out.fingerprints, out.signals, out.scorer = fps, list(linker.signals), linker.scorer
+        out.left, out.right, out.features, out.term_weights, out.score = left, right, features, term_weights, score
         return out
 
     def select(self, mask: np.ndarray) -> PairTable:
@@ -636,15 +669,30 @@ class Linker:
         if chunk < 1:
             raise ValueError(f"chunk must be positive, got {chunk}")
         parts: list[PairTable] = []
-        for start in range(0, max(len(left), 1), chunk):
-            lo, hi = left[start : start + chunk], right[start : start + chunk]
-            pt = PairTable(fps, self.signals, self.scorer, lo, hi, self._compare(fps, lo, hi, chunk=chunk))
-            parts.append(pt.select(pt.score >= self.min_score_kept))
-            del pt
+        bounds = [(s, min(s + chunk, len(left))) for s in range(0, max(len(left), 1), chunk)]
+        # several chunks and cores: the chunks are compared and scored in forked processes
+        # that inherit the fingerprints and pairs; only the kept pairs come back, in order
+        pool = _fork_pool(self.workers, (self, fps, left, right)) if self.workers > 1 and len(bounds) > 1 else None
+        try:
+            if pool is not None:
+                for idx, feats, weights, score in pool.imap(_score_chunk, bounds):
+                    parts.append(PairTable._from_arrays(fps, self, left[idx], right[idx], feats, weights, score))
+            else:
+                for start, stop in bounds:
+                    pt = self._scored_chunk(fps, left[start:stop], right[start:stop])
+                    parts.append(pt.select(pt.score >= self.min_score_kept))
+                    del pt
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
         out = PairTable.concat(parts)
         del parts
         log.info("kept %d of %d candidate pairs (score >= %g)", len(out), len(left), self.min_score_kept)
         return out
+
+    def _scored_chunk(self, fps: Fingerprints, lo: np.ndarray, hi: np.ndarray) -> PairTable:
+        return PairTable(fps, self.signals, self.scorer, lo, hi, self._compare(fps, lo, hi, chunk=max(len(lo), 1)))
 
     # -- link -------------------------------------------------------------------------
     def link(self, accounts: Any) -> LinkResult:

@@ -221,6 +221,12 @@ def test_state_round_trip_and_size(world: tuple[list[Account], Path]) -> None:
     assert meta["v"] == STATE_VERSION == 2
     with pytest.raises(ValueError, match=r"version 1: .* older sellerlink .* Rebuild the index"):
         sig.assemble(["old", "new"], [pack(arrs, {**meta, "v": 1}), states[0]])
+    # ... unless it holds no photo: then there is no old hash in it, and it reads as today's
+    e_arrs, e_meta = unpack(states[8])
+    assert e_meta["paths"] == [] and e_meta["v"] == 2
+    old_empty = pack(e_arrs, {**e_meta, "v": 1})
+    got, want = sig.assemble(["x", "old"], [old_empty, states[0]]), sig.assemble(["x", "old"], [states[8], states[0]])
+    assert _tables_equal(got, want) == []
 
 
 # ---------------------------------------------------------------------------------------

@@ -473,6 +473,10 @@ def _parse_state_bytes(blob: bytes) -> tuple[dict[str, np.ndarray], list[str], i
         raise ValueError(f"corrupt photos state: {exc}") from exc
     except Exception as exc:  # struct/JSON oddities of a damaged blob
         raise ValueError(f"corrupt photos state: {type(exc).__name__}: {exc}") from exc
+    if isinstance(meta, dict) and meta.get("v") in _OLD_STATE_VERSIONS and meta.get("paths") == []:
+        # no photo hashed: nothing of the old algorithm is in it (an index of accounts
+        # without photos stays usable)
+        meta = {**meta, "v": STATE_VERSION}
     if isinstance(meta, dict) and meta.get("v") in _OLD_STATE_VERSIONS:
         raise ValueError(
             f"photos state of version {meta['v']}: its photo hashes were computed by an older "

@@ -158,11 +158,13 @@ def rss_mb() -> float:
 
 
 def cpu_s() -> float:
-    """CPU seconds (user + system) of this process and of its children that have exited
-    (worker processes count once they are joined)."""
+    """CPU seconds (user + system) of this process, plus what sellerlink's worker processes
+    reported for their tasks (``Linker(workers=N)``; a forkserver's workers are not this
+    process's children, so getrusage cannot see them; their start-up is not counted)."""
+    from sellerlink import linker
+
     r = resource.getrusage(resource.RUSAGE_SELF)
-    c = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
+    return r.ru_utime + r.ru_stime + linker._WORKER_CPU_S
 
 
 class Stopwatch:

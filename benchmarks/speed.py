@@ -10,7 +10,7 @@ Usage (from the repository root):
 What runs, per size (live accounts; the watchlist adds ~17%):
 
 * ``sellerlink``: ``Linker(workers=2)`` over watchlist + accounts, stage by stage (load,
-  fingerprint per signal (contacts and phrasing extract in ``workers`` forked
+  fingerprint per signal (contacts and phrasing extract in ``workers`` worker
   processes; their CPU time is in the child's figure), candidate pairs, compare per signal, scoring, graph + clusters) —
   exactly what ``Linker.link`` does, including its chunked comparison (``Linker.compare``
   with one signal at a time; comparing all pairs in one call, as this script did before,
@@ -32,7 +32,7 @@ generation time is not measured. Peak memory is the child's ``ru_maxrss`` (whole
 DuckDB's native memory included); sellerlink's fingerprint worker processes are forked, so
 their pages are mostly the child's, shared, and what they add is their private memory (USS,
 sampled every 2 s): "with workers MB" is the sampled peak of the child's RSS plus that. CPU
-seconds include the worker processes' (counted when they exit). A child whose memory passes
+seconds include the CPU time the worker processes report for their tasks. A child whose memory passes
 ``--max-rss-gb`` or whose wall time passes ``--timeout`` is stopped and reported as such.
 Nothing is extrapolated.
 """
@@ -121,7 +121,7 @@ def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = No
     for s in lk.signals:
         name, tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda: next(steps))
         assert name == s.name
-    sw.run("fingerprint: worker processes exit", steps.close)  # their CPU time counts from here
+    steps.close()  # the worker processes exit
     fps = Fingerprints(accs, tables)
     left, right = sw.run("candidate pairs", lambda: lk.candidate_pairs(fps))
     if min_score_kept is None:

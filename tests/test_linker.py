@@ -295,15 +295,14 @@ def test_fingerprinting_in_worker_processes_equals_one_process(monkeypatch):
     watch, live, _ = generate(n_accounts=150, seed=6, with_photos=False)
     accs = [*watch, *live]
     monkeypatch.setattr(L, "_EXTRACT_CHUNK", 37)  # several chunks, the last one short
+    monkeypatch.setattr(L, "_PARALLEL_MIN", 100)
     pools = []
-    real_pool = L._fork_pool
-    monkeypatch.setattr(L, "_fork_pool", lambda *a: pools.append(real_pool(*a)) or pools[-1])
+    real_pool = L._fresh_pool
+    monkeypatch.setattr(L, "_fresh_pool", lambda *a: pools.append(real_pool(*a)) or pools[-1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         one = sl.Linker(progress=False, workers=1).link(accs)
         two = sl.Linker(progress=False, workers=2).link(accs)
-    if L._fork_context() is None:
-        pytest.skip("no fork on this platform: workers=2 stays in one process")
     assert len(pools) == 1 and pools[0] is not None  # the worker path ran (once, for both signals)
     split = [s.name for s in sl.Linker(workers=2).signals if L._extracts_in_processes(s)]
     assert split == ["contacts", "phrasing"]

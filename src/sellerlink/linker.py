@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -94,17 +95,23 @@ def _progress(iterable: Iterable[Any], *, enabled: bool | None, desc: str, total
 
 
 # ---------------------------------------------------------------------------------------
-# work in forked worker processes (fingerprints, scoring)
+# work in worker processes (fingerprints: started afresh; scoring: forked)
 
 #: accounts per task sent to a worker process (the states of one chunk come back at once)
 _EXTRACT_CHUNK = 1000
-# what the next forked workers inherit (signals; or a linker, its fingerprints and pairs)
+#: fewer accounts than this are fingerprinted in the calling process (starting the worker
+#: processes, ~1 s, would cost more than it saves)
+_PARALLEL_MIN = 8 * _EXTRACT_CHUNK
+# what the next workers get (signals; or, forked, a linker, its fingerprints and pairs)
 _FORKED: Any = None
 _FORK_LOCK = threading.Lock()  # two threads forking at once must not swap what they hand down
 
 
 def _extracts_in_processes(sig: Any) -> bool:
-    return bool(getattr(sig, "extract_in_processes", False)) and hasattr(sig, "extract") and hasattr(sig, "assemble")
+    # a signal class defined in the caller's script could not be rebuilt in a worker (which
+    # does not import the script, see _fresh_pool)
+    return (bool(getattr(sig, "extract_in_processes", False)) and hasattr(sig, "extract")
+            and hasattr(sig, "assemble") and type(sig).__module__ != "__main__")  # fmt: skip
 
 
 def _fork_context() -> Any:
@@ -140,17 +147,58 @@ def _fork_pool(workers: int, inherited: Any) -> Any:
             _FORKED = None  # the children have their copy; the parent holds no reference
 
 
+def _set_inherited(value: Any) -> None:
+    """Pool initializer of :func:`_fresh_pool`'s workers."""
+    global _FORKED
+    _FORKED = value
+
+
+def _fresh_pool(workers: int, sent: Any) -> Any:
+    """``workers`` processes started afresh (``forkserver``, else ``spawn``), each sent ``sent``
+    once (as ``_FORKED``); None where neither start method exists.
+
+    For work whose inputs are small (signals, chunks of accounts): a forked child would
+    share the caller's heap, gigabytes at 1M accounts, and copy every page its own
+    allocations land in (measured: 1.2 GB a worker at 1M, with ``gc.freeze``)."""
+    import multiprocessing as mp
+    import sys
+    import types
+
+    methods = mp.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn" if "spawn" in methods else None
+    if method is None:
+        return None
+    # The workers need nothing from the caller's script: they are started while __main__ is
+    # an empty module, so they do not import the script again (an unguarded script would
+    # otherwise run in every worker, and the pool would restart its workers for ever).
+    with _FORK_LOCK:
+        real_main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            return mp.get_context(method).Pool(workers, initializer=_set_inherited, initargs=(sent,))
+        finally:
+            if real_main is not None:
+                sys.modules["__main__"] = real_main
+
+
 def _inherited() -> Any:
     if _FORKED is None:  # a worker forked later than its pool (one died and was replaced)
         raise RuntimeError("a sellerlink worker process started without its inputs")
     return _FORKED
 
 
-def _extract_chunk(task: tuple[int, list[Account]]) -> list[bytes]:
-    """In a worker process: one signal's states of one chunk of accounts."""
+#: CPU seconds the worker processes of this process's Linkers spent on their tasks (they
+#: report it with each result: a forkserver's workers are not this process's children, so
+#: ``getrusage(RUSAGE_CHILDREN)`` never sees them). For benchmarks.
+_WORKER_CPU_S = 0.0
+
+
+def _extract_chunk(task: tuple[int, list[Account]]) -> tuple[list[bytes], float]:
+    """In a worker process: one signal's states of one chunk of accounts, and the CPU time."""
+    t0 = time.process_time()
     k, accounts = task
     out: list[bytes] = _inherited()[k].extract(accounts)
-    return out
+    return out, time.process_time() - t0
 
 
 def _extract_all(accounts: list[Account]) -> dict[str, list[bytes]]:
@@ -161,19 +209,23 @@ def _extract_all(accounts: list[Account]) -> dict[str, list[bytes]]:
 def _extract_chunks(pool: Any, k: int, accs: list[Account]) -> Iterable[bytes]:
     """Signal ``k``'s states of ``accs``, in order, chunk by chunk as the workers finish them."""
     tasks = ((k, accs[i : i + _EXTRACT_CHUNK]) for i in range(0, len(accs), _EXTRACT_CHUNK))
-    for states in pool.imap(_extract_chunk, tasks):
+    global _WORKER_CPU_S
+    for states, cpu in pool.imap(_extract_chunk, tasks):
+        _WORKER_CPU_S += cpu
         yield from states
 
 
-def _score_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+def _score_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, float]:
     """In a worker process: compare and score pairs ``start:stop``; the positions, features,
-    term weights and scores of those scoring at least the linker's ``min_score_kept``."""
+    term weights and scores of those scoring at least the linker's ``min_score_kept``, and
+    the CPU time."""
+    t0 = time.process_time()
     linker, fps, left, right = _inherited()
     start, stop = bounds
     pt = linker._scored_chunk(fps, left[start:stop], right[start:stop])
     keep = np.flatnonzero(pt.score >= linker.min_score_kept)
     return (start + keep, {k: v[keep] for k, v in pt.features.items()},
-            {k: v[keep] for k, v in pt.term_weights.items()}, pt.score[keep])  # fmt: skip
+            {k: v[keep] for k, v in pt.term_weights.items()}, pt.score[keep], time.process_time() - t0)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------
@@ -574,10 +626,11 @@ class Linker:
 
         With ``workers`` > 1, the per-record part of the signals that allow it
         (``extract_in_processes``: contacts and phrasing, most of the fingerprinting
-        time) runs in ``workers`` forked processes, ``_EXTRACT_CHUNK`` accounts at a time,
+        time) runs in ``workers`` worker processes, ``_EXTRACT_CHUNK`` accounts at a time,
         and the calling process assembles the states as they come back, in order: the
-        tables are the same as in one process (tested). Where the platform cannot fork,
-        or for fewer than two chunks of accounts, everything stays in this process.
+        tables are the same as in one process (tested). The workers are started afresh
+        (``forkserver``), not forked, so they do not copy this process's heap. For fewer
+        than ``_PARALLEL_MIN`` accounts everything stays in this process.
         """
         accs = load_accounts(accounts, limits=self.limits)
         tables = dict(self._fingerprint_tables(accs))
@@ -588,8 +641,8 @@ class Linker:
         split = [sig for sig in self.signals if _extracts_in_processes(sig)]
         pool = None
         try:
-            if self.workers > 1 and split and len(accs) >= 2 * _EXTRACT_CHUNK:
-                pool = _fork_pool(self.workers, split)
+            if self.workers > 1 and split and len(accs) >= _PARALLEL_MIN:
+                pool = _fresh_pool(self.workers, split)
             for sig in _progress(self.signals, enabled=self.progress, desc="fingerprinting"):
                 log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
                 if pool is not None and sig in split:
@@ -675,7 +728,9 @@ class Linker:
         pool = _fork_pool(self.workers, (self, fps, left, right)) if self.workers > 1 and len(bounds) > 1 else None
         try:
             if pool is not None:
-                for idx, feats, weights, score in pool.imap(_score_chunk, bounds):
+                global _WORKER_CPU_S
+                for idx, feats, weights, score, cpu in pool.imap(_score_chunk, bounds):
+                    _WORKER_CPU_S += cpu
                     parts.append(PairTable._from_arrays(fps, self, left[idx], right[idx], feats, weights, score))
             else:
                 for start, stop in bounds:

@@ -505,9 +505,8 @@ def test_fast_style_and_sentence_paths_match_reference(s: str) -> None:
     # "baju2" count and the words of 2+ letters
     ref_redup = sum(1 for t in P._ALNUM.findall(s) if len(t) > 2 and t[-1] == "2" and t[:-1].isalpha())
     assert sum(1 for t in P._REDUP_CANDIDATE.findall(s) if t[:-1].isalpha()) == ref_redup
-    words = P._WORD.findall(s)
-    singles = P._SINGLE_LETTER_WORD.findall(s)
-    assert singles == [w for w in words if len(w) == 1]
+    # no "2": no candidate (the redup count skips the scan then)
+    assert "2" in s or not P._REDUP_CANDIDATE.findall(s)
     # the sentence key from one regex pass = the token-by-token reference
     toks = P._WORD_SHINGLE_TOKEN.findall(s)
     assert P._sentence_key_fast(toks, s) == P._sentence_key(toks)

@@ -312,30 +312,3 @@ def test_fingerprinting_in_worker_processes_equals_one_process(monkeypatch):
     assert (one.pairs.score >= 0.5).sum() > 5
     for k in np.flatnonzero(one.pairs.score >= 0.5)[:5].tolist():
         assert one.pairs.match(k).evidence == two.pairs.match(k).evidence
-
-
-def test_scoring_chunks_in_worker_processes_equals_one_process(monkeypatch):
-    """With workers=2 and several chunks, the chunks are compared and scored in forked
-    processes and only the kept pairs come back: the same pairs, features, weights and scores."""
-    import sellerlink.linker as L
-
-    lk, fps = _market_fps()
-    left, right = lk.candidate_pairs(fps)
-    one = lk.score_candidates(fps, left, right, chunk=97)
-    pools = []
-    real_pool = L._fork_pool
-    monkeypatch.setattr(L, "_fork_pool", lambda *a: pools.append(real_pool(*a)) or pools[-1])
-    lk2 = Linker(signals=lk.signals, scorer=lk.scorer, workers=2, progress=False)
-    two = lk2.score_candidates(fps, left, right, chunk=97)
-    if L._fork_context() is None:
-        pytest.skip("no fork on this platform")
-    assert len(pools) == 1 and pools[0] is not None  # the chunks went to worker processes
-    assert len(left) > 5 * 97 and 0 < len(one) < len(left)  # several chunks; some pairs dropped
-    assert np.array_equal(one.left, two.left) and np.array_equal(one.right, two.right)
-    assert np.array_equal(one.score, two.score)
-    assert one.features.keys() == two.features.keys() and one.term_weights.keys() == two.term_weights.keys()
-    for k in one.features:
-        assert np.array_equal(one.features[k], two.features[k]), k
-    for k in one.term_weights:
-        assert np.array_equal(one.term_weights[k], two.term_weights[k]), k
-    assert one.match(0).evidence == two.match(0).evidence

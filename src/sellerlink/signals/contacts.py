@@ -40,6 +40,7 @@ import bisect
 import functools
 import logging
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -1287,7 +1288,7 @@ class ContactsSignal:
             kinds.extend(int(x) for x in kd)
             keys.extend(str(x) for x in k)
             raws.extend(str(x) for x in rw)
-            sources.extend(str(x) for x in src)
+            sources.extend(sys.intern(str(x)) for x in src)  # a handful of field names
         if any(not 0 <= k < len(KINDS) for k in kinds):
             raise ValueError("corrupt contacts state: unknown kind")
         if n_states != len(account_ids):

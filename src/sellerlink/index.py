@@ -74,6 +74,7 @@ from .linker import (
     PairTable,
     _extract_all,
     _fork_pool,
+    _fresh_pool,
     cluster_graph,
     trace_graph,
 )
@@ -829,7 +830,7 @@ class Index:
         :class:`~sellerlink.Account`, or a file (path or open file, read as it goes), or
         anything :meth:`add` takes. The result is that of :meth:`add` on each batch in turn.
 
-        With ``workers`` > 1, ``workers - 1`` forked processes fingerprint the next batches
+        With ``workers`` > 1, ``workers - 1`` worker processes fingerprint the next batches
         while this one links the current batch (fingerprinting is a third to a half of the
         work; linking stays in this process, the one writer): ``workers`` is the number of
         cores kept busy. An interruption keeps the batches
@@ -853,7 +854,12 @@ class Index:
         pool = None
         try:
             if workers > 1:
-                pool = _fork_pool(workers - 1, [sig for sig in self.signals if hasattr(sig, "extract")])
+                sigs = [sig for sig in self.signals if hasattr(sig, "extract")]
+                # started afresh, so they do not pin this process's pages (forked children
+                # keep the old copy of every page the writer changes); a signal class from
+                # the caller's script cannot be sent to such a process, so those fork
+                local = any(type(sig).__module__ == "__main__" for sig in sigs)
+                pool = (_fork_pool if local else _fresh_pool)(workers - 1, sigs)
             if pool is None:
                 for accs in bar:
                     added += self._add(accs, None, watchlist)

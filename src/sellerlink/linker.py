@@ -95,7 +95,7 @@ def _progress(iterable: Iterable[Any], *, enabled: bool | None, desc: str, total
 
 
 # ---------------------------------------------------------------------------------------
-# work in worker processes (Linker fingerprints: started afresh; Index.add_many: forked)
+# work in worker processes (started afresh; forked only for signals defined in __main__)
 
 #: accounts per task sent to a worker process (the states of one chunk come back at once)
 _EXTRACT_CHUNK = 1000

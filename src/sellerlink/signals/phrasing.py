@@ -744,7 +744,7 @@ def _counters(text: str) -> dict[str, int]:
         n = len(_C_COMMA.findall(text))
         if n:
             out["no_space_comma"] = n
-    taken = set()
+    taken: set[int] = set()  # the digit each price_rp match ends on
     for m in _C_RP.finditer(text):
         taken.add(m.end() - 1)
     if taken:
@@ -758,6 +758,8 @@ def _counters(text: str) -> dict[str, int]:
         if n:
             out["hashtags"] = n
     return out
+
+
 _DIGIT = re.compile(r"\d")
 _ALNUM = re.compile(r"[^\W_]+")
 # the alphanumeric runs (``_ALNUM`` tokens) of 3+ characters that end in "2"

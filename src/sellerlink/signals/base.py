@@ -43,8 +43,9 @@ the stored record):
   style sums), turned into context values by ``stats_to_context``;
 - ``extract_in_processes = True``: ``extract`` is pure per-record CPU work that warns
   nothing (a warning raised in another process would not reach the caller), so
-  :meth:`sellerlink.Linker.fingerprint` with ``workers > 1`` may run it in forked worker
-  processes, chunk by chunk, and ``assemble`` the states in the calling process;
+  :meth:`sellerlink.Linker.fingerprint` with ``workers > 1`` may run it in worker processes
+  (the signal object is pickled to them once), chunk by chunk, and ``assemble`` the states
+  in the calling process;
 - ``bound_by_own_counts = True``: the signal promises that when the context answers with a
   huge count (a value weighing nothing) for every value the ``focus`` rows do not hold,
   each feature it returns for a pair with a ``focus`` row is at least the exact one. An

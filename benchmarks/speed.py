@@ -11,7 +11,8 @@ What runs, per size (live accounts; the watchlist adds ~17%):
 
 * ``sellerlink``: ``Linker(workers=2)`` over watchlist + accounts, stage by stage (load,
   fingerprint per signal (contacts and phrasing extract in ``workers`` worker
-  processes; their CPU time is in the child's figure), candidate pairs, compare per signal, scoring, graph + clusters) —
+  processes; their CPU time is in the child's figure), candidate pairs, compare per signal,
+  scoring, graph + clusters) —
   exactly what ``Linker.link`` does, including its chunked comparison (``Linker.compare``
   with one signal at a time; comparing all pairs in one call, as this script did before,
   peaked at 11.5 GB at 100k where ``Linker.link`` itself stayed under 5 GB). Each stage
@@ -29,12 +30,12 @@ Both report pairwise precision / recall / F1 of same-actor pairs at probability 
 (:func:`sellerlink.evaluate.pairwise_metrics`), so speed is never read without accuracy.
 Markets are generated without photos (``--photos-upto N`` adds photos for sizes <= N);
 generation time is not measured. Peak memory is the child's ``ru_maxrss`` (whole process,
-DuckDB's native memory included); sellerlink's fingerprint worker processes are forked, so
-their pages are mostly the child's, shared, and what they add is their private memory (USS,
-sampled every 2 s): "with workers MB" is the sampled peak of the child's RSS plus that. CPU
-seconds include the CPU time the worker processes report for their tasks. A child whose memory passes
-``--max-rss-gb`` or whose wall time passes ``--timeout`` is stopped and reported as such.
-Nothing is extrapolated.
+DuckDB's native memory included). sellerlink's worker processes (and the forkserver that
+starts them) count with their private memory (USS, sampled every 2 s; the shared libraries
+they map are left out): "with workers MB" is the sampled peak of the child's RSS plus theirs.
+CPU seconds include the CPU time the worker processes report for their tasks. A child whose
+memory passes ``--max-rss-gb`` or whose wall time passes ``--timeout`` is stopped and
+reported as such. Nothing is extrapolated.
 """
 
 from __future__ import annotations
@@ -201,8 +202,8 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
         except psutil.Error:
             rss = 0.0
         peak = max(peak, rss)
-        # worker processes: forked, so most of their RSS is the child's pages, shared;
-        # what they add is their private memory (USS; read from smaps, so every 2 s)
+        # the child's worker processes add their private memory (USS: pages no other
+        # process maps; read from smaps, so every 2 s)
         if time.perf_counter() - t_kids >= 2.0:
             t_kids = time.perf_counter()
             private = 0.0

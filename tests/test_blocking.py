@@ -137,3 +137,25 @@ def test_pair_codes_refuse_rows_below_their_base():
 
     with pytest.raises(ValueError, match="at least base"):
         pair_codes_from_keys(np.array([-1, 0]), np.array([3, 3], dtype=np.uint64))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["<u8", "<i8", "<i4", "|u1", "|b1"]),
+    st.lists(st.integers(0, 2**64 - 1), max_size=300),
+    st.booleans(),
+)
+def test_unique_sorted_equals_np_unique(dtype, raw, two_d):
+    """The sort-and-mask unique (numpy 2.3+'s np.unique hashes, 20-70x slower on millions of
+    values) gives np.unique's answer: sorted, distinct, flattened, same dtype."""
+    from sellerlink._arrays import unique_sorted
+
+    info = np.iinfo(dtype) if dtype != "|b1" else None
+    vals = [bool(v & 1) for v in raw] if info is None else [info.min + v % (int(info.max) - int(info.min) + 1) for v in raw]
+    a = np.array(vals, dtype=dtype)
+    if two_d and len(a) % 2 == 0:
+        a = a.reshape(2, -1)
+    got, want = unique_sorted(a), np.unique(a)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    f = np.array([0.5, np.nan, 0.5, np.nan])  # floats go to np.unique (its NaN rules)
+    assert np.array_equal(unique_sorted(f), np.unique(f), equal_nan=True)

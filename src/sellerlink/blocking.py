@@ -21,6 +21,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ._arrays import unique_sorted
+
 __all__ = ["DEFAULT_CHUNK_PAIRS", "PairUnion", "merge_pairs", "pair_codes_from_keys", "pairs_from_keys",
            "pairs_from_keys_reference"]
 
@@ -91,7 +93,7 @@ class _CodeUnion:
         self.pending, self.n_pending = [], 0
         both = np.concatenate(parts) if len(parts) > 1 else parts[0]
         del parts
-        self.merged = np.unique(both)
+        self.merged = unique_sorted(both)
 
     def result(self) -> np.ndarray:
         self._merge()
@@ -174,7 +176,7 @@ def pair_codes_from_keys(
         # whole blocks, about chunk_pairs pairs (a single larger block goes alone)
         g1 = max(int(np.searchsorted(cum, done + chunk_pairs, side="right")), g0 + 1)
         codes = _block_pair_codes(r, starts[g0:g1], sizes[g0:g1], base)
-        union.add(np.unique(codes))
+        union.add(unique_sorted(codes))
         del codes
         done = int(cum[g1 - 1])
         g0 = g1

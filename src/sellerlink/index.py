@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from ._arrays import unique_sorted
 from .blocking import merge_pairs
 from .linker import (
     Fingerprints,
@@ -760,7 +761,7 @@ class Index:
         weight = np.log1p(self.max_block / np.maximum(held, 1))
         # postings sorted by (key, rid); each probe takes its key's run (no loop over probes:
         # an add probes with ~300 keys per account)
-        got = self._in("SELECT key, rid FROM postings WHERE key IN ({in})", np.unique(keys))
+        got = self._in("SELECT key, rid FROM postings WHERE key IN ({in})", unique_sorted(keys))
         post = np.asarray(got, dtype=np.int64).reshape(-1, 2)
         post = post[np.lexsort((post[:, 1], post[:, 0]))]
         start = np.searchsorted(post[:, 0], keys, side="left")
@@ -1015,7 +1016,7 @@ class Index:
     def _holders(self, keys: np.ndarray) -> np.ndarray:
         """Indexed accounts holding any of ``keys`` (postings)."""
         rows = self._in("SELECT DISTINCT rid FROM postings WHERE key IN ({in})", keys)
-        return np.unique(np.asarray([r[0] for r in rows], dtype=np.int64))
+        return unique_sorted(np.asarray([r[0] for r in rows], dtype=np.int64))
 
     def _link_new(self, new: _Batch, holders: np.ndarray | None = None) -> None:
         """Score new accounts against their candidates; re-score stored pairs among the candidates
@@ -1029,7 +1030,7 @@ class Index:
         a = rid_new[cr]
         keep = a != cc
         a, b = a[keep], cc[keep]
-        affected = np.unique(b)
+        affected = unique_sorted(b)
         old = np.setdiff1d(affected, rid_new)
         self._update_counts(rid_new, old, ctx, +1)
         stored = self._pairs_within(old)
@@ -1041,7 +1042,7 @@ class Index:
             # most holders of a common value share nothing else) need their candidates again.
             old_h = np.setdiff1d(holders, rid_new)
             sa, sb = self._pairs_within(old_h)
-            self._relink_within(np.unique(np.concatenate([sa, sb])), ctx, keep_stored=False)
+            self._relink_within(unique_sorted(np.concatenate([sa, sb])), ctx, keep_stored=False)
 
     def _relink_within(self, rids: np.ndarray, ctx: RarityContext, *, keep_stored: bool) -> None:
         """Re-score the pairs among ``rids`` that their candidate keys propose today (and, with
@@ -1156,7 +1157,7 @@ class Index:
             )
         if not len(lo):
             return
-        need = np.unique(np.concatenate([lo, hi]))
+        need = unique_sorted(np.concatenate([lo, hi]))
         batch = self._load_batch(need.tolist())
         li = np.searchsorted(need, lo)
         ri = np.searchsorted(need, hi)
@@ -1176,12 +1177,12 @@ class Index:
         falls short is done; the others are scored again among the rows they involve,
         with every value counted.
         """
-        focus = np.unique(li)  # every pair has its left end in focus
+        focus = unique_sorted(li)  # every pair has its left end in focus
         bound = self._bound_signals()
         if not bound or not len(li):
             return self._proba(self._features(self._tables(batch, ctx, focus=focus), li, ri))
         # one end of each pair is counted exactly: the side with fewer distinct rows
-        near = focus if len(focus) <= len(np.unique(ri)) else np.unique(ri)
+        near = focus if len(focus) <= len(unique_sorted(ri)) else unique_sorted(ri)
         sub = self._subset(batch, near)
         keys = {sig.name: self._row_keys(sig, self._tables(sub, None, only=[sig])[sig.name]) for sig in bound}
         tables = self._tables(batch, self._bounded(ctx, keys), focus=focus)
@@ -1190,9 +1191,9 @@ class Index:
         kept = np.flatnonzero(score >= self.min_direct)
         if not len(kept):
             return score
-        rows = np.unique(np.concatenate([li[kept], ri[kept]]))
+        rows = unique_sorted(np.concatenate([li[kept], ri[kept]]))
         sl, sr = np.searchsorted(rows, li[kept]), np.searchsorted(rows, ri[kept])
-        exact = self._tables(self._subset(batch, rows), ctx, focus=np.unique(sl), only=bound)
+        exact = self._tables(self._subset(batch, rows), ctx, focus=unique_sorted(sl), only=bound)
         feats = {k: v.copy() for k, v in feats.items()}
         for sig in bound:
             for name, v in sig.compare(exact[sig.name], sl, sr).values.items():
@@ -1218,7 +1219,7 @@ class Index:
         """Sorted distinct namespaced rarity keys of a signal's table (of ``rows``: all if None)."""
         r, k = sig.rarity_keys(table)
         k = _i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name))
-        return np.unique(k if rows is None else k[np.isin(r, rows)])
+        return unique_sorted(k if rows is None else k[np.isin(r, rows)])
 
     @staticmethod
     def _subset(batch: _Batch, rows: Sequence[int] | np.ndarray) -> _Batch:
@@ -1426,7 +1427,7 @@ class Index:
         extra: dict[str, Any] = {}
         if outside:
             for sname, (_, keys) in rk.items():
-                uk = np.unique(keys)
+                uk = unique_sorted(keys)
                 extra[sname] = (uk, np.ones(len(uk), dtype=np.int64))
             for sig in self.signals:
                 if hasattr(sig, "rarity_stats"):
@@ -1437,7 +1438,7 @@ class Index:
         # of its keys already, and takes none of its own candidate slots
         mine = None if outside else np.array([own[0]], dtype=np.int64)
         _, cand = self._candidates(keys, limit=self.query_candidates, own=mine)
-        cand = np.unique(cand)
+        cand = unique_sorted(cand)
         batch = self._concat(self._load_batch(cand.tolist()), q)
         if batch.accounts is None:
             batch.accounts = [Account(i) for i in batch.ids[:-1]] + [acc]
@@ -1448,7 +1449,7 @@ class Index:
         # 2. an upper bound first: values only a candidate holds are not looked up (for the
         #    signals that allow it); then exact counts for the candidates the bound keeps
         #    above min_direct. The others' scores only fall, so the answer is the same.
-        bound = {sig.name: np.unique(rk[sig.name][1]) for sig in self._bound_signals() if sig.name in rk}
+        bound = {sig.name: unique_sorted(rk[sig.name][1]) for sig in self._bound_signals() if sig.name in rk}
         tables = self._tables(batch, self._bounded(ctx, bound) if bound else ctx, focus=focus)
         feats = self._features(tables, left, right)
         if bound:

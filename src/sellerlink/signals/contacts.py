@@ -51,6 +51,7 @@ import numpy as np
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from .._arrays import unique_sorted
 from .._text import INVISIBLE
 from ..records import Account
 from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
@@ -1458,7 +1459,7 @@ def _build_table(
     row = np.asarray(rows, dtype=np.int64)
     n_keys = len(index)
     if len(row):
-        codes = np.unique(row * np.int64(max(n_keys, 1)) + key_id)
+        codes = unique_sorted(row * np.int64(max(n_keys, 1)) + key_id)
         rk_row = codes // max(n_keys, 1)
         rk_key = codes % max(n_keys, 1)
     else:

@@ -91,6 +91,7 @@ from typing import Any
 
 import numpy as np
 
+from .._arrays import unique_sorted
 from .._text import INVISIBLE, clean_text
 from ..records import Account
 from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
@@ -370,7 +371,7 @@ def char_shingles(sentences: Sequence[str], k: int = 5) -> np.ndarray:
         h += cps[j : j + m]
     sid = np.repeat(np.arange(len(lengths)), lengths)
     keep = sid[:m] == sid[k - 1 : k - 1 + m]
-    return np.unique(_mix64(h[keep] ^ _CHAR_SALT))
+    return unique_sorted(_mix64(h[keep] ^ _CHAR_SALT))
 
 
 class _TokenHashCache(dict):  # type: ignore[type-arg]
@@ -423,7 +424,7 @@ def _word_shingles_from_tokens(token_lists: Sequence[Sequence[str]], k: int) -> 
     for j in range(k):
         h = _mix64(h ^ th[j : j + m])
     sid = np.repeat(np.arange(len(lengths)), lengths)
-    return np.unique(h[sid[:m] == sid[k - 1 : k - 1 + m]])
+    return unique_sorted(h[sid[:m] == sid[k - 1 : k - 1 + m]])
 
 
 # ---------------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._arrays import unique_sorted
 from ...config import DEFAULT_LIMITS, Limits
 from ...records import Account
 from ..base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
@@ -442,7 +443,7 @@ def _photo_df(
         sel = ~stored[mine] | ~acc_stored[other]
         mine, other = mine[sel], other[sel]
         base = np.where(stored, c, 1)
-    uniq = np.unique(mine * nn + other)
+    uniq = unique_sorted(mine * nn + other)
     return base + np.bincount(uniq // nn, minlength=n_ph).astype(np.int64)
 
 
@@ -825,7 +826,7 @@ class PhotosSignal:
         []
         """
         _check_photos_table(table)
-        rows = np.unique(np.asarray(rows, dtype=np.int64).reshape(-1))
+        rows = unique_sorted(np.asarray(rows, dtype=np.int64).reshape(-1))
         if len(rows) and (rows[0] < 0 or rows[-1] >= table.n_accounts):
             raise ValueError(f"rows must be account rows in 0..{table.n_accounts - 1}")
         n_ph = len(table.photo_account)
@@ -838,7 +839,7 @@ class PhotosSignal:
         mine = np.r_[table.match_a, table.match_b]
         other = np.r_[table.photo_account[table.match_b], table.photo_account[table.match_a]]
         sel = photo_new[mine] | is_new[other]
-        uniq = np.unique(mine[sel] * nn + other[sel])
+        uniq = unique_sorted(mine[sel] * nn + other[sel])
         delta = np.bincount(uniq // nn, minlength=n_ph).astype(np.int64) + photo_new
         keep = delta != 0
         return np.asarray(table.photo_key, dtype=np.uint64)[keep], delta[keep]
@@ -862,7 +863,7 @@ class PhotosSignal:
         b = np.r_[pb[is_row[pa]], pa[is_row[pb]]]
         keep = a != b
         nn = max(1, table.n_accounts)
-        u = np.unique(a[keep] * nn + b[keep])
+        u = unique_sorted(a[keep] * nn + b[keep])
         return u // nn, u % nn
 
     def index_keys(self, table: PhotosTable) -> tuple[np.ndarray, np.ndarray]:
@@ -918,7 +919,7 @@ class PhotosSignal:
         ra = table.photo_account[table.match_a[ok]]
         rb = table.photo_account[table.match_b[ok]]
         lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-        pair = np.unique(lo.astype(np.uint64) << np.uint64(32) | hi.astype(np.uint64))
+        pair = unique_sorted(lo.astype(np.uint64) << np.uint64(32) | hi.astype(np.uint64))
         lo = (pair >> np.uint64(32)).astype(np.int64)
         hi = (pair & np.uint64(0xFFFFFFFF)).astype(np.int64)
         return np.r_[lo, hi], np.r_[pair, pair]

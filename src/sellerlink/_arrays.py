@@ -1,0 +1,29 @@
+"""Small array helpers shared by the pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (sorted distinct values, flattened) for integer and bool arrays,
+    by a sort and a mask.
+
+    numpy 2.3+ answers a plain ``np.unique`` with a hash table, which on millions of mostly
+    distinct 64-bit values is 20-70x slower than sorting (4.3 s against 0.06 s for 5M
+    ``uint64`` with numpy 2.4); ``np.unique`` with ``return_counts`` or ``return_inverse``
+    still sorts. Other dtypes (floats and their NaNs, objects) go to ``np.unique``.
+
+    >>> unique_sorted(np.array([3, 1, 3, 2], dtype=np.uint64)).tolist()
+    [1, 2, 3]
+    """
+    a = np.asarray(values)
+    if a.dtype.kind not in "iub":
+        return np.unique(a)
+    s = np.sort(a, axis=None)
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]

@@ -702,16 +702,14 @@ class Linker:
         # (in this process: forked workers scoring chunks copied 1.4 GB of its pages at 100k
         # accounts, through their allocations and the objects they touch)
         for start in range(0, max(len(left), 1), chunk):
-            pt = self._scored_chunk(fps, left[start : start + chunk], right[start : start + chunk])
+            lo, hi = left[start : start + chunk], right[start : start + chunk]
+            pt = PairTable(fps, self.signals, self.scorer, lo, hi, self._compare(fps, lo, hi, chunk=chunk))
             parts.append(pt.select(pt.score >= self.min_score_kept))
             del pt
         out = PairTable.concat(parts)
         del parts
         log.info("kept %d of %d candidate pairs (score >= %g)", len(out), len(left), self.min_score_kept)
         return out
-
-    def _scored_chunk(self, fps: Fingerprints, lo: np.ndarray, hi: np.ndarray) -> PairTable:
-        return PairTable(fps, self.signals, self.scorer, lo, hi, self._compare(fps, lo, hi, chunk=max(len(lo), 1)))
 
     # -- link -------------------------------------------------------------------------
     def link(self, accounts: Any) -> LinkResult:

@@ -76,6 +76,7 @@ from .linker import (
     _extract_all,
     _fork_pool,
     _fresh_pool,
+    _sendable,
     cluster_graph,
     trace_graph,
 )
@@ -857,10 +858,10 @@ class Index:
             if workers > 1:
                 sigs = [sig for sig in self.signals if hasattr(sig, "extract")]
                 # started afresh, so they do not pin this process's pages (forked children
-                # keep the old copy of every page the writer changes); a signal class from
-                # the caller's script cannot be sent to such a process, so those fork
-                local = any(type(sig).__module__ == "__main__" for sig in sigs)
-                pool = (_fork_pool if local else _fresh_pool)(workers - 1, sigs)
+                # keep the old copy of every page the writer changes); signals that cannot
+                # be sent to such a process are inherited by forked ones instead
+                fresh = all(_sendable(sig) for sig in sigs)
+                pool = (_fresh_pool if fresh else _fork_pool)(workers - 1, sigs)
             if pool is None:
                 for accs in bar:
                     added += self._add(accs, None, watchlist)

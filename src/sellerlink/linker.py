@@ -107,11 +107,15 @@ _FORKED: Any = None
 _FORK_LOCK = threading.Lock()  # two threads forking at once must not swap what they hand down
 
 
+def _sendable(sig: Any) -> bool:
+    """Whether a worker of :func:`_fresh_pool` can rebuild ``sig``: not when its class is
+    defined in the caller's script, which such a worker does not import."""
+    return type(sig).__module__ != "__main__"
+
+
 def _extracts_in_processes(sig: Any) -> bool:
-    # a signal class defined in the caller's script could not be rebuilt in a worker (which
-    # does not import the script, see _fresh_pool)
     return (bool(getattr(sig, "extract_in_processes", False)) and hasattr(sig, "extract")
-            and hasattr(sig, "assemble") and type(sig).__module__ != "__main__")  # fmt: skip
+            and hasattr(sig, "assemble") and _sendable(sig))  # fmt: skip
 
 
 def _fork_context() -> Any:

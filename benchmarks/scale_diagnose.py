@@ -143,9 +143,10 @@ def _shared_shingle_df(table: Any, left: np.ndarray, right: np.ndarray) -> np.nd
 
 
 def _rephrase(table: Any, common_df: float, rare_df: int) -> Any:
+    from sellerlink.signals.phrasing import _row_sums
+
     idf = np.maximum(np.log(common_df / np.maximum(table.vocab_df, 1)), 0.0)
-    w = idf[table.sh_ids]
-    return dataclasses.replace(table, idf=idf, sh_weight=w, sh_cumw=np.concatenate(([0.0], np.cumsum(w))),
+    return dataclasses.replace(table, idf=idf, sh_rowsum=_row_sums(table.sh_offsets, table.sh_ids, idf),
                                common_df=float(common_df), rare_df=int(rare_df))  # fmt: skip
 
 

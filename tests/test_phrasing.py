@@ -519,3 +519,35 @@ def test_fast_style_and_sentence_paths_match_reference(s: str) -> None:
     norm = P.normalize_text(s)
     toks = P._WORD_SHINGLE_TOKEN.findall(norm)
     assert P._sentence_key_fast(toks, norm) == P._sentence_key(toks)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 30), max_size=12), min_size=1, max_size=9),
+    st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(-1, 31)), min_size=1, max_size=25),
+    st.sampled_from([1, 3, 7, 1 << 21]),
+    st.booleans(),
+)
+def test_pair_intersections_match_sets_whatever_the_chunking(rows, pairs, chunk, with_limit):
+    """The per-chunk keys of ``_pair_intersections`` against Python sets: chunks that split the
+    pairs of one long row, rows that pair with themselves, empty rows, per-pair limits."""
+    from sellerlink.signals.phrasing import _pair_intersections, _row_sums, _row_sums_upto
+
+    sets = [sorted(set(r)) for r in rows]
+    offsets = np.concatenate(([0], np.cumsum([len(s) for s in sets]))).astype(np.int64)
+    ids = np.array([x for s in sets for x in s], dtype=np.int32)
+    weights = np.linspace(0.5, 3.0, 31)
+    n = len(sets)
+    left = np.array([p[0] % n for p in pairs], dtype=np.int64)
+    right = np.array([p[1] % n for p in pairs], dtype=np.int64)
+    limit = np.array([p[2] for p in pairs], dtype=np.int64) if with_limit else None
+    got = _pair_intersections(offsets, ids, left, right, weights, limit, chunk=chunk)
+    rowsum = _row_sums(offsets, ids, weights)
+    lim = limit if limit is not None else np.full(len(pairs), 99, dtype=np.int64)
+    upto = _row_sums_upto(offsets, ids, weights, rowsum, left, lim)
+    for k, (a, b) in enumerate(zip(left.tolist(), right.tolist())):
+        cap = int(lim[k])
+        shared = {x for x in sets[a] if x <= cap} & set(sets[b])
+        assert got[k] == pytest.approx(sum(weights[x] for x in shared), abs=1e-12)
+        assert upto[k] == pytest.approx(sum(weights[x] for x in sets[a] if x <= cap), abs=1e-12)
+    assert rowsum == pytest.approx([sum(weights[x] for x in s) for s in sets], abs=1e-12)

@@ -1059,18 +1059,19 @@ class PhrasingTable:
         vocab: sorted unique ``uint64`` shingle hashes over the batch.
         vocab_df: ``int64`` number of accounts holding each vocab shingle.
         idf: ``float64`` weight of each vocab shingle, ``max(0, log(common_df / df))``.
-        sh_offsets, sh_ids: CSR of each account's shingles (ids sorted).
+        sh_offsets, sh_ids: CSR of each account's shingles (ids sorted; ``int32`` while the
+            vocabulary allows, 4 bytes an entry: ~125 entries an account).
         sh_capped: ``bool`` per row: the shingle set was cut to the bottom ``max_shingles``.
-        sh_gkey, sh_weight, sh_cumw: per shingle entry, ``row * len(vocab) + id`` (globally
-            sorted, for vectorised set intersection), its weight, and the running sum of
-            weights (with a leading 0).
+        sh_rowsum: ``float64`` per row: the summed ``idf`` of the row's shingles. (Per-entry
+            weights and keys are derived per chunk of pairs in :meth:`PhrasingSignal.compare`
+            rather than stored: at 1M accounts each such array was another gigabyte.)
         minhash: ``(n, num_perm)`` ``uint64`` sketches (all ``2**64-1`` for no text).
         style: ``(n, len(STYLE_FEATURES))`` ``float32`` raw style features.
         style_unit: the same standardised over the batch (z-scores clipped to +-4) and
             scaled to unit length (zero rows for accounts without text).
         sent_offsets, sent_hashes: CSR of each account's distinct sentence hashes (sorted).
         sent_df: ``int64`` per sentence entry: how many accounts use that sentence.
-        sent_ids, sent_gkey: dense sentence ids and ``row * n_ids + id`` keys, as for shingles.
+        sent_ids: dense sentence ids (sorted per row, as for shingles).
         sent_text: ``object`` per sentence entry: the sentence as first written by the account
             (``None`` unless 2..``rare_df`` accounts use it: only those are ever explained).
         habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count.
@@ -1086,9 +1087,7 @@ class PhrasingTable:
     sh_offsets: np.ndarray
     sh_ids: np.ndarray
     sh_capped: np.ndarray
-    sh_gkey: np.ndarray
-    sh_weight: np.ndarray
-    sh_cumw: np.ndarray
+    sh_rowsum: np.ndarray
     minhash: np.ndarray
     style: np.ndarray
     style_unit: np.ndarray
@@ -1096,7 +1095,6 @@ class PhrasingTable:
     sent_hashes: np.ndarray
     sent_df: np.ndarray
     sent_ids: np.ndarray
-    sent_gkey: np.ndarray
     sent_text: np.ndarray
     habits: np.ndarray
     habit_df: dict[str, int]
@@ -1143,51 +1141,103 @@ def _gather_ranges(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, n
 _PAIR_BLOCK = 16384
 
 
+def _id_dtype(space: int) -> Any:
+    """The narrowest of ``int32`` / ``int64`` that holds ids below ``space``."""
+    return np.int32 if space < 2**31 else np.int64
+
+
+def _row_sums(offsets: np.ndarray, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per row, ``weights[id]`` summed over the row's entries, each row on its own (not as a
+    difference of one running sum, whose rounding would depend on the rows before it, i.e.
+    on the input order). Computed a block of rows at a time, to bound the per-entry copy."""
+    n = len(offsets) - 1
+    out = np.zeros(n, dtype=np.float64)
+    step = 1 << 16
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        lo, hi = int(offsets[a]), int(offsets[b])
+        if hi == lo:
+            continue
+        local = offsets[a : b + 1] - lo
+        nz = np.flatnonzero(np.diff(local) > 0)
+        out[a + nz] = np.add.reduceat(weights[ids[lo:hi]], local[:-1][nz])
+    return out
+
+
+def _row_sums_upto(
+    offsets: np.ndarray, ids: np.ndarray, weights: np.ndarray, rowsum: np.ndarray, rows: np.ndarray, limit: np.ndarray
+) -> np.ndarray:
+    """Per pair side: ``weights[id]`` summed over the entries of ``rows[k]`` with ``id <= limit[k]``.
+
+    ``rowsum`` answers every row whose largest id is within the limit; only the others (rows
+    cut at a smaller shared bottom-k, rare) are gathered and summed.
+    """
+    out = rowsum[rows]
+    if len(ids) == 0:
+        return out
+    lens = offsets[rows + 1] - offsets[rows]
+    need = np.flatnonzero((lens > 0) & (ids[np.maximum(offsets[rows + 1] - 1, 0)] > limit))
+    if len(need):
+        idx, owner = _gather_ranges(offsets, rows[need])
+        e = ids[idx]
+        keep = e <= limit[need][owner]
+        out[need] = np.bincount(owner[keep], weights=weights[e[keep]], minlength=len(need))
+    return out
+
+
 def _pair_intersections(
     offsets: np.ndarray,
     ids: np.ndarray,
-    gkey: np.ndarray,
-    space: int,
     left: np.ndarray,
     right: np.ndarray,
     weights: np.ndarray,
     limit: np.ndarray | None = None,
     chunk: int = 1 << 21,
 ) -> np.ndarray:
-    """For each pair, the sum of ``weights[entry]`` over left-side entries whose id the right side also holds.
+    """For each pair, the sum of ``weights[id]`` over the ids both rows hold.
 
-    Vectorised: a row's entries have sorted ids, so ``gkey = row * space + id`` is
-    globally sorted and one ``searchsorted`` answers membership for every pair at once. The
-    shorter side of each pair is the one looked up. ``limit`` (per pair) ignores ids
-    above it (consistent bottom-k samples).
+    Vectorised over a chunk of pairs: the pairs are ordered by their longer row, whose
+    entries are gathered once per chunk as ``rank * space + id`` keys. Rows hold sorted ids,
+    so the keys come out sorted and one ``searchsorted`` of the shorter rows' entries answers
+    membership for every pair of the chunk. (The keys are built per chunk, not stored for the
+    whole table: at 1M accounts a stored key per entry was a gigabyte, and searching the
+    chunk's few megabytes stays in cache.) ``limit`` (per pair) ignores ids above it
+    (consistent bottom-k samples).
     """
     n_pairs = len(left)
     out = np.zeros(n_pairs, dtype=np.float64)
     if n_pairs == 0 or len(ids) == 0:
         return out
+    space = np.int64(int(ids.max()) + 1)
     lens = np.diff(offsets)
     swap = lens[left] > lens[right]
     small = np.where(swap, right, left)
     big = np.where(swap, left, right)
-    order = np.argsort(big, kind="stable")  # sorted needles make searchsorted cache-friendly
+    order = np.argsort(big, kind="stable")
     small, big = small[order], big[order]
     lim = None if limit is None else limit[order]
-    cost = np.cumsum(lens[small])
+    cost = np.cumsum(lens[small] + lens[big])
     start = 0
     while start < n_pairs:
         stop = int(np.searchsorted(cost, (cost[start - 1] if start else 0) + chunk, side="right"))
         stop = max(stop, start + 1)
         sl = slice(start, stop)
+        b = big[sl]
+        first = np.ones(len(b), dtype=bool)
+        first[1:] = b[1:] != b[:-1]
+        rank = np.cumsum(first) - 1
+        b_idx, b_owner = _gather_ranges(offsets, b[first])
         idx, owner = _gather_ranges(offsets, small[sl])
-        if len(idx):
+        if len(idx) and len(b_idx):
+            keys = b_owner * space + ids[b_idx]
             e_ids = ids[idx]
-            q = big[sl][owner] * np.int64(space) + e_ids
-            pos = np.searchsorted(gkey, q)
-            pos[pos >= len(gkey)] = len(gkey) - 1
-            hit = gkey[pos] == q
+            q = rank[owner] * space + e_ids
+            pos = np.searchsorted(keys, q)
+            pos[pos >= len(keys)] = len(keys) - 1
+            hit = keys[pos] == q
             if lim is not None:
                 hit &= e_ids <= lim[sl][owner]
-            out[order[sl]] = np.bincount(owner[hit], weights=weights[idx[hit]], minlength=stop - start)
+            out[order[sl]] = np.bincount(owner[hit], weights=weights[e_ids[hit]], minlength=stop - start)
         start = stop
     return out
 
@@ -1531,10 +1581,10 @@ class PhrasingSignal:
         if rarity is not None and len(vocab):
             vocab_df = rarity.df(self.name, _shingle_keys(vocab))
             idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0)
-        sh_ids = inverse.astype(np.int64, copy=False).ravel()
-        sh_gkey = _row_of(sh_offsets) * np.int64(max(len(vocab), 1)) + sh_ids
-        sh_weight = idf[sh_ids] if len(sh_ids) else np.empty(0, dtype=np.float64)
-        sh_cumw = np.concatenate(([0.0], np.cumsum(sh_weight)))
+        del sh_flat
+        sh_ids = inverse.ravel().astype(_id_dtype(len(vocab)), copy=False)
+        del inverse
+        sh_rowsum = _row_sums(sh_offsets, sh_ids, idf)
 
         sent_offsets, sent_hashes = _csr(sent_hash_list, np.uint64)
         if len(sent_hashes):
@@ -1542,13 +1592,12 @@ class PhrasingSignal:
             sent_df = s_cnt[s_inv.ravel()].astype(np.int64)
             if rarity is not None:
                 sent_df = rarity.df(self.name, _sentence_keys(sent_hashes))
-            # dense ids keep row * space + id inside int64; hashes are sorted per row and
-            # np.unique maps them monotonically, so ids stay sorted per row
-            sent_ids = s_inv.ravel().astype(np.int64, copy=False)
+            # hashes are sorted per row and np.unique maps them monotonically to dense ids,
+            # so ids stay sorted per row (as _pair_intersections needs)
+            sent_ids = s_inv.ravel().astype(_id_dtype(len(sent_hashes)), copy=False)
         else:
             sent_df = np.empty(0, dtype=np.int64)
-            sent_ids = np.empty(0, dtype=np.int64)
-        sent_gkey = _row_of(sent_offsets) * np.int64(max(len(sent_ids) and int(sent_ids.max()) + 1, 1)) + sent_ids
+            sent_ids = np.empty(0, dtype=np.int32)
         # the text is kept only where explain() can show it: sentences 2..rare_df accounts share
         sent_text = np.empty(len(sent_hashes), dtype=object)
         sent_text[:] = [t for lst in sent_text_list for t in lst]
@@ -1578,7 +1627,7 @@ class PhrasingSignal:
 
         ids = np.empty(n, dtype=object)
         ids[:] = list(account_ids)
-        logger.debug("phrasing: %d accounts, %d shingles (%d distinct), %d sentences", n, len(sh_flat), len(vocab),
+        logger.debug("phrasing: %d accounts, %d shingles (%d distinct), %d sentences", n, len(sh_ids), len(vocab),
                      len(sent_hashes))  # fmt: skip
         return PhrasingTable(
             account_ids=ids,
@@ -1588,9 +1637,7 @@ class PhrasingSignal:
             sh_offsets=sh_offsets,
             sh_ids=sh_ids,
             sh_capped=capped,
-            sh_gkey=sh_gkey,
-            sh_weight=sh_weight,
-            sh_cumw=sh_cumw,
+            sh_rowsum=sh_rowsum,
             minhash=minhash,
             style=styles,
             style_unit=style_unit,
@@ -1598,7 +1645,6 @@ class PhrasingSignal:
             sent_hashes=sent_hashes,
             sent_df=sent_df,
             sent_ids=sent_ids,
-            sent_gkey=sent_gkey,
             sent_text=sent_text,
             habits=habits,
             habit_df=habit_df,
@@ -1679,35 +1725,27 @@ class PhrasingSignal:
         n_pairs = len(left)
         if n_pairs == 0:
             return PairFeatures({name: np.empty(0, dtype=np.float64) for name in self.feature_names})
-        offs = table.sh_offsets
+        offs, ids = table.sh_offsets, table.sh_ids
         lens = np.diff(offs)
         has = (lens[left] > 0) & (lens[right] > 0)
-        space = max(len(table.vocab), 1)
-        w = table.sh_weight
         # consistent bottom-k: if either side was capped, only ids <= the smaller max count
         limit = None
-        if table.sh_capped.any():
-            last = np.full(len(table), np.iinfo(np.int64).max, dtype=np.int64)
-            capped = table.sh_capped
-            last[capped] = table.sh_ids[offs[1:][capped] - 1]
-            limit = np.minimum(last[left], last[right])
-        inter = _pair_intersections(offs, table.sh_ids, table.sh_gkey, space, left, right, w, limit)
-        cumw = table.sh_cumw
+        capped = table.sh_capped
+        if capped.any():
+            cl, cr = capped[left], capped[right]
+            if cl.any() or cr.any():
+                # (an int64 bound: beside an int32 array a Python int would be cast down)
+                top = np.int64(np.iinfo(np.int64).max)  # a capped row is never empty
+                last_l = np.where(cl, ids[np.maximum(offs[left + 1] - 1, 0)].astype(np.int64), top)
+                last_r = np.where(cr, ids[np.maximum(offs[right + 1] - 1, 0)].astype(np.int64), top)
+                limit = np.minimum(last_l, last_r)
+        inter = _pair_intersections(offs, ids, left, right, table.idf, limit)
         if limit is None:
-            # each row's total summed on its own (not as a difference of one global cumsum,
-            # whose rounding would depend on the rows before it, i.e. on the input order)
-            lens = np.diff(offs)
-            rowsum = np.zeros(len(lens), dtype=np.float64)
-            nz = lens > 0
-            if nz.any():
-                rowsum[nz] = np.add.reduceat(w, offs[:-1][nz])
-            wl = rowsum[left]
-            wr = rowsum[right]
+            wl = table.sh_rowsum[left]
+            wr = table.sh_rowsum[right]
         else:
-            gkey = table.sh_gkey
-            lim = np.minimum(limit, space - 1)
-            wl = cumw[np.searchsorted(gkey, left * space + lim, side="right")] - cumw[offs[left]]
-            wr = cumw[np.searchsorted(gkey, right * space + lim, side="right")] - cumw[offs[right]]
+            wl = _row_sums_upto(offs, ids, table.idf, table.sh_rowsum, left, limit)
+            wr = _row_sums_upto(offs, ids, table.idf, table.sh_rowsum, right, limit)
         union = wl + wr - inter
         text_sim = np.where(has & (union > 1e-12), inter / np.where(union > 1e-12, union, 1.0), 0.0)
         text_sim = np.clip(text_sim, 0.0, 1.0)
@@ -1718,11 +1756,10 @@ class PhrasingSignal:
             text_jaccard[sl] = (table.minhash[left[sl]] == table.minhash[right[sl]]).mean(axis=1)
         text_jaccard[~has] = 0.0
 
-        rare = (table.sent_df <= table.rare_df).astype(np.float64)
-        s_space = int(table.sent_ids.max()) + 1 if len(table.sent_ids) else 1
-        sentence_shared = _pair_intersections(
-            table.sent_offsets, table.sent_ids, table.sent_gkey, s_space, left, right, rare
-        )
+        sent_ids = table.sent_ids
+        rare = np.zeros(int(sent_ids.max()) + 1 if len(sent_ids) else 0, dtype=np.float64)
+        rare[sent_ids] = table.sent_df <= table.rare_df  # per id: an id's entries share one df
+        sentence_shared = _pair_intersections(table.sent_offsets, sent_ids, left, right, rare)
 
         su = table.style_unit
         style_sim = np.empty(n_pairs, dtype=np.float64)

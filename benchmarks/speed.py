@@ -9,9 +9,10 @@ Usage (from the repository root):
 
 What runs, per size (live accounts; the watchlist adds ~17%):
 
-* ``sellerlink``: ``Linker(workers=2)`` over watchlist + accounts, stage by stage (load,
-  fingerprint per signal (contacts and phrasing extract in ``workers`` worker
-  processes; their CPU time is in the child's figure), candidate pairs, compare per signal,
+* ``sellerlink``: ``Linker(workers=2, keep_text=False)`` (as the command line runs it) over
+  watchlist + accounts, stage by stage (load, fingerprint per signal (contacts and phrasing
+  extract in ``workers`` worker processes; their CPU time is in the child's figure), the
+  accounts' texts dropped (``keep_text=False``), candidate pairs, compare per signal,
   scoring, graph + clusters) —
   exactly what ``Linker.link`` does, including its chunked comparison (``Linker.compare``
   with one signal at a time; comparing all pairs in one call, as this script did before,
@@ -116,13 +117,15 @@ def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = No
         warnings.simplefilter("ignore")
         accs = sw.run("load records", lambda: load_accounts(mdir / "watchlist.jsonl") + load_accounts(mdir / "accounts.jsonl"))
     rss_loaded = C.rss_mb()
-    lk = Linker(workers=workers, progress=False, min_score_kept=min_score_kept)
+    # keep_text=False as on the command line: the texts go once fingerprinted (4 GB at 1M)
+    lk = Linker(workers=workers, progress=False, min_score_kept=min_score_kept, keep_text=False)
     tables: dict[str, Any] = {}
     steps = lk._fingerprint_tables(accs)  # what Linker.fingerprint does, one signal per stage
     for s in lk.signals:
         name, tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda: next(steps))
         assert name == s.name
     steps.close()  # the worker processes exit
+    sw.run("fingerprint: drop texts", lambda: lk._drop_text(accs))  # what Linker.fingerprint does next
     fps = Fingerprints(accs, tables)
     left, right = sw.run("candidate pairs", lambda: lk.candidate_pairs(fps))
     if min_score_kept is None:

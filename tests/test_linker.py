@@ -312,3 +312,62 @@ def test_fingerprinting_in_worker_processes_equals_one_process(monkeypatch):
     assert (one.pairs.score >= 0.5).sum() > 5
     for k in np.flatnonzero(one.pairs.score >= 0.5)[:5].tolist():
         assert one.pairs.match(k).evidence == two.pairs.match(k).evidence
+
+
+def test_keep_text_false_links_the_same_and_frees_the_texts(tmp_path):
+    """keep_text=False: the same pairs, scores, evidence and leads; the accounts keep names,
+    contacts and photos but not their texts, and the texts' memory is given back when the
+    linker reads the accounts itself (here from a file, as the command line does)."""
+    import gc
+    import tracemalloc
+    import warnings
+
+    import sellerlink as sl
+    from sellerlink.records import dumps_jsonl, load_accounts
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=150, seed=6, with_photos=False)
+    watch, live = load_accounts(watch), load_accounts(live)
+    path = tmp_path / "accounts.jsonl"
+    path.write_text(dumps_jsonl([*watch, *live]), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = sl.Linker(progress=False).trace(live, watch)
+        slim = sl.Linker(progress=False, keep_text=False).trace(iter(live), watch)
+    assert np.array_equal(full.link.pairs.left, slim.link.pairs.left)
+    assert np.array_equal(full.link.pairs.score, slim.link.pairs.score)
+    assert full.to_frame(all_leads=True).equals(slim.to_frame(all_leads=True))
+    strong = np.flatnonzero(full.link.pairs.score >= 0.5)[:5].tolist()
+    assert strong and all(full.link.pairs.match(k).evidence == slim.link.pairs.match(k).evidence for k in strong)
+    for a, b in zip(full.link.fingerprints.accounts, slim.link.fingerprints.accounts):
+        assert (a.account_id, a.display_name, a.phones, a.all_photos, len(a.listings)) == (
+            b.account_id, b.display_name, b.phones, b.all_photos, len(b.listings))  # fmt: skip
+        assert b.texts == ()
+    text_bytes = sum(len(t.encode()) for a in [*watch, *live] for t in a.texts)
+    assert text_bytes > 200_000
+
+    def held(keep_text: bool) -> int:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fps = sl.Linker(progress=False, keep_text=keep_text).fingerprint(path)
+            gc.collect()
+            size = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        assert len(fps.accounts) == len(watch) + len(live)
+        return size
+
+    assert held(True) - held(False) > 0.8 * text_bytes
+
+
+def test_handover_yields_in_order_and_empties_the_list():
+    from sellerlink.linker import _handover
+
+    items = list("abcd")
+    out = []
+    for x in _handover(items):
+        out.append((x, len(items)))
+    assert out == [("a", 3), ("b", 2), ("c", 1), ("d", 0)]

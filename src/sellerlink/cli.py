@@ -233,11 +233,20 @@ def _load(path: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return load_accounts(path, strict=args.strict, confine_photos=args.confine_photos)
 
 
+def _stream(path: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The accounts of a file as an iterator: the linker then holds the only copy of each, and
+    with ``keep_text=False`` the texts are freed once fingerprinted (4 GB at 1M accounts)."""
+    from .records import iter_accounts
+
+    return iter_accounts(path, strict=args.strict, confine_photos=args.confine_photos)
+
+
 def _linker(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .linker import Linker
 
     progress = False if args.quiet else None
-    return Linker(threshold=args.threshold, workers=args.workers, progress=progress)
+    # the outputs (CSV, GraphML, the report) show names, contacts and photos, never the texts
+    return Linker(threshold=args.threshold, workers=args.workers, progress=progress, keep_text=False)
 
 
 def _defuse(value: object) -> object:
@@ -262,25 +271,22 @@ def _write_csv(df, output: str | None) -> None:  # type: ignore[no-untyped-def]
 def cmd_trace(args: argparse.Namespace) -> int:
     _check_file(args.accounts, "accounts")
     _check_file(args.watchlist, "watchlist")
-    accounts = _load(args.accounts, args)
     watchlist = _load(args.watchlist, args)
-    result = _linker(args).trace(accounts, watchlist, threshold=args.threshold)
+    result = _linker(args).trace(_stream(args.accounts, args), watchlist, threshold=args.threshold)
     df = result.to_frame(all_leads=args.all)
     _write_csv(df[["account_id", "violator_id", "score", "evidence", "hops"]], args.output)
     flagged = df["account_id"].nunique() if len(df) else 0
-    log.info("%d of %d accounts have a lead at or above %.2f", flagged, len(accounts), args.threshold)
+    banned = {a.account_id for a in watchlist}
+    n_live = sum(a.account_id not in banned for a in result.link.fingerprints.accounts)
+    log.info("%d of %d accounts have a lead at or above %.2f", flagged, n_live, args.threshold)
     if args.output and not args.quiet:
-        print(
-            f"{len(df)} leads for {flagged} of {len(accounts)} accounts written to {args.output}",
-            file=sys.stderr,
-        )
+        print(f"{len(df)} leads for {flagged} of {n_live} accounts written to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_link(args: argparse.Namespace) -> int:
     _check_file(args.accounts, "accounts")
-    accounts = _load(args.accounts, args)
-    result = _linker(args).link(accounts)
+    result = _linker(args).link(_stream(args.accounts, args))
     _write_csv(result.clusters_frame(), args.output)
     if args.pairs:
         pairs = result.pairs.select(result.pairs.score >= args.threshold).to_frame(evidence=True)
@@ -291,7 +297,7 @@ def cmd_link(args: argparse.Namespace) -> int:
         to_graphml(result.graph, args.graphml)
     if args.output and not args.quiet:
         n = len(set(result.clusters.values()))
-        print(f"{len(accounts)} accounts in {n} clusters written to {args.output}", file=sys.stderr)
+        print(f"{len(result.clusters)} accounts in {n} clusters written to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -299,13 +305,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     _check_file(args.accounts, "accounts")
-    accounts = _load(args.accounts, args)
     linker = _linker(args)
     if args.watchlist:
         _check_file(args.watchlist, "watchlist")
-        result = linker.trace(accounts, _load(args.watchlist, args), threshold=args.threshold)
+        result = linker.trace(_stream(args.accounts, args), _load(args.watchlist, args), threshold=args.threshold)
     else:
-        result = linker.link(accounts)
+        result = linker.link(_stream(args.accounts, args))
     write_report(result, args.output, max_leads=args.max_leads)
     if not args.quiet:
         print(f"report written to {args.output}", file=sys.stderr)

@@ -564,6 +564,12 @@ class Linker:
             processes for the per-record part of fingerprinting (see :meth:`fingerprint`).
         progress: show progress bars (None: only on an interactive terminal).
         limits: input limits.
+        keep_text: keep the accounts' bios and listing texts in ``Fingerprints.accounts``.
+            ``False`` swaps each account for :meth:`~sellerlink.Account.without_text` once
+            every signal has read it: names, contacts and photos stay for reports and
+            exports, the texts (~4 KB an account, 4 GB at 1M) go. Memory is freed only where
+            the linker holds the last reference to an account: accounts read from a path or
+            an iterator, as the command line does, not a list the caller keeps.
     """
 
     def __init__(
@@ -580,6 +586,7 @@ class Linker:
         workers: int = 1,
         progress: bool | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        keep_text: bool = True,
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must be a probability strictly between 0 and 1, got {threshold}")
@@ -600,6 +607,7 @@ class Linker:
         self.workers = workers
         self.progress = progress
         self.limits = limits
+        self.keep_text = keep_text
 
     # -- stages -----------------------------------------------------------------------
     def fingerprint(self, accounts: Any) -> Fingerprints:
@@ -615,7 +623,15 @@ class Linker:
         """
         accs = load_accounts(accounts, limits=self.limits)
         tables = dict(self._fingerprint_tables(accs))
+        self._drop_text(accs)
         return Fingerprints(accs, tables)
+
+    def _drop_text(self, accs: list[Account]) -> None:
+        """Unless ``keep_text``: each account of this (the linker's own) list swapped for its
+        text-less copy, in place, so that no second list holds the originals."""
+        if not self.keep_text:
+            for i, a in enumerate(accs):
+                accs[i] = a.without_text()
 
     def _fingerprint_tables(self, accs: list[Account]) -> Iterator[tuple[str, Any]]:
         """(signal name, table), one signal at a time (``benchmarks/speed.py`` times each)."""
@@ -740,7 +756,11 @@ class Linker:
             # An account that is already on the watchlist is not a lead for itself.
             live = [a for a in live if a.account_id not in banned_ids]
             live_ids -= both
-        result = self.link([*banned, *live])
+        accs = [*banned, *live]
+        del live, banned
+        # handed over item by item, so that with keep_text=False no list here keeps the
+        # full accounts alive while the linker holds their text-less copies
+        result = self.link(_handover(accs))
         t = self.threshold if threshold is None else threshold
         leads = trace_graph(
             result,
@@ -751,6 +771,13 @@ class Linker:
             hop_decay=self.hop_decay,
         )
         return TraceResult(leads, t, result)
+
+
+def _handover(items: list[Any]) -> Iterator[Any]:
+    """The items in order, each removed from ``items`` as it is yielded."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 # ---------------------------------------------------------------------------------------

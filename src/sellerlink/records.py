@@ -47,7 +47,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -132,7 +132,7 @@ def _unit(source: str | None) -> str:
     return "DataFrame row" if source == "DataFrame" else "record"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listing:
     """One product listing of an account."""
 
@@ -141,7 +141,11 @@ class Listing:
     photos: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+#: the listing every text-less, photo-less listing of :meth:`Account.without_text` shares
+_NO_TEXT = Listing()
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """A seller account, validated. Lists are tuples so an account is hashable-ish and immutable."""
 
@@ -182,6 +186,21 @@ class Account:
             if lst.description:
                 out.append(lst.description)
         return tuple(out)
+
+    def without_text(self) -> Account:
+        """A copy without the bio and the listings' titles and descriptions (photos kept).
+
+        What reports and exports still show of an account after linking: names, contacts,
+        photos, the number of listings. The texts are ~80% of an account's memory (~4 KB of
+        ~5 KB on the synthetic markets), so ``Linker(keep_text=False)`` keeps these copies.
+
+        >>> a = Account("a", bio="halo kak", listings=(Listing("kaos", "bekas impor", ("p.jpg",)),))
+        >>> b = a.without_text()
+        >>> (b.bio, b.listings[0].title, b.listings[0].photos, b.texts)
+        ('', '', ('p.jpg',), ())
+        """
+        listings = tuple(_NO_TEXT if not x.photos else Listing(photos=x.photos) for x in self.listings)
+        return replace(self, bio="", listings=listings)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-able data (unknown fields included)."""

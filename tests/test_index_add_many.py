@@ -98,3 +98,18 @@ def test_add_many_takes_what_add_takes(tmp_path: Path, market: tuple[Path, list[
         assert sorted(ix.account_ids()) == (ids if not isinstance(source, dict) else [live[0].account_id])
         if hasattr(source, "close"):
             source.close()
+
+
+def test_a_warning_in_a_worker_reaches_the_caller(tmp_path: Path) -> None:
+    """A photo skipped while a worker process fingerprints is reported to the caller's warning
+    filters (it used to go to the worker's stderr), and the account is still added."""
+    from sellerlink import PhotoWarning
+
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 this is not a JPEG")
+    accs = [{"account_id": f"a{i}", "display_name": f"toko {i}", "photos": [str(bad)] if i == 3 else []}
+            for i in range(6)]  # fmt: skip
+    with Index.create(tmp_path / "ix.slx", linker=Linker(progress=False)) as ix:
+        with pytest.warns(PhotoWarning, match="broken.jpg"):
+            assert ix.add_many(accs, batch=2, workers=2) == 6
+        assert "a3" in ix

@@ -76,6 +76,7 @@ from .linker import (
     _extract_all,
     _fork_pool,
     _fresh_pool,
+    _rewarn,
     _sendable,
     cluster_graph,
     trace_graph,
@@ -877,7 +878,9 @@ class Index:
                 if not pending:
                     return added
                 accs, job = pending.pop(0)
-                added += self._add(accs, job.get(), watchlist)
+                states, caught = job.get()
+                _rewarn(caught)
+                added += self._add(accs, states, watchlist)
         except BaseException as exc:
             if hasattr(exc, "add_note"):  # Python 3.11+
                 exc.add_note(f"{added} accounts were added (in committed batches of {batch}) before this")

@@ -18,6 +18,7 @@ import logging
 import math
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -197,25 +198,48 @@ def _inherited() -> Any:
 _WORKER_CPU_S = 0.0
 
 
-def _extract_chunk(task: tuple[int, list[Account]]) -> tuple[list[bytes], float]:
-    """In a worker process: one signal's states of one chunk of accounts, and the CPU time."""
+#: a warning raised in a worker process, as sent back: (category, message)
+_Caught = list[tuple[type[Warning], str]]
+
+
+def _caught(record: list[warnings.WarningMessage]) -> _Caught:
+    return [(w.category, str(w.message)) for w in record]
+
+
+def _rewarn(caught: _Caught) -> None:
+    """Re-raise, in the calling process, warnings a worker caught: under the caller's filters
+    (a skipped photo must reach the caller's log, not a worker's stderr)."""
+    for category, message in caught:
+        warnings.warn(message, category, stacklevel=3)
+
+
+def _extract_chunk(task: tuple[int, list[Account]]) -> tuple[list[bytes], float, _Caught]:
+    """In a worker process: one signal's states of one chunk of accounts, the CPU time, and
+    the warnings raised."""
     t0 = time.process_time()
     k, accounts = task
-    out: list[bytes] = _inherited()[k].extract(accounts)
-    return out, time.process_time() - t0
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")  # the caller's filters decide, on _rewarn
+        out: list[bytes] = _inherited()[k].extract(accounts)
+    return out, time.process_time() - t0, _caught(record)
 
 
-def _extract_all(accounts: list[Account]) -> dict[str, list[bytes]]:
-    """In a worker process: every inherited signal's states of the accounts (Index.add_many)."""
-    return {sig.name: sig.extract(accounts) for sig in _inherited()}
+def _extract_all(accounts: list[Account]) -> tuple[dict[str, list[bytes]], _Caught]:
+    """In a worker process: every inherited signal's states of the accounts (Index.add_many),
+    and the warnings raised."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        out = {sig.name: sig.extract(accounts) for sig in _inherited()}
+    return out, _caught(record)
 
 
 def _extract_chunks(pool: Any, k: int, accs: list[Account]) -> Iterable[bytes]:
     """Signal ``k``'s states of ``accs``, in order, chunk by chunk as the workers finish them."""
     tasks = ((k, accs[i : i + _EXTRACT_CHUNK]) for i in range(0, len(accs), _EXTRACT_CHUNK))
     global _WORKER_CPU_S
-    for states, cpu in pool.imap(_extract_chunk, tasks):
+    for states, cpu, caught in pool.imap(_extract_chunk, tasks):
         _WORKER_CPU_S += cpu
+        _rewarn(caught)
         yield from states
 
 

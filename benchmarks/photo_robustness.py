@@ -38,8 +38,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 from sellerlink.signals.photos import hash_photo, match_fingerprints
-from sellerlink.signals.photos._signal import DEFAULT_RADIUS
 from sellerlink.signals.photos._hashing import DECODE_SIZE
+from sellerlink.signals.photos._signal import DEFAULT_RADIUS
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PHOTOS = REPO.parent / "shared" / "data" / "photos" / "clothing"

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sellerlink.blocking import pairs_from_keys
 from sellerlink.linker import Linker, cluster_graph
 from sellerlink.scoring import Scorer
 from sellerlink.signals.base import Evidence, PairFeatures, stable_hash64_many

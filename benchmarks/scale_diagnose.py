@@ -146,8 +146,10 @@ def _rephrase(table: Any, common_df: float, rare_df: int) -> Any:
     from sellerlink.signals.phrasing import _row_sums
 
     idf = np.maximum(np.log(common_df / np.maximum(table.vocab_df, 1)), 0.0)
+    sent_rare = np.zeros_like(table.sent_rare)
+    sent_rare[table.sent_ids] = table.sent_df <= rare_df
     return dataclasses.replace(table, idf=idf, sh_rowsum=_row_sums(table.sh_offsets, table.sh_ids, idf),
-                               common_df=float(common_df), rare_df=int(rare_df))  # fmt: skip
+                               sent_rare=sent_rare, common_df=float(common_df), rare_df=int(rare_df))  # fmt: skip
 
 
 def _restyle(table: Any, sample: float, seed: int = 0) -> Any:

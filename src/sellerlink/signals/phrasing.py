@@ -1072,6 +1072,7 @@ class PhrasingTable:
         sent_offsets, sent_hashes: CSR of each account's distinct sentence hashes (sorted).
         sent_df: ``int64`` per sentence entry: how many accounts use that sentence.
         sent_ids: dense sentence ids (sorted per row, as for shingles).
+        sent_rare: ``float64`` per sentence id: 1 if at most ``rare_df`` accounts use it.
         sent_text: ``object`` per sentence entry: the sentence as first written by the account
             (``None`` unless 2..``rare_df`` accounts use it: only those are ever explained).
         habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count.
@@ -1095,6 +1096,7 @@ class PhrasingTable:
     sent_hashes: np.ndarray
     sent_df: np.ndarray
     sent_ids: np.ndarray
+    sent_rare: np.ndarray
     sent_text: np.ndarray
     habits: np.ndarray
     habit_df: dict[str, int]
@@ -1194,7 +1196,8 @@ def _pair_intersections(
     limit: np.ndarray | None = None,
     chunk: int = 1 << 21,
 ) -> np.ndarray:
-    """For each pair, the sum of ``weights[id]`` over the ids both rows hold.
+    """For each pair, the sum of ``weights[id]`` over the ids both rows hold (every id is
+    below ``len(weights)``).
 
     Vectorised over a chunk of pairs: the pairs are ordered by their longer row, whose
     entries are gathered once per chunk as ``rank * space + id`` keys. Rows hold sorted ids,
@@ -1208,7 +1211,7 @@ def _pair_intersections(
     out = np.zeros(n_pairs, dtype=np.float64)
     if n_pairs == 0 or len(ids) == 0:
         return out
-    space = np.int64(int(ids.max()) + 1)
+    space = np.int64(len(weights))  # not ids.max(): a pass over every entry, per chunk of pairs
     lens = np.diff(offsets)
     swap = lens[left] > lens[right]
     small = np.where(swap, right, left)
@@ -1598,6 +1601,8 @@ class PhrasingSignal:
         else:
             sent_df = np.empty(0, dtype=np.int64)
             sent_ids = np.empty(0, dtype=np.int32)
+        sent_rare = np.zeros(int(sent_ids.max()) + 1 if len(sent_ids) else 0, dtype=np.float64)
+        sent_rare[sent_ids] = sent_df <= rare_df  # an id's entries share one count
         # the text is kept only where explain() can show it: sentences 2..rare_df accounts share
         sent_text = np.empty(len(sent_hashes), dtype=object)
         sent_text[:] = [t for lst in sent_text_list for t in lst]
@@ -1645,6 +1650,7 @@ class PhrasingSignal:
             sent_hashes=sent_hashes,
             sent_df=sent_df,
             sent_ids=sent_ids,
+            sent_rare=sent_rare,
             sent_text=sent_text,
             habits=habits,
             habit_df=habit_df,
@@ -1756,10 +1762,7 @@ class PhrasingSignal:
             text_jaccard[sl] = (table.minhash[left[sl]] == table.minhash[right[sl]]).mean(axis=1)
         text_jaccard[~has] = 0.0
 
-        sent_ids = table.sent_ids
-        rare = np.zeros(int(sent_ids.max()) + 1 if len(sent_ids) else 0, dtype=np.float64)
-        rare[sent_ids] = table.sent_df <= table.rare_df  # per id: an id's entries share one df
-        sentence_shared = _pair_intersections(table.sent_offsets, sent_ids, left, right, rare)
+        sentence_shared = _pair_intersections(table.sent_offsets, table.sent_ids, left, right, table.sent_rare)
 
         su = table.style_unit
         style_sim = np.empty(n_pairs, dtype=np.float64)

@@ -113,3 +113,18 @@ def test_a_warning_in_a_worker_reaches_the_caller(tmp_path: Path) -> None:
         with pytest.warns(PhotoWarning, match="broken.jpg"):
             assert ix.add_many(accs, batch=2, workers=2) == 6
         assert "a3" in ix
+
+
+def test_split_by_row_equals_a_mask_per_row() -> None:
+    import numpy as np
+
+    from sellerlink.index import _split_by_row
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 7):
+        rows = rng.integers(0, max(n, 1), 50) if n else np.zeros(0, dtype=np.int64)
+        vals = rng.integers(-(2**62), 2**62, len(rows))
+        got = _split_by_row(rows, vals, n)
+        assert len(got) == n
+        for i in range(n):
+            assert np.array_equal(got[i], vals[rows == i])

@@ -950,9 +950,13 @@ class Index:
                 if rk
                 else np.zeros(0, np.int64)
             )
+            # each account's keys, in their order (one stable sort, not a scan per account:
+            # that was quadratic in the batch)
+            df_own = _split_by_row(df_rows, df_keys, len(accs))
+            ix_own = _split_by_row(ix_rows, ix_keys, len(accs))
             for i in range(len(accs)):
-                rows_st.append((rids[i], "_df", pack({"k": df_keys[df_rows == i]})))
-                rows_st.append((rids[i], "_ix", pack({"k": ix_keys[ix_rows == i]})))
+                rows_st.append((rids[i], "_df", pack({"k": df_own[i]})))
+                rows_st.append((rids[i], "_ix", pack({"k": ix_own[i]})))
                 per = {
                     f"{s}.{k}": v
                     for s, d in stats.items()
@@ -1699,6 +1703,15 @@ class _StoredPairs:
 class _Result:
     graph: nx.Graph
     pairs: _StoredPairs
+
+
+def _split_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> list[np.ndarray]:
+    """``values[rows == i]`` for each ``i < n``, in their order, in one stable sort."""
+    rows = np.asarray(rows, dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    bounds = np.searchsorted(rows[order], np.arange(n + 1))
+    v = np.asarray(values)[order]
+    return [v[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
 def _row_stats(

@@ -11,8 +11,9 @@ What runs, per size (live accounts; the watchlist adds ~17%):
 
 * ``sellerlink``: ``Linker(workers=2, keep_text=False)`` (as the command line runs it) over
   watchlist + accounts, stage by stage (load, fingerprint per signal (contacts and phrasing
-  extract in ``workers`` worker processes; their CPU time is in the child's figure), the
-  accounts' texts dropped (``keep_text=False``), candidate pairs, compare per signal,
+  extract in ``workers`` worker processes; their CPU time is in the child's figure; the
+  accounts' texts are dropped inside the last signal's stage, before its assemble),
+  candidate pairs, compare per signal,
   scoring, graph + clusters) —
   exactly what ``Linker.link`` does, including its chunked comparison (``Linker.compare``
   with one signal at a time; comparing all pairs in one call, as this script did before,
@@ -125,7 +126,6 @@ def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = No
         name, tables[s.name] = sw.run(f"fingerprint: {s.name}", lambda: next(steps))
         assert name == s.name
     steps.close()  # the worker processes exit
-    sw.run("fingerprint: drop texts", lambda: lk._drop_text(accs))  # what Linker.fingerprint does next
     fps = Fingerprints(accs, tables)
     left, right = sw.run("candidate pairs", lambda: lk.candidate_pairs(fps))
     if min_score_kept is None:

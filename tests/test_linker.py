@@ -370,3 +370,42 @@ def test_handover_yields_in_order_and_empties_the_list():
     for x in _handover(items):
         out.append((x, len(items)))
     assert out == [("a", 3), ("b", 2), ("c", 1), ("d", 0)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_texts_go_before_the_last_signal_assembles_in_the_worker_path(monkeypatch, workers):
+    """With workers, the texts are dropped once the last signal's workers have read every
+    account, before its table is assembled (phrasing's assemble is a large run's peak);
+    in one process, right after the last signal. Either way the tables are the same."""
+    import warnings
+
+    import sellerlink as sl
+    import sellerlink.linker as L
+    from sellerlink.records import load_accounts
+    from sellerlink.signals.phrasing import PhrasingSignal
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=150, seed=6, with_photos=False)
+    monkeypatch.setattr(L, "_EXTRACT_CHUNK", 37)
+    monkeypatch.setattr(L, "_PARALLEL_MIN", 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = sl.Linker(progress=False).fingerprint(load_accounts([*watch, *live]))
+    seen: list[bool] = []
+    accs = load_accounts([*watch, *live])
+    real = PhrasingSignal._assemble
+
+    def spy(self, *args, **kwargs):
+        seen.append(all(a.texts == () for a in accs))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(PhrasingSignal, "_assemble", spy)
+    lk = sl.Linker(progress=False, workers=workers, keep_text=False)
+    assert lk.signals[-1].name == "phrasing"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables = dict(lk._fingerprint_tables(accs))
+    assert seen == [workers > 1]
+    assert all(a.texts == () for a in accs)
+    assert np.array_equal(tables["phrasing"].sh_ids, ref.tables["phrasing"].sh_ids)
+    assert np.array_equal(tables["phrasing"].minhash, ref.tables["phrasing"].minhash)

@@ -551,3 +551,15 @@ def test_pair_intersections_match_sets_whatever_the_chunking(rows, pairs, chunk,
         assert got[k] == pytest.approx(sum(weights[x] for x in shared), abs=1e-12)
         assert upto[k] == pytest.approx(sum(weights[x] for x in sets[a] if x <= cap), abs=1e-12)
     assert rowsum == pytest.approx([sum(weights[x] for x in s) for s in sets], abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=200))
+def test_vocabulary_equals_numpy_unique(values):
+    from sellerlink.signals.phrasing import _vocabulary
+
+    arr = np.array(values, dtype=np.uint64)
+    uniq, inv, counts = _vocabulary(arr.copy())
+    ref_u, ref_inv, ref_c = np.unique(arr, return_inverse=True, return_counts=True)
+    assert np.array_equal(uniq, ref_u) and np.array_equal(counts, ref_c)
+    assert np.array_equal(inv, ref_inv.ravel()) and inv.dtype == np.int32

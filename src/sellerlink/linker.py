@@ -647,7 +647,6 @@ class Linker:
         """
         accs = load_accounts(accounts, limits=self.limits)
         tables = dict(self._fingerprint_tables(accs))
-        self._drop_text(accs)
         return Fingerprints(accs, tables)
 
     def _drop_text(self, accs: list[Account]) -> None:
@@ -658,8 +657,14 @@ class Linker:
                 accs[i] = a.without_text()
 
     def _fingerprint_tables(self, accs: list[Account]) -> Iterator[tuple[str, Any]]:
-        """(signal name, table), one signal at a time (``benchmarks/speed.py`` times each)."""
+        """(signal name, table), one signal at a time (``benchmarks/speed.py`` times each).
+
+        Unless ``keep_text``, the accounts lose their texts (:meth:`_drop_text`) as soon as
+        the last signal has read them: in the worker path before that signal assembles its
+        table (phrasing's assemble is the peak of a large run), else after it.
+        """
         split = [sig for sig in self.signals if _extracts_in_processes(sig)]
+        last = self.signals[-1] if self.signals else None
         pool = None
         try:
             if self.workers > 1 and split and len(accs) >= _PARALLEL_MIN:
@@ -667,10 +672,16 @@ class Linker:
             for sig in _progress(self.signals, enabled=self.progress, desc="fingerprinting"):
                 log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
                 if pool is not None and sig in split:
+                    ids = [a.account_id for a in accs]
                     states = _extract_chunks(pool, split.index(sig), accs)
-                    yield sig.name, sig.assemble([a.account_id for a in accs], states)
+                    if sig is last:
+                        states = _then(states, lambda: self._drop_text(accs))
+                    yield sig.name, sig.assemble(ids, states)
                 else:
-                    yield sig.name, sig.fingerprint(accs)
+                    table = sig.fingerprint(accs)
+                    if sig is last:
+                        self._drop_text(accs)
+                    yield sig.name, table
         finally:
             if pool is not None:
                 pool.terminate()
@@ -795,6 +806,12 @@ class Linker:
             hop_decay=self.hop_decay,
         )
         return TraceResult(leads, t, result)
+
+
+def _then(items: Iterable[Any], after: Any) -> Iterator[Any]:
+    """The items, then ``after()`` once they are exhausted."""
+    yield from items
+    after()
 
 
 def _handover(items: list[Any]) -> Iterator[Any]:

@@ -199,6 +199,8 @@ class Account:
         >>> (b.bio, b.listings[0].title, b.listings[0].photos, b.texts)
         ('', '', ('p.jpg',), ())
         """
+        if not self.bio and all(not x.title and not x.description for x in self.listings):
+            return self  # nothing to drop (and calling it twice copies nothing)
         listings = tuple(_NO_TEXT if not x.photos else Listing(photos=x.photos) for x in self.listings)
         return replace(self, bio="", listings=listings)
 

@@ -1148,6 +1148,30 @@ def _id_dtype(space: int) -> Any:
     return np.int32 if space < 2**31 else np.int64
 
 
+def _vocabulary(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True, return_counts=True)``, the inverse in the
+    narrowest id type, in about half the memory: numpy's keeps five arrays of the input's
+    length at once (~6 GB for the 146M shingles of 1M accounts), this at most three, and
+    drops each as soon as it is used."""
+    order = np.argsort(values)
+    ordered = values[order]
+    del values
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    uniq = ordered[starts]
+    del ordered
+    counts = np.diff(np.append(starts, len(first))).astype(np.int64)
+    dtype = _id_dtype(len(uniq))
+    ranks = np.cumsum(first, dtype=dtype)
+    del first
+    ranks -= 1
+    inverse = np.empty(len(order), dtype=dtype)
+    inverse[order] = ranks
+    return uniq, inverse, counts
+
+
 def _row_sums(offsets: np.ndarray, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Per row, ``weights[id]`` summed over the row's entries, each row on its own (not as a
     difference of one running sum, whose rounding would depend on the rows before it, i.e.
@@ -1571,6 +1595,10 @@ class PhrasingSignal:
         habits = np.empty(n, dtype=object)
         for i, p in enumerate(parts):
             styles[i], habits[i] = p[4], p[5]
+        if minhash is None:
+            minhash = minhash_batch(sh_list, self.num_perm, self.seed)
+        if isinstance(parts, list):
+            parts.clear()  # (the caller's list): from here on only the columns above hold the rows
 
         # In a small collection a phrase used by 4 sellers out of 120 is common, not rare:
         # the cut-offs scale down with the collection (N) and never exceed the settings.
@@ -1579,17 +1607,17 @@ class PhrasingSignal:
 
         # shingle vocabulary and document frequencies over the batch
         sh_offsets, sh_flat = _csr(sh_list, np.uint64)
-        vocab, inverse, vocab_df = np.unique(sh_flat, return_inverse=True, return_counts=True)
+        sh_list.clear()
+        vocab, sh_ids, vocab_df = _vocabulary(sh_flat)
+        del sh_flat
         idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
         if rarity is not None and len(vocab):
             vocab_df = rarity.df(self.name, _shingle_keys(vocab))
             idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0)
-        del sh_flat
-        sh_ids = inverse.ravel().astype(_id_dtype(len(vocab)), copy=False)
-        del inverse
         sh_rowsum = _row_sums(sh_offsets, sh_ids, idf)
 
         sent_offsets, sent_hashes = _csr(sent_hash_list, np.uint64)
+        sent_hash_list.clear()
         if len(sent_hashes):
             _, s_inv, s_cnt = np.unique(sent_hashes, return_inverse=True, return_counts=True)
             sent_df = s_cnt[s_inv.ravel()].astype(np.int64)
@@ -1606,10 +1634,8 @@ class PhrasingSignal:
         # the text is kept only where explain() can show it: sentences 2..rare_df accounts share
         sent_text = np.empty(len(sent_hashes), dtype=object)
         sent_text[:] = [t for lst in sent_text_list for t in lst]
+        sent_text_list.clear()
         sent_text[(sent_df < 2) | (sent_df > rare_df)] = None
-
-        if minhash is None:
-            minhash = minhash_batch(sh_list, self.num_perm, self.seed)
 
         # style: standardise over the batch, clip, unit length
         has_text = np.diff(sh_offsets) > 0

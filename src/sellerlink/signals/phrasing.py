@@ -1785,7 +1785,10 @@ class PhrasingSignal:
         text_jaccard = np.zeros(n_pairs, dtype=np.float64)
         for s in range(0, n_pairs, _PAIR_BLOCK):  # bounded memory: 16k pairs x num_perm
             sl = slice(s, s + _PAIR_BLOCK)
-            text_jaccard[sl] = (table.minhash[left[sl]] == table.minhash[right[sl]]).mean(axis=1)
+            # an int32 count of equal slots (exact: k/num_perm either way); a bool mean
+            # went through float64 and cost a third more
+            same = np.take(table.minhash, left[sl], axis=0) == np.take(table.minhash, right[sl], axis=0)
+            text_jaccard[sl] = same.sum(axis=1, dtype=np.int32) / table.minhash.shape[1]
         text_jaccard[~has] = 0.0
 
         sentence_shared = _pair_intersections(table.sent_offsets, table.sent_ids, left, right, table.sent_rare)

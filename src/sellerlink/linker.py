@@ -233,14 +233,17 @@ def _extract_all(accounts: list[Account]) -> tuple[dict[str, list[bytes]], _Caug
     return out, _caught(record)
 
 
-def _extract_chunks(pool: Any, k: int, accs: list[Account]) -> Iterable[bytes]:
-    """Signal ``k``'s states of ``accs``, in order, chunk by chunk as the workers finish them."""
+def _extract_chunks(pool: Any, k: int, accs: list[Account], done: Any = None) -> Iterable[bytes]:
+    """Signal ``k``'s states of ``accs``, in order, chunk by chunk as the workers finish them;
+    ``done(start, stop)`` after the states of ``accs[start:stop]`` have been taken."""
     tasks = ((k, accs[i : i + _EXTRACT_CHUNK]) for i in range(0, len(accs), _EXTRACT_CHUNK))
     global _WORKER_CPU_S
-    for states, cpu, caught in pool.imap(_extract_chunk, tasks):
+    for i, (states, cpu, caught) in enumerate(pool.imap(_extract_chunk, tasks)):
         _WORKER_CPU_S += cpu
         _rewarn(caught)
         yield from states
+        if done is not None:
+            done(i * _EXTRACT_CHUNK, min((i + 1) * _EXTRACT_CHUNK, len(accs)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -649,19 +652,20 @@ class Linker:
         tables = dict(self._fingerprint_tables(accs))
         return Fingerprints(accs, tables)
 
-    def _drop_text(self, accs: list[Account]) -> None:
-        """Unless ``keep_text``: each account of this (the linker's own) list swapped for its
-        text-less copy, in place, so that no second list holds the originals."""
+    def _drop_text(self, accs: list[Account], start: int = 0, stop: int | None = None) -> None:
+        """Unless ``keep_text``: each account of ``accs[start:stop]`` (the linker's own list)
+        swapped for its text-less copy, in place, so that no second list holds the originals."""
         if not self.keep_text:
-            for i, a in enumerate(accs):
-                accs[i] = a.without_text()
+            for i in range(start, len(accs) if stop is None else stop):
+                accs[i] = accs[i].without_text()
 
     def _fingerprint_tables(self, accs: list[Account]) -> Iterator[tuple[str, Any]]:
         """(signal name, table), one signal at a time (``benchmarks/speed.py`` times each).
 
         Unless ``keep_text``, the accounts lose their texts (:meth:`_drop_text`) as soon as
-        the last signal has read them: in the worker path before that signal assembles its
-        table (phrasing's assemble is the peak of a large run), else after it.
+        the last signal has read them: in the worker path chunk by chunk as its workers
+        finish them (at 1M accounts the texts held to the end of phrasing's extract, beside
+        its states, took the run past the machine's memory), else after it.
         """
         split = [sig for sig in self.signals if _extracts_in_processes(sig)]
         last = self.signals[-1] if self.signals else None
@@ -673,10 +677,8 @@ class Linker:
                 log.info("fingerprinting %d accounts: %s", len(accs), sig.name)
                 if pool is not None and sig in split:
                     ids = [a.account_id for a in accs]
-                    states = _extract_chunks(pool, split.index(sig), accs)
-                    if sig is last:
-                        states = _then(states, lambda: self._drop_text(accs))
-                    yield sig.name, sig.assemble(ids, states)
+                    done = (lambda a, b: self._drop_text(accs, a, b)) if sig is last else None
+                    yield sig.name, sig.assemble(ids, _extract_chunks(pool, split.index(sig), accs, done))
                 else:
                     table = sig.fingerprint(accs)
                     if sig is last:
@@ -806,12 +808,6 @@ class Linker:
             hop_decay=self.hop_decay,
         )
         return TraceResult(leads, t, result)
-
-
-def _then(items: Iterable[Any], after: Any) -> Iterator[Any]:
-    """The items, then ``after()`` once they are exhausted."""
-    yield from items
-    after()
 
 
 def _handover(items: list[Any]) -> Iterator[Any]:

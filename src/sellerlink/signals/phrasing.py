@@ -1351,7 +1351,11 @@ def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[An
         style = arrs["style"]
         if style.shape != (len(STYLE_FEATURES),) or len(texts) != len(arrs["sent"]):
             raise ValueError("corrupt phrasing state")
-        part = (arrs["sh"], bool(capped), arrs["sent"], [str(t) for t in texts], style, tuple(sys.intern(str(h)) for h in habits))
+        written = [str(t) for t in texts]
+        # one string a row instead of ~16 (their object headers were ~1 KB an account):
+        # _assemble splits it again (sentences are never empty and never hold a NUL)
+        joined = "\x00".join(written) if all(written) and not any("\x00" in t for t in written) else written
+        part = (arrs["sh"], bool(capped), arrs["sent"], joined, style, tuple(sys.intern(str(h)) for h in habits))
     except (TypeError, KeyError) as exc:
         raise ValueError(f"corrupt phrasing state: {exc}") from exc
     for a in arrs.values():
@@ -1590,7 +1594,7 @@ class PhrasingSignal:
         sh_list: list[np.ndarray] = [p[0] for p in parts]
         capped = np.array([p[1] for p in parts], dtype=bool)
         sent_hash_list: list[np.ndarray] = [p[2] for p in parts]
-        sent_text_list: list[list[str]] = [p[3] for p in parts]
+        sent_text_list: list[list[str] | str] = [p[3] for p in parts]  # a row's texts, or NUL-joined
         styles = np.zeros((n, len(STYLE_FEATURES)), dtype=np.float32)
         habits = np.empty(n, dtype=object)
         for i, p in enumerate(parts):
@@ -1633,7 +1637,7 @@ class PhrasingSignal:
         sent_rare[sent_ids] = sent_df <= rare_df  # an id's entries share one count
         # the text is kept only where explain() can show it: sentences 2..rare_df accounts share
         sent_text = np.empty(len(sent_hashes), dtype=object)
-        sent_text[:] = [t for lst in sent_text_list for t in lst]
+        sent_text[:] = [t for lst in sent_text_list for t in (lst if not isinstance(lst, str) else lst.split("\x00") if lst else ())]
         sent_text_list.clear()
         sent_text[(sent_df < 2) | (sent_df > rare_df)] = None
 

@@ -159,3 +159,20 @@ def test_unique_sorted_equals_np_unique(dtype, raw, two_d):
     assert got.dtype == want.dtype and np.array_equal(got, want)
     f = np.array([0.5, np.nan, 0.5, np.nan])  # floats go to np.unique (its NaN rules)
     assert np.array_equal(unique_sorted(f), np.unique(f), equal_nan=True)
+
+
+def test_pair_union_leaves_the_callers_codes_alone(monkeypatch):
+    """The union sorts its own concatenations in place, never an array it was given."""
+    import sellerlink.blocking as B
+
+    monkeypatch.setattr(B, "DEFAULT_CHUNK_PAIRS", 4)  # merge after every few codes
+    rng = np.random.default_rng(0)
+    given = [rng.integers(0, 50, 6).astype(np.uint64) for _ in range(5)]
+    copies = [g.copy() for g in given]
+    u = B.PairUnion()
+    for g in given:
+        u.add(g)
+    lo, hi = u.pairs()
+    assert all(np.array_equal(g, c) for g, c in zip(given, copies))
+    want = np.unique(np.concatenate(copies))
+    assert np.array_equal((lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64), want)

@@ -69,6 +69,16 @@ def _decode(codes: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def _distinct_of_sorted(s: np.ndarray) -> np.ndarray:
+    """The distinct values of sorted ``s`` (as :func:`unique_sorted`, without its sort)."""
+    if len(s) < 2:
+        return s
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
 class _CodeUnion:
     """A running sorted union of ``uint64`` codes, merged whenever the pending parts outgrow it
     (so every code is re-sorted O(log) times and at most about twice the union is held)."""
@@ -91,9 +101,14 @@ class _CodeUnion:
             return
         parts = [self.merged, *self.pending] if len(self.merged) else self.pending
         self.pending, self.n_pending = [], 0
-        both = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if len(parts) == 1:  # a caller's array: sorted into a copy
+            self.merged = unique_sorted(parts[0])
+            return
+        both = np.concatenate(parts)
         del parts
-        self.merged = unique_sorted(both)
+        self.merged = np.empty(0, dtype=np.uint64)  # the old union goes before the sort
+        both.sort()  # in place: this concatenation is ours (a sorted copy was another 8 bytes a pair)
+        self.merged = _distinct_of_sorted(both)
 
     def result(self) -> np.ndarray:
         self._merge()

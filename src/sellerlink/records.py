@@ -132,7 +132,7 @@ def _unit(source: str | None) -> str:
     return "DataFrame row" if source == "DataFrame" else "record"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Listing:
     """One product listing of an account."""
 
@@ -145,7 +145,7 @@ class Listing:
 _NO_TEXT = Listing()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Account:
     """A seller account, validated. Lists are tuples so an account is hashable-ish and immutable."""
 

@@ -95,6 +95,10 @@ class MemStopwatch(C.Stopwatch):
         out = super().run(name, fn)
         peak = _status_mb("VmHWM") if reset else C.peak_rss_mb()
         self.mem.append((name, before, peak, _status_mb("VmRSS")))
+        # as it happens (a long run stopped by --timeout or --max-rss-gb keeps what it did)
+        _, wall, cpu = self.stages[-1]
+        print(f"    done: {name}: {wall:.1f} s wall, {cpu:.1f} s cpu, RSS {before:.0f} -> peak {peak:.0f} -> "
+              f"{self.mem[-1][3]:.0f} MB", flush=True)
         return out
 
     def peak_mb(self) -> float:

@@ -12,7 +12,8 @@ What runs, per size (live accounts; the watchlist adds ~17%):
 * ``sellerlink``: ``Linker(workers=2, keep_text=False)`` (as the command line runs it) over
   watchlist + accounts, stage by stage (load, fingerprint per signal (contacts and phrasing
   extract in ``workers`` worker processes; their CPU time is in the child's figure; the
-  accounts' texts are dropped inside the last signal's stage, before its assemble),
+  accounts' texts are dropped during the last signal's stage, chunk by chunk as its workers
+  finish them),
   candidate pairs, compare per signal,
   scoring, graph + clusters) —
   exactly what ``Linker.link`` does, including its chunked comparison (``Linker.compare``

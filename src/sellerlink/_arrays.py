@@ -20,7 +20,12 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
     a = np.asarray(values)
     if a.dtype.kind not in "iub":
         return np.unique(a)
-    s = np.sort(a, axis=None)
+    return distinct_of_sorted(np.sort(a, axis=None))
+
+
+def distinct_of_sorted(s: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted 1-D array (:func:`unique_sorted` without its sort, for
+    callers that sorted an array of their own in place)."""
     if len(s) < 2:
         return s
     keep = np.empty(len(s), dtype=bool)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._arrays import unique_sorted
+from ._arrays import distinct_of_sorted, unique_sorted
 
 __all__ = ["DEFAULT_CHUNK_PAIRS", "PairUnion", "merge_pairs", "pair_codes_from_keys", "pairs_from_keys",
            "pairs_from_keys_reference"]
@@ -69,16 +69,6 @@ def _decode(codes: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def _distinct_of_sorted(s: np.ndarray) -> np.ndarray:
-    """The distinct values of sorted ``s`` (as :func:`unique_sorted`, without its sort)."""
-    if len(s) < 2:
-        return s
-    keep = np.empty(len(s), dtype=bool)
-    keep[0] = True
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return s[keep]
-
-
 class _CodeUnion:
     """A running sorted union of ``uint64`` codes, merged whenever the pending parts outgrow it
     (so every code is re-sorted O(log) times and at most about twice the union is held)."""
@@ -108,7 +98,7 @@ class _CodeUnion:
         del parts
         self.merged = np.empty(0, dtype=np.uint64)  # the old union goes before the sort
         both.sort()  # in place: this concatenation is ours (a sorted copy was another 8 bytes a pair)
-        self.merged = _distinct_of_sorted(both)
+        self.merged = distinct_of_sorted(both)
 
     def result(self) -> np.ndarray:
         self._merge()

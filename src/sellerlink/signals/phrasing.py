@@ -1236,14 +1236,16 @@ def _pair_intersections(
     if n_pairs == 0 or len(ids) == 0:
         return out
     space = np.int64(len(weights))  # not ids.max(): a pass over every entry, per chunk of pairs
-    lens = np.diff(offsets)
-    swap = lens[left] > lens[right]
+    # per pair, not np.diff over the whole table: this runs once per chunk of pairs
+    len_l = offsets[left + 1] - offsets[left]
+    len_r = offsets[right + 1] - offsets[right]
+    swap = len_l > len_r
     small = np.where(swap, right, left)
     big = np.where(swap, left, right)
     order = np.argsort(big, kind="stable")
     small, big = small[order], big[order]
     lim = None if limit is None else limit[order]
-    cost = np.cumsum(lens[small] + lens[big])
+    cost = np.cumsum((len_l + len_r)[order])
     start = 0
     while start < n_pairs:
         stop = int(np.searchsorted(cost, (cost[start - 1] if start else 0) + chunk, side="right"))
@@ -1338,6 +1340,13 @@ def effective_key_df(key_df: int, n_accounts: int) -> int:
     """
     n = max(int(n_accounts), 0)
     return max(int(key_df), round(key_df * n / KEY_DF_PER))
+
+
+def _split_texts(texts: list[str] | str) -> list[str]:
+    """A part's sentence texts: a list, or (from :func:`_parse_state`) NUL-joined."""
+    if not isinstance(texts, str):
+        return texts
+    return texts.split("\x00") if texts else []
 
 
 @functools.lru_cache(maxsize=256)
@@ -1637,7 +1646,7 @@ class PhrasingSignal:
         sent_rare[sent_ids] = sent_df <= rare_df  # an id's entries share one count
         # the text is kept only where explain() can show it: sentences 2..rare_df accounts share
         sent_text = np.empty(len(sent_hashes), dtype=object)
-        sent_text[:] = [t for lst in sent_text_list for t in (lst if not isinstance(lst, str) else lst.split("\x00") if lst else ())]
+        sent_text[:] = [t for texts in sent_text_list for t in _split_texts(texts)]
         sent_text_list.clear()
         sent_text[(sent_df < 2) | (sent_df > rare_df)] = None
 
@@ -1762,8 +1771,7 @@ class PhrasingSignal:
         if n_pairs == 0:
             return PairFeatures({name: np.empty(0, dtype=np.float64) for name in self.feature_names})
         offs, ids = table.sh_offsets, table.sh_ids
-        lens = np.diff(offs)
-        has = (lens[left] > 0) & (lens[right] > 0)
+        has = (offs[left + 1] > offs[left]) & (offs[right + 1] > offs[right])
         # consistent bottom-k: if either side was capped, only ids <= the smaller max count
         limit = None
         capped = table.sh_capped

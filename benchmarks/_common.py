@@ -392,9 +392,13 @@ def splink_settings(link_type: str) -> Any:
 
 def run_splink(
     frames: Sequence[Any], *, link_type: str, u_max_pairs: float = 2e6, seed: int = 1,
-    threshold: float = 0.01, stopwatch: Stopwatch | None = None,
+    threshold: float = 0.01, stopwatch: Stopwatch | None = None, memory_gb: float | None = None,
+    spill_dir: str | None = None,
 ) -> Any:
     """Train (random-sampling u, deterministic-rule lambda, two EM passes) and predict.
+
+    ``memory_gb``: DuckDB's ``memory_limit`` (it spills to ``spill_dir`` beyond it); by
+    default DuckDB's own limit, 80% of the machine's memory.
 
     Returns a pandas frame ``unique_id_l, unique_id_r, [source_dataset_l/r], match_probability``.
     """
@@ -406,6 +410,11 @@ def run_splink(
     sw = stopwatch or Stopwatch()
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
+    if memory_gb is not None:
+        con.execute(f"SET memory_limit = '{memory_gb:g}GB'")
+    if spill_dir is not None:
+        os.makedirs(spill_dir, exist_ok=True)
+        con.execute(f"SET temp_directory = '{spill_dir}'")
     db = DuckDBAPI(connection=con)
     names = ["watchlist", "accounts"] if len(frames) == 2 else ["accounts"]
     sdfs = [db.register(f, dataset_display_name=n) for f, n in zip(frames, names)]

@@ -153,25 +153,28 @@ def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = No
             "n_candidate_pairs": len(left), "n_kept_pairs": len(pt), "n_edges": g.number_of_edges(), "pairwise": q}
 
 
-def child_splink(mdir: Path, u_max_pairs: float) -> dict[str, Any]:
+def child_splink(mdir: Path, u_max_pairs: float, memory_gb: float | None = None,
+                 spill_dir: str | None = None) -> dict[str, Any]:
     import logging
 
     from sellerlink.evaluate import load_truth, pairwise_metrics
 
     logging.getLogger("splink").setLevel(logging.ERROR)
-    sw = C.Stopwatch()
+    sw = MemStopwatch()
     rss0 = C.rss_mb()
     recs = sw.run("load records", lambda: C.read_jsonl(mdir / "watchlist.jsonl") + C.read_jsonl(mdir / "accounts.jsonl"))
     rss_loaded = C.rss_mb()
     frame = sw.run("prep: input columns (sellerlink contact helpers)", lambda: C.splink_frame(recs))
     recs.clear()
-    pred = C.run_splink([frame], link_type="dedupe_only", u_max_pairs=u_max_pairs, stopwatch=sw)
+    pred = C.run_splink([frame], link_type="dedupe_only", u_max_pairs=u_max_pairs, stopwatch=sw,
+                        memory_gb=memory_gb, spill_dir=spill_dir)
     wall, cpu = sw.total()
-    peak = C.peak_rss_mb()
+    peak = max(sw.peak_mb(), C.peak_rss_mb())
     q = pairwise_metrics(
         pred.rename(columns={"unique_id_l": "left", "unique_id_r": "right", "match_probability": "score"}),
         load_truth(mdir), threshold=0.5)
-    return {"stages": sw.stages, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak, "rss_start_mb": rss0,
+    return {"stages": sw.stages, "stage_mem": sw.mem, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak,
+            "rss_start_mb": rss0,
             "rss_after_load_mb": rss_loaded, "n_records": len(frame), "n_candidate_pairs": len(pred),
             "pairwise": q}
 
@@ -196,6 +199,8 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
 
     cmd = [sys.executable, __file__, "--child", system, "--market", str(mdir), "--workers", str(args.workers),
            "--u-max-pairs", str(args.u_max_pairs)]
+    if args.splink_memory_gb is not None:
+        cmd += ["--splink-memory-gb", str(args.splink_memory_gb)]
     cmd += ["--min-score-kept", str(args.min_score_kept)]
     out_path = Path(args.work_dir) / f"child_{system}_{os.getpid()}.json"
     cmd += ["--child-out", str(out_path)]
@@ -274,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--photos-upto", type=int, default=0, help="generate photos for sizes <= this (default none)")
     ap.add_argument("--u-max-pairs", type=float, default=1e6, help="Splink u sampling pairs (default 1e6)")
+    ap.add_argument("--splink-memory-gb", type=float, default=None,
+                    help="DuckDB memory_limit for Splink, spilling into duckdb_spill beside the market beyond it "
+                         "(default: DuckDB's own, 80%% of RAM)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per system and size (default 1800)")
     ap.add_argument("--max-rss-gb", type=float, default=16.0, help="stop a child above this RSS (default 16)")
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
@@ -293,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         mdir = Path(args.market)
         res = (child_sellerlink(mdir, args.workers, args.min_score_kept) if args.child == "sellerlink"
-               else child_splink(mdir, args.u_max_pairs))
+               else child_splink(mdir, args.u_max_pairs, args.splink_memory_gb,
+                                 str(mdir.parent / "duckdb_spill")))
         Path(args.child_out).write_text(json.dumps(res))
         return 0
 

@@ -97,6 +97,8 @@ FORMAT_VERSION = 3  # 2: photo states, per-photo counts and links; sketches and 
 # 3: one row per account for the states a query reads (cards), bookkeeping apart (book), 8 KiB pages
 _UPGRADES_FROM = (2,)
 _PAGE_SIZE = 8192  # most accounts' states fit in one page, so a query reads one page per candidate
+_BUILD_ROWS = 20_000  # a build finds candidates for this many accounts at a time
+_BUILD_PAIRS = 200_000  # and scores this many pairs at a time
 _UNHELD = 1 << 40  # the count a bounded query context gives values the query does not hold
 _CHUNK = (
     900  # SQLite host parameters per statement (the default limit is 999 on old builds)
@@ -742,7 +744,8 @@ class Index:
         return out
 
     def _candidates(self, keys: np.ndarray, rows: np.ndarray | None = None, *, limit: int | None = None,
-                    own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                    own: np.ndarray | None = None,
+                    postings: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """(rows, rids) of indexed accounts sharing a candidate key with each row, at most
         ``limit`` per row (those sharing the rarest keys).
 
@@ -750,28 +753,36 @@ class Index:
         pairs. For a query (``own`` None) the account is not indexed, so a key counts as held
         by one more account than the file says. ``own``: each row's own rid (indexed rows,
         when adding, refreshing or removing): its postings are in the file already, and the
-        row never takes one of its own ``limit`` slots.
+        row never takes one of its own ``limit`` slots. ``postings``: (keys, rids) sorted by
+        key then rid, to use instead of the file's (a build, whose postings are all in memory).
         """
         if rows is None:
             rows = np.zeros(len(keys), dtype=np.int64)
         if not len(keys):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        held = self._lookup("pcounts", keys)
+        if postings is None:
+            held = self._lookup("pcounts", keys)
+        else:  # a key's count is its number of postings
+            held = np.searchsorted(postings[0], keys, side="right") - np.searchsorted(postings[0], keys, side="left")
         ok = (held > 0) & (held + (own is None) <= self.max_block)
         keys, rows, held = keys[ok], rows[ok], held[ok]
         # a shared key is worth more the fewer accounts hold it (ranks candidates under ``limit``)
         weight = np.log1p(self.max_block / np.maximum(held, 1))
         # postings sorted by (key, rid); each probe takes its key's run (no loop over probes:
         # an add probes with ~300 keys per account)
-        got = self._in("SELECT key, rid FROM postings WHERE key IN ({in})", unique_sorted(keys))
-        post = np.asarray(got, dtype=np.int64).reshape(-1, 2)
-        post = post[np.lexsort((post[:, 1], post[:, 0]))]
-        start = np.searchsorted(post[:, 0], keys, side="left")
-        n_hits = np.searchsorted(post[:, 0], keys, side="right") - start
+        if postings is None:
+            got = self._in("SELECT key, rid FROM postings WHERE key IN ({in})", unique_sorted(keys))
+            post = np.asarray(got, dtype=np.int64).reshape(-1, 2)
+            post = post[np.lexsort((post[:, 1], post[:, 0]))]
+            pkeys, prids = post[:, 0], post[:, 1]
+        else:
+            pkeys, prids = postings
+        start = np.searchsorted(pkeys, keys, side="left")
+        n_hits = np.searchsorted(pkeys, keys, side="right") - start
         cr = np.repeat(rows, n_hits)
         kw = np.repeat(weight, n_hits)
         first = np.repeat(start - (np.cumsum(n_hits) - n_hits), n_hits)
-        cc = post[first + np.arange(len(cr), dtype=np.int64), 1] if len(cr) else np.zeros(0, np.int64)
+        cc = prids[first + np.arange(len(cr), dtype=np.int64)] if len(cr) else np.zeros(0, np.int64)
         if own is not None and len(cc):
             other = cc != np.asarray(own, dtype=np.int64)[cr]
             cr, cc, kw = cr[other], cc[other], kw[other]
@@ -844,31 +855,170 @@ class Index:
 
         if batch < 1 or workers < 1:
             raise ValueError("batch and workers must be at least 1")
-        if isinstance(accounts, (str, os.PathLike)) or hasattr(accounts, "read"):  # a file: streamed
-            from .records import iter_accounts
-
-            accounts = iter_accounts(accounts, limits=self.linker.limits)
-        elif isinstance(accounts, (dict, bytes, Account)) or hasattr(accounts, "iterrows"):  # one value
-            accounts = _as_accounts(accounts, self.linker)
-        chunks = _chunks(accounts, batch, self.linker)
+        chunks = _chunks(self._stream(accounts), batch, self.linker)
         bar = _progress(chunks, enabled=progress, desc="index add",
                         total=None if total is None else -(-total // batch))  # fmt: skip
         added = 0
-        pool = None
         try:
-            if workers > 1:
-                sigs = [sig for sig in self.signals if hasattr(sig, "extract")]
-                # started afresh, so they do not pin this process's pages (forked children
-                # keep the old copy of every page the writer changes); signals that cannot
-                # be sent to such a process are inherited by forked ones instead
-                fresh = all(_sendable(sig) for sig in sigs)
-                pool = (_fresh_pool if fresh else _fork_pool)(workers - 1, sigs)
-            if pool is None:
-                for accs in bar:
-                    added += self._add(accs, None, watchlist)
-                return added
+            for accs, states in self._extracted(bar, workers):
+                added += self._add(accs, states, watchlist)
+            return added
+        except BaseException as exc:
+            if hasattr(exc, "add_note"):  # Python 3.11+
+                exc.add_note(f"{added} accounts were added (in committed batches of {batch}) before this")
+            raise
+
+    def _stream(self, accounts: Any) -> Iterable[Any]:
+        """What :meth:`add_many` takes, as an iterable (a file is read as it goes)."""
+        if isinstance(accounts, (str, os.PathLike)) or hasattr(accounts, "read"):  # a file: streamed
+            from .records import iter_accounts
+
+            return iter_accounts(accounts, limits=self.linker.limits)
+        if isinstance(accounts, (dict, bytes, Account)) or hasattr(accounts, "iterrows"):  # one value
+            return _as_accounts(accounts, self.linker)
+        return accounts
+
+    def build(
+        self,
+        accounts: Any,
+        *,
+        watchlist: Any = (),
+        batch: int = 2000,
+        workers: int = 1,
+        progress: bool | None = False,
+        total: int | None = None,
+    ) -> int:
+        """Fill an empty index with ``watchlist`` (known violators) and ``accounts`` in one
+        pass: each is anything :meth:`add_many` takes.
+
+        The accounts are fingerprinted ``batch`` at a time (by ``workers - 1`` worker
+        processes when ``workers`` > 1), then counted and linked among themselves in memory,
+        as :class:`~sellerlink.Linker` links a batch, instead of looking each account's
+        candidates up in the file as :meth:`add` does. The result is the index that adding all
+        of them in one :meth:`add` would give (the same counts, postings and candidates, at most
+        ``max_candidates`` an account; the same pair scores), several times faster than
+        :meth:`add_many` for a large first load. Memory grows with the accounts, as for a link.
+
+        One transaction: an interrupted build leaves the index empty. On a file, the build
+        writes a rollback journal instead of the write-ahead log when no one else has the file
+        open, so that it needs no second copy of the file on disk. Returns the number of
+        accounts added.
+        """
+        from .linker import _progress
+
+        if batch < 1 or workers < 1:
+            raise ValueError("batch and workers must be at least 1")
+        if len(self):
+            raise ValueError(f"build fills an empty index; this one holds {len(self)} accounts "
+                             "(use add or add_many)")  # fmt: skip
+        if self.readonly:
+            raise PermissionError("this index was opened read-only")
+        journal = self._path_journal("DELETE")
+        ids: list[str] = []
+        seen: set[str] = set()
+        states: dict[str, list[bytes]] = {}
+        self._begin()
+        try:
+            for stream, flag in ((watchlist, True), (accounts, False)):
+                chunks = _chunks(self._stream(stream), batch, self.linker)
+                desc = "index build: fingerprints" + (" (watchlist)" if flag else "")
+                bar = _progress(chunks, enabled=progress, desc=desc,
+                                total=None if total is None or flag else -(-total // batch))  # fmt: skip
+                for accs, st in self._extracted(bar, workers):
+                    if st is None:
+                        st = self._extract(accs).states
+                    for a in accs:
+                        if a.account_id in seen:
+                            raise ValueError(f"duplicate account_id: {a.account_id!r}")
+                        seen.add(a.account_id)
+                    rids = list(range(len(ids) + 1, len(ids) + 1 + len(accs)))
+                    self._insert_accounts(rids, accs, st, flag)
+                    ids.extend(a.account_id for a in accs)
+                    for name, sts in st.items():
+                        states.setdefault(name, []).extend(sts)
+            if ids:
+                new = _Batch(ids, list(range(1, len(ids) + 1)), states, None)
+                local = self._tables(new, None)  # the counts of the whole set: those of the file
+                _, (ix_rows, ix_keys) = self._insert_keys(new.rids, local, empty=True)
+                self._link_all(new, local, ix_rows, ix_keys, progress)
+            self._con.execute("COMMIT")
+        except BaseException:
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK")
+            raise
+        finally:
+            if journal:
+                self._path_journal(journal)
+        return len(ids)
+
+    def _path_journal(self, mode: str) -> str | None:
+        """Switch a file index's journal mode to ``mode``; the mode it had, or None if it could
+        not be switched (in memory, or another connection has the file open: it stays)."""
+        if self.path == ":memory:":
+            return None
+        old = str(self._con.execute("PRAGMA journal_mode").fetchone()[0]).upper()
+        try:
+            got = str(self._con.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]).upper()
+        except sqlite3.OperationalError:
+            return None
+        return old if got == mode.upper() and old != got else None
+
+    def _link_all(self, new: _Batch, local: dict[str, Any], ix_rows: np.ndarray, ix_keys: np.ndarray,
+                  progress: bool | None) -> None:  # fmt: skip
+        """Pairs among a build's accounts (all of the file's): :meth:`_link_new`'s candidates
+        and scores, from the postings and tables in memory."""
+        from .linker import _progress
+
+        rid_arr = np.asarray(new.rids, dtype=np.int64)
+        prid = rid_arr[ix_rows]
+        order = np.lexsort((prid, ix_keys))
+        postings = (ix_keys[order], prid[order])
+        del order, prid
+        ctx = self._context()
+        # counts the signals keep themselves (photos) are the file's once these are done
+        self._update_counts(rid_arr, np.zeros(0, dtype=np.int64), ctx, +1)
+        tables = dict(local)
+        upd = [sig for sig in self._updaters if sig.name in new.states]
+        if upd:
+            tables.update(self._tables(new, ctx, only=upd))
+        rows, keys = self._keys(tables, "probe_keys")  # sorted by row
+        edges = np.searchsorted(rows, np.arange(0, len(rid_arr) + _BUILD_ROWS, _BUILD_ROWS))
+        lo_l, hi_l = [], []
+        for s0, s1 in zip(edges[:-1].tolist(), edges[1:].tolist()):
+            cr, cc = self._candidates(keys[s0:s1], rows[s0:s1], limit=self.max_candidates, own=rid_arr,
+                                      postings=postings)  # fmt: skip
+            a = rid_arr[cr]
+            keep = a != cc
+            lo_l.append(a[keep])
+            hi_l.append(cc[keep])
+        del postings, rows, keys
+        lo, hi = merge_pairs([(np.concatenate(lo_l), np.concatenate(hi_l))])
+        del lo_l, hi_l
+        starts = range(0, len(lo), _BUILD_PAIRS)
+        for s0 in _progress(starts, enabled=progress, desc="index build: pairs", total=len(starts)):
+            a, b = lo[s0 : s0 + _BUILD_PAIRS], hi[s0 : s0 + _BUILD_PAIRS]
+            score = self._proba(self._features(tables, np.searchsorted(rid_arr, a), np.searchsorted(rid_arr, b)))
+            ok = score >= self.min_direct
+            self._con.executemany("INSERT INTO pairs (a, b, score) VALUES (?, ?, ?)",
+                                  zip(a[ok].tolist(), b[ok].tolist(), score[ok].tolist()))  # fmt: skip
+
+    def _extracted(self, chunks: Iterable[list[Account]], workers: int
+                   ) -> Iterator[tuple[list[Account], dict[str, list[bytes]] | None]]:  # fmt: skip
+        """Each chunk with its states: fingerprinted by ``workers - 1`` worker processes a few
+        chunks ahead (``None``: to fingerprint in this process, ``workers`` 1)."""
+        if workers <= 1:
+            for accs in chunks:
+                yield accs, None
+            return
+        sigs = [sig for sig in self.signals if hasattr(sig, "extract")]
+        # started afresh, so they do not pin this process's pages (forked children
+        # keep the old copy of every page the writer changes); signals that cannot
+        # be sent to such a process are inherited by forked ones instead
+        fresh = all(_sendable(sig) for sig in sigs)
+        pool = (_fresh_pool if fresh else _fork_pool)(workers - 1, sigs)
+        try:
             pending: list[tuple[list[Account], Any]] = []
-            it = iter(bar)
+            it = iter(chunks)
             while True:
                 while len(pending) < workers:  # the worker processes stay busy, memory stays bounded
                     accs = next(it, None)
@@ -876,19 +1026,14 @@ class Index:
                         break
                     pending.append((accs, pool.apply_async(_extract_all, (accs,))))
                 if not pending:
-                    return added
+                    return
                 accs, job = pending.pop(0)
                 states, caught = job.get()
                 _rewarn(caught)
-                added += self._add(accs, states, watchlist)
-        except BaseException as exc:
-            if hasattr(exc, "add_note"):  # Python 3.11+
-                exc.add_note(f"{added} accounts were added (in committed batches of {batch}) before this")
-            raise
+                yield accs, states
         finally:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
+            pool.terminate()
+            pool.join()
 
     def _add(self, accs: list[Account], states: dict[str, list[bytes]] | None, watchlist: bool) -> int:
         ids = [a.account_id for a in accs]
@@ -901,90 +1046,12 @@ class Index:
             )
         new = self._extract(accs) if states is None else _Batch(ids, [-1] * len(accs), states, list(accs))
         local = self._tables(new, None)
-        rk = self._rarity_per_signal(local)
-        ix_rows, ix_keys = self._keys(local, "index_keys")
-        stats = {
-            s.name: s.rarity_stats(local[s.name])
-            for s in self.signals
-            if hasattr(s, "rarity_stats")
-        }
         self._begin()
         try:
-            start = (
-                int(
-                    self._con.execute(
-                        "SELECT COALESCE(MAX(rid), 0) FROM accounts"
-                    ).fetchone()[0]
-                )
-                + 1
-            )
+            start = self._next_rid()
             rids = list(range(start, start + len(accs)))
-            self._con.executemany(
-                "INSERT INTO accounts (rid, account_id, watchlist, record) VALUES (?, ?, ?, ?)",
-                [
-                    (
-                        r,
-                        a.account_id,
-                        int(watchlist),
-                        json.dumps(a.to_dict(), ensure_ascii=False),
-                    )
-                    for r, a in zip(rids, accs)
-                ],
-            )
-            self._con.executemany(
-                "INSERT INTO cards (rid, account_id, state) VALUES (?, ?, ?)",
-                [
-                    (rids[i], accs[i].account_id, _join_states([(name, sts[i]) for name, sts in new.states.items()]))
-                    for i in range(len(accs))
-                ],
-            )
-            rows_st = []
-            # per account, what it added to the counts, so that remove() can take it back
-            df_rows = (
-                np.concatenate([v[0] for v in rk.values()])
-                if rk
-                else np.zeros(0, np.int64)
-            )
-            df_keys = (
-                np.concatenate([v[1] for v in rk.values()])
-                if rk
-                else np.zeros(0, np.int64)
-            )
-            # each account's keys, in their order (one stable sort, not a scan per account:
-            # that was quadratic in the batch)
-            df_own = _split_by_row(df_rows, df_keys, len(accs))
-            ix_own = _split_by_row(ix_rows, ix_keys, len(accs))
-            for i in range(len(accs)):
-                rows_st.append((rids[i], "_df", pack({"k": df_own[i]})))
-                rows_st.append((rids[i], "_ix", pack({"k": ix_own[i]})))
-                per = {
-                    f"{s}.{k}": v
-                    for s, d in stats.items()
-                    for k, v in _row_stats(self, local, s, i).items()
-                }
-                rows_st.append(
-                    (
-                        rids[i],
-                        "_st",
-                        pack({k: np.asarray(v, np.float64) for k, v in per.items()}),
-                    )
-                )
-            self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", rows_st)
-            self._bump("counts", df_keys, +1)
-            # keys this add makes too common to propose pairs: the stored pairs among their
-            # holders were found through them while they were rare, and must be re-scored now
-            uk, inc = np.unique(ix_keys, return_counts=True)
-            before = self._lookup("pcounts", uk)
-            crossed = uk[(before > 0) & (before <= self.max_block) & (before + inc > self.max_block)]
-            self._bump("pcounts", ix_keys, +1)
-            rid_arr = np.asarray(rids, dtype=np.int64)
-            self._con.executemany(
-                "INSERT OR IGNORE INTO postings (key, rid) VALUES (?, ?)",
-                zip(ix_keys.tolist(), rid_arr[ix_rows].tolist()),
-            )
-            for sname, st in stats.items():
-                self._add_stats(sname, st, +1)
-            self._set_meta("n_accounts", str(self._n_accounts() + len(accs)))
+            self._insert_accounts(rids, accs, new.states, watchlist)
+            crossed, _ = self._insert_keys(rids, local)
             new.rids = rids
             self._link_new(new, self._holders(crossed))
             self._con.execute("COMMIT")
@@ -993,6 +1060,77 @@ class Index:
                 self._con.execute("ROLLBACK")
             raise
         return len(accs)
+
+    def _next_rid(self) -> int:
+        return int(self._con.execute("SELECT COALESCE(MAX(rid), 0) FROM accounts").fetchone()[0]) + 1
+
+    def _insert_accounts(self, rids: Sequence[int], accs: Sequence[Account], states: dict[str, list[bytes]],
+                         watchlist: bool) -> None:  # fmt: skip
+        """The accounts' records and their states (one row each), under ``rids``."""
+        self._con.executemany(
+            "INSERT INTO accounts (rid, account_id, watchlist, record) VALUES (?, ?, ?, ?)",
+            [
+                (r, a.account_id, int(watchlist), json.dumps(a.to_dict(), ensure_ascii=False))
+                for r, a in zip(rids, accs)
+            ],
+        )
+        self._con.executemany(
+            "INSERT INTO cards (rid, account_id, state) VALUES (?, ?, ?)",
+            [
+                (rids[i], accs[i].account_id, _join_states([(name, sts[i]) for name, sts in states.items()]))
+                for i in range(len(accs))
+            ],
+        )
+
+    def _insert_keys(self, rids: Sequence[int], local: dict[str, Any], *, empty: bool = False
+                     ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+        """What new accounts (``rids``, whose tables among themselves are ``local``) add to the
+        counts, postings, statistics and book. Returns the keys this makes too common to
+        propose pairs (none if the file was ``empty``), and the accounts' (rows, index keys)."""
+        rk = self._rarity_per_signal(local)
+        ix_rows, ix_keys = self._keys(local, "index_keys")
+        stats = {
+            s.name: s.rarity_stats(local[s.name])
+            for s in self.signals
+            if hasattr(s, "rarity_stats")
+        }
+        n = len(rids)
+        # per account, what it added to the counts, so that remove() can take it back
+        df_rows = np.concatenate([v[0] for v in rk.values()]) if rk else np.zeros(0, np.int64)
+        df_keys = np.concatenate([v[1] for v in rk.values()]) if rk else np.zeros(0, np.int64)
+        # each account's keys, in their order (one stable sort, not a scan per account:
+        # that was quadratic in the batch)
+        df_own = _split_by_row(df_rows, df_keys, n)
+        ix_own = _split_by_row(ix_rows, ix_keys, n)
+
+        def book() -> Iterator[tuple[int, str, bytes]]:  # generated as written: a build's book is large
+            for i in range(n):
+                yield rids[i], "_df", pack({"k": df_own[i]})
+                yield rids[i], "_ix", pack({"k": ix_own[i]})
+                per = {f"{s}.{k}": v for s in stats for k, v in _row_stats(self, local, s, i).items()}
+                yield rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})
+
+        self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", book())
+        del df_own, ix_own
+        self._bump("counts", df_keys, +1)
+        # keys this add makes too common to propose pairs: the stored pairs among their
+        # holders were found through them while they were rare, and must be re-scored now
+        if empty:
+            crossed = np.zeros(0, dtype=np.int64)
+        else:
+            uk, inc = np.unique(ix_keys, return_counts=True)
+            before = self._lookup("pcounts", uk)
+            crossed = uk[(before > 0) & (before <= self.max_block) & (before + inc > self.max_block)]
+        self._bump("pcounts", ix_keys, +1)
+        rid_arr = np.asarray(rids, dtype=np.int64)
+        self._con.executemany(
+            "INSERT OR IGNORE INTO postings (key, rid) VALUES (?, ?)",
+            zip(ix_keys.tolist(), rid_arr[ix_rows].tolist()),
+        )
+        for sname, st in stats.items():
+            self._add_stats(sname, st, +1)
+        self._set_meta("n_accounts", str(self._n_accounts() + n))
+        return crossed, (ix_rows, ix_keys)
 
     def existing(self, account_ids: Iterable[str]) -> set[str]:
         """The ids among ``account_ids`` that are indexed."""

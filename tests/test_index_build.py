@@ -1,0 +1,183 @@
+"""Index.build: the first load of an empty index, linked in memory. It must give the index that
+one add of the same accounts gives (every table, byte for byte), the answers of adding in
+batches, and nothing at all when it fails part way."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sellerlink import Linker, load_accounts
+from sellerlink.index import Index
+from sellerlink.records import Account
+from sellerlink.signals.contacts import ContactsSignal
+from sellerlink.signals.names import NamesSignal
+from sellerlink.signals.phrasing import PhrasingSignal
+from sellerlink.synth import generate_marketplace
+
+_TABLES = (
+    "SELECT rid, account_id, watchlist, record FROM accounts",
+    "SELECT rid, account_id, state FROM cards",
+    "SELECT rid, kind, value FROM book",
+    "SELECT key, n FROM counts",
+    "SELECT key, n FROM pcounts",
+    "SELECT key, rid FROM postings",
+    "SELECT signal, name, value FROM stats",
+    "SELECT a, b, score FROM pairs",
+    "SELECT a, b FROM links",
+)
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Account], list[Account]]:
+    d = tmp_path_factory.mktemp("market")
+    m = generate_marketplace(d, n_accounts=300, seed=11, with_photos=False)
+    return m.watchlist_path, m.accounts_path, load_accounts(m.watchlist_path), load_accounts(m.accounts_path)
+
+
+def _linker() -> Linker:
+    return Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+
+
+def _rows(ix: Index) -> dict[str, list[tuple[object, ...]]]:
+    return {sql: sorted(ix._con.execute(sql).fetchall()) for sql in _TABLES}
+
+
+def _leads(ix: Index) -> list[tuple[str, str, float]]:
+    return sorted((ld.account_id, ld.violator_id, round(ld.score, 9)) for ld in ix.leads())
+
+
+@pytest.mark.parametrize("max_candidates", [64, 3])
+def test_build_writes_what_one_add_of_the_same_accounts_writes(
+    market: tuple[Path, Path, list[Account], list[Account]], max_candidates: int
+) -> None:
+    """With 3 candidates an account the cap binds: which candidates win depends on the counts,
+    and those of a build are the whole set's, as in one add."""
+    _, _, wl, live = market
+    accs = [*wl, *live]
+    # every candidate pair stored (min_direct), so that the pairs show which candidates won
+    added = Index(linker=_linker(), max_candidates=max_candidates, min_direct=1e-12)
+    added.add(accs)
+    built = Index(linker=_linker(), max_candidates=max_candidates, min_direct=1e-12)
+    assert built.build(accs, batch=64) == len(accs)
+    want, got = _rows(added), _rows(built)
+    for sql in _TABLES:
+        assert got[sql] == want[sql], sql
+    n_pairs = len(want["SELECT a, b, score FROM pairs"])
+    assert n_pairs >= 50  # a linked market: not vacuous
+    if max_candidates == 3:  # the cap binds: fewer pairs than without it
+        uncapped = Index(linker=_linker(), min_direct=1e-12)
+        uncapped.build(accs)
+        assert n_pairs < len(_rows(uncapped)["SELECT a, b, score FROM pairs"])
+
+
+def test_build_answers_like_adding_the_watchlist_then_the_accounts_in_batches(
+    market: tuple[Path, Path, list[Account], list[Account]],
+) -> None:
+    _, _, wl, live = market
+    added = Index(linker=_linker())
+    added.add(wl, watchlist=True)
+    for s in range(0, len(live), 100):
+        added.add(live[s : s + 100])
+    built = Index(linker=_linker())
+    built.build(live[1:] + live[:1], watchlist=wl)  # another order of the live accounts
+    ids = dict(built._con.execute("SELECT rid, account_id FROM accounts"))
+    ids_a = dict(added._con.execute("SELECT rid, account_id FROM accounts"))
+    for sql in ("SELECT key, n FROM counts", "SELECT key, n FROM pcounts"):
+        assert _rows(built)[sql] == _rows(added)[sql], sql
+    assert sorted((k, ids[r]) for k, r in built._con.execute("SELECT key, rid FROM postings")) == sorted(
+        (k, ids_a[r]) for k, r in added._con.execute("SELECT key, rid FROM postings"))
+    pairs_b = {frozenset((ids[a], ids[b])): s for a, b, s in built._con.execute("SELECT a, b, score FROM pairs")}
+    pairs_a = {frozenset((ids_a[a], ids_a[b])): s for a, b, s in added._con.execute("SELECT a, b, score FROM pairs")}
+    assert pairs_b.keys() == pairs_a.keys() and len(pairs_a) >= 50
+    assert all(pairs_b[k] == pytest.approx(pairs_a[k], abs=1e-9) for k in pairs_a)
+    assert set(built.account_ids(watchlist=True)) == {a.account_id for a in wl}
+    assert _leads(built) == _leads(added) and len(_leads(added)) >= 5
+    q = live[3]
+    rb, ra = built.query(q), added.query(q)
+    assert [(m.right, round(m.score, 9)) for m in rb.matches] == [(m.right, round(m.score, 9)) for m in ra.matches]
+    assert [(ld.violator_id, round(ld.score, 9)) for ld in rb.leads] == [
+        (ld.violator_id, round(ld.score, 9)) for ld in ra.leads]
+    # and the built index carries on like any other
+    extra = Account("late-arrival", display_name=live[0].display_name, username=live[0].username)
+    built.add(extra)
+    added.add(extra)
+    assert _leads(built) == _leads(added)
+
+
+def test_build_refuses_a_non_empty_index_and_a_duplicate_id_leaves_it_empty(
+    market: tuple[Path, Path, list[Account], list[Account]],
+) -> None:
+    _, _, wl, live = market
+    ix = Index(linker=_linker())
+    with pytest.raises(ValueError, match="duplicate account_id"):
+        ix.build(live[:50] + live[10:11], watchlist=wl[:5])
+    assert len(ix) == 0 and ix._con.execute("SELECT COUNT(*) FROM postings").fetchone()[0] == 0
+    ix.add(live[:2])
+    with pytest.raises(ValueError, match="empty index"):
+        ix.build(live[2:5])
+    assert len(ix) == 2
+    with pytest.raises(ValueError, match="at least 1"):
+        Index(linker=_linker()).build(live, batch=0)
+
+
+def test_an_interrupted_build_of_a_file_leaves_it_empty_and_in_wal_mode(
+    tmp_path: Path, market: tuple[Path, Path, list[Account], list[Account]],
+) -> None:
+    _, _, wl, live = market
+
+    def stream() -> Iterator[Account]:
+        yield from live[:120]
+        raise KeyboardInterrupt  # the operator stops it after the first batches were written
+
+    path = tmp_path / "ix.slx"
+    with Index.create(path, linker=_linker()) as ix:
+        with pytest.raises(KeyboardInterrupt):
+            ix.build(stream(), watchlist=wl, batch=40)
+        assert len(ix) == 0
+        assert ix._con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        ix.build(live, watchlist=wl)  # the same index can be built afterwards
+        # written through a rollback journal: the write-ahead log did not take a second copy
+        wal = Path(str(path) + "-wal")
+        assert not wal.exists() or wal.stat().st_size < path.stat().st_size / 10
+    with Index.open(path, readonly=True, linker=_linker()) as ix:
+        assert len(ix) == len(wl) + len(live)
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        con.close()
+
+
+def test_build_from_files_with_workers_equals_the_build_in_one_process(
+    tmp_path: Path, market: tuple[Path, Path, list[Account], list[Account]],
+) -> None:
+    wl_path, live_path, _, _ = market
+    one = Index.create(tmp_path / "one.slx", linker=_linker())
+    two = Index.create(tmp_path / "two.slx", linker=_linker())
+    one.build(live_path, watchlist=wl_path, batch=70)
+    two.build(live_path, watchlist=wl_path, batch=70, workers=2)
+    assert _rows(one) == _rows(two)
+    one.close()
+    two.close()
+
+
+def test_cli_index_build(tmp_path: Path, market: tuple[Path, Path, list[Account], list[Account]]) -> None:
+    from sellerlink.cli import main
+
+    wl_path, live_path, _, _ = market
+    built, added = tmp_path / "b.slx", tmp_path / "a.slx"
+    assert main(["index", "build", str(built), str(live_path), "--watchlist", str(wl_path), "--quiet"]) == 0
+    assert main(["index", "add", str(added), str(wl_path), "--watchlist", "--create", "--quiet"]) == 0
+    assert main(["index", "add", str(added), str(live_path), "--quiet"]) == 0
+    out_b, out_a = tmp_path / "b.csv", tmp_path / "a.csv"
+    assert main(["index", "leads", str(built), "-o", str(out_b), "--quiet"]) == 0
+    assert main(["index", "leads", str(added), "-o", str(out_a), "--quiet"]) == 0
+    assert out_b.read_text() == out_a.read_text() and out_a.read_text().count("\n") > 5
+    # an existing file is refused, and left as it was
+    before = built.stat().st_size
+    assert main(["index", "build", str(built), str(live_path), "--quiet"]) != 0
+    assert built.stat().st_size == before

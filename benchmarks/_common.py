@@ -22,7 +22,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -207,8 +207,14 @@ def fmt_table(rows: Sequence[dict[str, Any]], cols: Sequence[str] | None = None)
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
 
 
 def free_text(rec: dict[str, Any]) -> str:
@@ -296,7 +302,9 @@ def splink_frame(records: Iterable[dict[str, Any]], *, max_sentence_df: int = 50
         normalize_phone,
     )
 
-    rows = []
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "unique_id", "name", "name_key", "username", "phones", "phone1", "emails", "banks", "links", "address",
+        "words", "sentences")}  # columns, not a dict per row: a million of those cost ~0.8 GB
     for rec in records:
         text = free_text(rec)
         phones = {v for v in (normalize_phone(str(p)) for p in rec.get("phones") or []) if v}
@@ -311,7 +319,7 @@ def splink_frame(records: Iterable[dict[str, Any]], *, max_sentence_df: int = 50
         addr = [a for a in addr if a]
         name = generic_name(rec.get("display_name") or "")
         words = set(_WORD.findall(generic_name(text)))
-        rows.append({
+        row = {
             "unique_id": rec["account_id"],
             "name": name or None,
             "name_key": " ".join(sorted(name.split())) or None,
@@ -324,8 +332,11 @@ def splink_frame(records: Iterable[dict[str, Any]], *, max_sentence_df: int = 50
             "address": addr[0] if addr else None,
             "words": words,
             "sentences": sentences_of(text) or None,
-        })
-    df = pd.DataFrame(rows)
+        }
+        for k, v in row.items():
+            cols[k].append(v)
+    df = pd.DataFrame(cols)
+    del cols
     wfreq = Counter(w for ws in df["words"] if ws for w in ws)
     # the rarest words (list operations in DuckDB cost per element; common words say little)
     df["words"] = [sorted(sorted(ws, key=lambda w: (wfreq[w], w))[:max_words]) or None if ws else None

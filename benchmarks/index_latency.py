@@ -7,8 +7,11 @@ line per size: add throughput (accounts/s, wall and CPU seconds), query p50 / p9
 and CPU of the querying process), mean candidates per query, how many queries found the
 same leads as the same query without the candidate cap, file size, peak RSS of the
 building process and the RSS a fresh process needs to open the index and run the queries.
+``--load build`` fills the index with :meth:`~sellerlink.index.Index.build` (one pass, linked in
+memory) instead; ``--load both`` does one and then the other on the same market.
 
     .venv/bin/python benchmarks/index_latency.py --sizes 10000,100000
+    .venv/bin/python benchmarks/index_latency.py --sizes 10000 --load both   # add_many against build
     .venv/bin/python benchmarks/index_latency.py --sizes 1000000 --market DIR   # an existing market
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --cold      # queries only
 """
@@ -121,7 +124,7 @@ def children_cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run(size: int, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
+def run(size: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     from sellerlink import iter_accounts
     from sellerlink.index import Index
     from sellerlink.synth import generate_marketplace
@@ -155,24 +158,47 @@ def run(size: int, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
                 print(f"  ... {i} read, {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
             yield acc
 
-    t, c, cc = time.perf_counter(), time.process_time(), children_cpu_s()
-    with Index.create(path, max_candidates=args.max_candidates) as ix, open(qpath, "w", encoding="utf-8") as qfh:
-        ix.add_many(iter_accounts(watchlist_path), watchlist=True, batch=args.batch, workers=args.workers)
-        ix.add_many(live(qfh), batch=args.batch, workers=args.workers)
-        n = len(ix)
-    add_s, add_cpu = time.perf_counter() - t, time.process_time() - c + children_cpu_s() - cc
-    rss_build = peak_rss_mb()
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), str(qpath), str(n_queries), *(["--cold"] if args.cold else []),
-         "--query-candidates", str(args.query_candidates)],
-        capture_output=True, text=True, check=True,
-    )
-    q = json.loads(out.stdout.strip().splitlines()[-1])
-    res = {"n": n, "add_per_s": n / add_s, "add_s": add_s, "add_cpu_s": add_cpu, **q,
-           "file_mb": path.stat().st_size / 2**20, "rss_build": rss_build}
-    if args.check_batch:
-        res.update(check_batch(path, watchlist_path, accounts_path, held))
-    return res
+    rows = []
+    for how in (["add", "build"] if args.load == "both" else [args.load]):
+        ipath = path if how == args.load or how == "add" else workdir / f"ix{size}_build.slx"
+        for p in (ipath, Path(str(ipath) + "-wal"), Path(str(ipath) + "-shm")):
+            if p.exists():
+                p.unlink()
+        reset_peak()
+        t, c, cc = time.perf_counter(), time.process_time(), children_cpu_s()
+        first = not rows  # the first fill writes the held-out queries
+        with Index.create(ipath, max_candidates=args.max_candidates) as ix, \
+                open(qpath if first else os.devnull, "w", encoding="utf-8") as qfh:
+            if how == "add":
+                ix.add_many(iter_accounts(watchlist_path), watchlist=True, batch=args.batch, workers=args.workers)
+                ix.add_many(live(qfh), batch=args.batch, workers=args.workers)
+            else:
+                ix.build(live(qfh), watchlist=iter_accounts(watchlist_path), batch=args.batch, workers=args.workers)
+            n = len(ix)
+        add_s, add_cpu = time.perf_counter() - t, time.process_time() - c + children_cpu_s() - cc
+        rss_build = peak_rss_mb()
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(ipath), str(qpath), str(n_queries),
+             *(["--cold"] if args.cold else []), "--query-candidates", str(args.query_candidates)],
+            capture_output=True, text=True, check=True,
+        )
+        q = json.loads(out.stdout.strip().splitlines()[-1])
+        res = {"load": how, "n": n, "add_per_s": n / add_s, "add_s": add_s, "add_cpu_s": add_cpu, **q,
+               "file_mb": ipath.stat().st_size / 2**20, "rss_build": rss_build}
+        if args.check_batch:
+            res.update(check_batch(ipath, watchlist_path, accounts_path, held))
+        rows.append(res)
+    return rows
+
+
+def reset_peak() -> None:
+    """Reset this process's peak RSS (VmHWM; Linux: writing 5 to clear_refs), so that each fill
+    of the index reports its own peak."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
 
 
 def check_batch(path: Path, watchlist_path: Path, accounts_path: Path, held: set[int]) -> dict[str, float]:
@@ -196,6 +222,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated index sizes (default 10000,100000)")
     ap.add_argument("--batch", type=int, default=2000, help="accounts per add (default 2000)")
     ap.add_argument("--workers", type=int, default=2, help="Index.add_many(workers=): processes kept busy, one links, the rest fingerprint (default 2)")
+    ap.add_argument("--load", choices=("add", "build", "both"), default="add",
+                    help="fill the index with add_many in batches (default), with Index.build in one pass, or "
+                         "both, one after the other on the same market (two files; the ratio in the same run)")
     ap.add_argument("--max-candidates", type=int, default=64, help="Index(max_candidates=) (default 64)")
     ap.add_argument("--market", default=None,
                     help="an existing market folder (accounts.jsonl, watchlist.jsonl) instead of generating one; "
@@ -227,25 +256,27 @@ def main() -> None:
     print(machine(), flush=True)
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="slx-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"{'indexed':>9} {'add/s':>7} {'add s':>8} {'add CPU s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU p50':>8} "
+    print(f"{'load':>5} {'indexed':>9} {'add/s':>7} {'add s':>8} {'add CPU s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU p50':>8} "
           f"{'CPU p99':>8} {'cands':>6} {'same leads':>11} {'same matches':>13} {'file MB':>8} {'RSS open+query MB':>18} "
           f"{'RSS build MB':>13}", flush=True)
     for size in (int(x) for x in args.sizes.split(",")):
-        r = run(size, args, work)
-        same = f"{r['same_leads']}/{r['n_queries']}"
-        same_m = f"{r['same_matches']}/{r['n_queries']}"
-        print(f"{r['n']:>9} {r['add_per_s']:>7.0f} {r['add_s']:>8.1f} {r['add_cpu_s']:>9.1f} {r['p50']:>7.1f} "
-              f"{r['p99']:>7.1f} {r['cpu_p50']:>8.1f} {r['cpu_p99']:>8.1f} {r['cands']:>6.1f} {same:>11} {same_m:>13} "
-              f"{r['file_mb']:>8.1f} {r['rss_open_query']:>18.0f} {r['rss_build']:>13.0f}", flush=True)
-        if args.cold:
-            print(f"          file out of the page cache before each query: p50 {r['cold_p50']:.1f} ms, "
-                  f"p99 {r['cold_p99']:.1f} ms wall, CPU p50 {r['cold_cpu_p50']:.1f} ms", flush=True)
-        if args.check_batch:
-            print(f"          batch trace of the same accounts ({r['batch_s']:.0f} s): {r['batch_leads']} leads; "
-                  f"the index holds {r['leads_in_both']} of them (and {r['index_leads']} leads in all)", flush=True)
+        for r in run(size, args, work):
+            same = f"{r['same_leads']}/{r['n_queries']}"
+            same_m = f"{r['same_matches']}/{r['n_queries']}"
+            print(f"{r['load']:>5} {r['n']:>9} {r['add_per_s']:>7.0f} {r['add_s']:>8.1f} {r['add_cpu_s']:>9.1f} "
+                  f"{r['p50']:>7.1f} {r['p99']:>7.1f} {r['cpu_p50']:>8.1f} {r['cpu_p99']:>8.1f} {r['cands']:>6.1f} "
+                  f"{same:>11} {same_m:>13} {r['file_mb']:>8.1f} {r['rss_open_query']:>18.0f} "
+                  f"{r['rss_build']:>13.0f}", flush=True)
+            if args.cold:
+                print(f"          file out of the page cache before each query: p50 {r['cold_p50']:.1f} ms, "
+                      f"p99 {r['cold_p99']:.1f} ms wall, CPU p50 {r['cold_cpu_p50']:.1f} ms", flush=True)
+            if args.check_batch:
+                print(f"          batch trace of the same accounts ({r['batch_s']:.0f} s): {r['batch_leads']} leads; "
+                      f"the index holds {r['leads_in_both']} of them (and {r['index_leads']} leads in all)",
+                      flush=True)
     print("same leads / matches: queries whose leads (matches) at the threshold equal those of the same query with no "
-          "candidate cap (query_candidates=1,000,000), in the same run; add CPU s counts the "
-          "fingerprinting processes too", flush=True)
+          "candidate cap (query_candidates=1,000,000), in the same run; add/s, add s and add CPU s are those of "
+          "the load (add_many or build), CPU counting the fingerprinting processes too", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_index_photos import _acc, photos  # noqa: F401 (a fixture)
 
 from sellerlink import Linker, load_accounts
 from sellerlink.index import Index
 from sellerlink.records import Account
 from sellerlink.signals.contacts import ContactsSignal
 from sellerlink.signals.names import NamesSignal
+from sellerlink.signals.photos import PhotosSignal
 from sellerlink.signals.phrasing import PhrasingSignal
 from sellerlink.synth import generate_marketplace
 
@@ -40,6 +42,10 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[A
 
 def _linker() -> Linker:
     return Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+
+
+def _photo_linker() -> Linker:
+    return Linker(signals=[NamesSignal(), PhotosSignal()], progress=False)
 
 
 def _rows(ix: Index) -> dict[str, list[tuple[object, ...]]]:
@@ -181,3 +187,26 @@ def test_cli_index_build(tmp_path: Path, market: tuple[Path, Path, list[Account]
     before = built.stat().st_size
     assert main(["index", "build", str(built), str(live_path), "--quiet"]) != 0
     assert built.stat().st_size == before
+
+
+def test_build_with_photos_writes_what_one_add_writes(photos: dict[str, str]) -> None:
+    """Photos keep their own counts (a re-edited copy counts as the same photo) and links: a
+    build must write them as an add does, and without photos skip that work, not the result."""
+    stock = photos["stock.jpg"]
+    accs = [
+        _acc("a", "Rina", [photos["own0.jpg"], stock]),
+        _acc("b", "Budi", [photos["own0_crop.jpg"]]),
+        _acc("c", "Sari", [photos["own0_mirror.jpg"], stock]),
+        _acc("d", "Dewi", [stock, photos["other1.jpg"]]),
+        _acc("e", "Rina", [photos["other2.jpg"]]),
+        _acc("f", "Toko Ani", []),
+    ]
+    added = Index(linker=_photo_linker(), min_direct=1e-9)
+    added.add(accs)
+    built = Index(linker=_photo_linker(), min_direct=1e-9)
+    built.build(accs, batch=2)
+    want, got = _rows(added), _rows(built)
+    for sql in _TABLES:
+        assert got[sql] == want[sql], sql
+    assert want["SELECT a, b FROM links"]  # re-edited copies were linked: not vacuous
+    assert max(n for _, n in want["SELECT key, n FROM counts"]) >= 3

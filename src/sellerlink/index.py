@@ -891,8 +891,8 @@ class Index:
         """Fill an empty index with ``watchlist`` (known violators) and ``accounts`` in one
         pass: each is anything :meth:`add_many` takes.
 
-        The accounts are fingerprinted ``batch`` at a time (by ``workers - 1`` worker
-        processes when ``workers`` > 1), then counted and linked among themselves in memory,
+        The accounts are fingerprinted ``batch`` at a time (by ``workers`` worker processes
+        when ``workers`` > 1), then counted and linked among themselves in memory,
         as :class:`~sellerlink.Linker` links a batch, instead of looking each account's
         candidates up in the file as :meth:`add` does. The result is the index that adding all
         of them in one :meth:`add` would give (the same counts, postings and candidates, at most
@@ -924,7 +924,8 @@ class Index:
                 desc = "index build: fingerprints" + (" (watchlist)" if flag else "")
                 bar = _progress(chunks, enabled=progress, desc=desc,
                                 total=None if total is None or flag else -(-total // batch))  # fmt: skip
-                for accs, st in self._extracted(bar, workers):
+                # this process only writes the states as they come: every core fingerprints
+                for accs, st in self._extracted(bar, workers, all_cores=True):
                     if st is None:
                         st = self._extract(accs).states
                     for a in accs:
@@ -974,12 +975,13 @@ class Index:
         order = np.lexsort((prid, ix_keys))
         postings = (ix_keys[order], prid[order])
         del order, prid
-        ctx = self._context()
-        # counts the signals keep themselves (photos) are the file's once these are done
-        self._update_counts(rid_arr, np.zeros(0, dtype=np.int64), ctx, +1)
         tables = dict(local)
-        upd = [sig for sig in self._updaters if sig.name in new.states]
+        # counts the signals keep themselves (photos) are the file's once these are done; a
+        # signal none of the accounts has a value of (no photos) changes none
+        upd = [sig for sig in self._updaters if sig.name in local and len(sig.index_keys(local[sig.name])[1])]
         if upd:
+            ctx = self._context()
+            self._update_counts(rid_arr, np.zeros(0, dtype=np.int64), ctx, +1)
             tables.update(self._tables(new, ctx, only=upd))
         rows, keys = self._keys(tables, "probe_keys")  # sorted by row
         edges = np.searchsorted(rows, np.arange(0, len(rid_arr) + _BUILD_ROWS, _BUILD_ROWS))
@@ -1002,14 +1004,17 @@ class Index:
             self._con.executemany("INSERT INTO pairs (a, b, score) VALUES (?, ?, ?)",
                                   zip(a[ok].tolist(), b[ok].tolist(), score[ok].tolist()))  # fmt: skip
 
-    def _extracted(self, chunks: Iterable[list[Account]], workers: int
+    def _extracted(self, chunks: Iterable[list[Account]], workers: int, *, all_cores: bool = False
                    ) -> Iterator[tuple[list[Account], dict[str, list[bytes]] | None]]:  # fmt: skip
         """Each chunk with its states: fingerprinted by ``workers - 1`` worker processes a few
-        chunks ahead (``None``: to fingerprint in this process, ``workers`` 1)."""
+        chunks ahead (``None``: to fingerprint in this process, ``workers`` 1), or by
+        ``workers`` processes (``all_cores``: this one has little else to do meanwhile)."""
         if workers <= 1:
             for accs in chunks:
                 yield accs, None
             return
+        if all_cores:
+            workers += 1
         sigs = [sig for sig in self.signals if hasattr(sig, "extract")]
         # started afresh, so they do not pin this process's pages (forked children
         # keep the old copy of every page the writer changes); signals that cannot

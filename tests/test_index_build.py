@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_index_photos import _acc, photos  # noqa: F401 (a fixture)
+from test_index_photos import _acc, photos, shared_photo_accounts  # noqa: F401 (a fixture)
 
 from sellerlink import Linker, load_accounts
 from sellerlink.index import Index
@@ -192,15 +192,7 @@ def test_cli_index_build(tmp_path: Path, market: tuple[Path, Path, list[Account]
 def test_build_with_photos_writes_what_one_add_writes(photos: dict[str, str]) -> None:
     """Photos keep their own counts (a re-edited copy counts as the same photo) and links: a
     build must write them as an add does, and without photos skip that work, not the result."""
-    stock = photos["stock.jpg"]
-    accs = [
-        _acc("a", "Rina", [photos["own0.jpg"], stock]),
-        _acc("b", "Budi", [photos["own0_crop.jpg"]]),
-        _acc("c", "Sari", [photos["own0_mirror.jpg"], stock]),
-        _acc("d", "Dewi", [stock, photos["other1.jpg"]]),
-        _acc("e", "Rina", [photos["other2.jpg"]]),
-        _acc("f", "Toko Ani", []),
-    ]
+    accs = [*shared_photo_accounts(photos), _acc("f", "Rina", [])]  # and one without photos
     added = Index(linker=_photo_linker(), min_direct=1e-9)
     added.add(accs)
     built = Index(linker=_photo_linker(), min_direct=1e-9)

@@ -106,6 +106,18 @@ def test_a_supplier_photo_that_spreads_stops_counting(photos: dict[str, str]) ->
     assert not after or after[0].score < before.score
 
 
+def shared_photo_accounts(photos: dict[str, str]) -> list[Account]:
+    """Five accounts: a stock photo on three, re-edited copies of one photo on three."""
+    stock = photos["stock.jpg"]
+    return [
+        _acc("a", "Rina", [photos["own0.jpg"], stock]),
+        _acc("b", "Budi", [photos["own0_crop.jpg"]]),
+        _acc("c", "Sari", [photos["own0_mirror.jpg"], stock]),
+        _acc("d", "Dewi", [stock, photos["other1.jpg"]]),
+        _acc("e", "Ani", [photos["other2.jpg"]]),
+    ]
+
+
 def _photo_counts(ix: Index) -> dict[int, int]:
     """Every count row (name keys and tokens, and photos)."""
     return dict(ix._con.execute("SELECT key, n FROM counts").fetchall())
@@ -114,14 +126,7 @@ def _photo_counts(ix: Index) -> dict[int, int]:
 def test_photo_counts_follow_adds_and_removes_and_equal_the_batch(
     photos: dict[str, str],
 ) -> None:
-    stock = photos["stock.jpg"]
-    accs = [
-        _acc("a", "Rina", [photos["own0.jpg"], stock]),
-        _acc("b", "Budi", [photos["own0_crop.jpg"]]),
-        _acc("c", "Sari", [photos["own0_mirror.jpg"], stock]),
-        _acc("d", "Dewi", [stock, photos["other1.jpg"]]),
-        _acc("e", "Ani", [photos["other2.jpg"]]),
-    ]
+    accs = shared_photo_accounts(photos)
     one = Index(linker=_linker())
     one.add(accs)
     # Added in parts, a photo is found when it is an edit of a stored one (the comeback: b is a

@@ -202,3 +202,18 @@ def test_build_with_photos_writes_what_one_add_writes(photos: dict[str, str]) ->
         assert got[sql] == want[sql], sql
     assert want["SELECT a, b FROM links"]  # re-edited copies were linked: not vacuous
     assert max(n for _, n in want["SELECT key, n FROM counts"]) >= 3
+
+
+def test_a_build_while_a_reader_has_the_file_open_keeps_the_write_ahead_log(
+    tmp_path: Path, market: tuple[Path, Path, list[Account], list[Account]],
+) -> None:
+    _, _, wl, live = market
+    path = tmp_path / "ix.slx"
+    with Index.create(path, linker=_linker()) as ix:
+        reader = Index.open(path, readonly=True, linker=_linker())
+        assert len(reader) == 0
+        assert ix._path_journal("DELETE") is None  # the reader's open file stops the switch
+        ix.build(live[:80], watchlist=wl[:10])
+        assert ix._con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert len(reader) == 90  # and the reader sees the committed build
+        reader.close()

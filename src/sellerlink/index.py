@@ -97,7 +97,7 @@ FORMAT_VERSION = 3  # 2: photo states, per-photo counts and links; sketches and 
 # 3: one row per account for the states a query reads (cards), bookkeeping apart (book), 8 KiB pages
 _UPGRADES_FROM = (2,)
 _PAGE_SIZE = 8192  # most accounts' states fit in one page, so a query reads one page per candidate
-_BUILD_ROWS = 20_000  # a build finds candidates for this many accounts at a time
+_BUILD_ROWS = 5_000  # a build finds candidates for this many accounts at a time
 _BUILD_PAIRS = 200_000  # and scores this many pairs at a time
 _UNHELD = 1 << 40  # the count a bounded query context gives values the query does not hold
 _CHUNK = (
@@ -901,8 +901,8 @@ class Index:
 
         One transaction: an interrupted build leaves the index empty. On a file, the build
         writes a rollback journal instead of the write-ahead log when no one else has the file
-        open, so that it needs no second copy of the file on disk. Returns the number of
-        accounts added.
+        open, so that it needs no second copy of the file on disk. ``total``: live accounts
+        expected, for the progress bar. Returns the number of accounts added.
         """
         from .linker import _progress
 
@@ -948,8 +948,9 @@ class Index:
                 self._con.execute("ROLLBACK")
             raise
         finally:
-            if journal:
-                self._path_journal(journal)
+            if journal and self._path_journal(journal) is None:
+                log.warning("%s: could not switch back to %s journal mode (another connection has the "
+                            "file open); the next writer to open it will", self.path, journal)
         return len(ids)
 
     def _path_journal(self, mode: str) -> str | None:

@@ -8,11 +8,14 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_index_photos import _acc, photos, shared_photo_accounts  # noqa: F401 (a fixture)
 
 from sellerlink import Linker, load_accounts
-from sellerlink.index import Index
+from sellerlink.index import Index, _tuples
 from sellerlink.records import Account
 from sellerlink.signals.contacts import ContactsSignal
 from sellerlink.signals.names import NamesSignal
@@ -217,3 +220,14 @@ def test_a_build_while_a_reader_has_the_file_open_keeps_the_write_ahead_log(
         assert ix._con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert len(reader) == 90  # and the reader sees the committed build
         reader.close()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False)), max_size=40),
+       st.integers(1, 7))
+def test_tuples_are_the_rows_of_the_columns_whatever_the_chunk(rows: list[tuple[int, float]], chunk: int) -> None:
+    keys = np.array([r[0] for r in rows], dtype=np.int64)
+    vals = np.array([r[1] for r in rows], dtype=np.float64)
+    got = list(_tuples(keys, vals, chunk=chunk))
+    assert got == rows
+    assert all(type(k) is int and type(v) is float for k, v in got)  # Python values, as SQLite binds them

@@ -940,6 +940,9 @@ class Index:
             if ids:
                 new = _Batch(ids, list(range(1, len(ids) + 1)), states, None)
                 local = self._tables(new, None)  # the counts of the whole set: those of the file
+                if not self._updating(local):  # the states are in the file and in the tables now
+                    new.states = {}
+                    states.clear()
                 _, (ix_rows, ix_keys) = self._insert_keys(new.rids, local, empty=True)
                 self._link_all(new, local, ix_rows, ix_keys, progress)
             self._con.execute("COMMIT")
@@ -965,6 +968,10 @@ class Index:
             return None
         return old if got == mode.upper() and old != got else None
 
+    def _updating(self, tables: dict[str, Any]) -> list[Any]:
+        """The signals keeping their own counts (photos) that some row of ``tables`` has a value of."""
+        return [sig for sig in self._updaters if sig.name in tables and len(sig.index_keys(tables[sig.name])[1])]
+
     def _link_all(self, new: _Batch, local: dict[str, Any], ix_rows: np.ndarray, ix_keys: np.ndarray,
                   progress: bool | None) -> None:  # fmt: skip
         """Pairs among a build's accounts (all of the file's): :meth:`_link_new`'s candidates
@@ -979,7 +986,7 @@ class Index:
         tables = dict(local)
         # counts the signals keep themselves (photos) are the file's once these are done; a
         # signal none of the accounts has a value of (no photos) changes none
-        upd = [sig for sig in self._updaters if sig.name in local and len(sig.index_keys(local[sig.name])[1])]
+        upd = self._updating(local)
         if upd:
             ctx = self._context()
             self._update_counts(rid_arr, np.zeros(0, dtype=np.int64), ctx, +1)
@@ -1002,8 +1009,7 @@ class Index:
             a, b = lo[s0 : s0 + _BUILD_PAIRS], hi[s0 : s0 + _BUILD_PAIRS]
             score = self._proba(self._features(tables, np.searchsorted(rid_arr, a), np.searchsorted(rid_arr, b)))
             ok = score >= self.min_direct
-            self._con.executemany("INSERT INTO pairs (a, b, score) VALUES (?, ?, ?)",
-                                  zip(a[ok].tolist(), b[ok].tolist(), score[ok].tolist()))  # fmt: skip
+            self._con.executemany("INSERT INTO pairs (a, b, score) VALUES (?, ?, ?)", _tuples(a[ok], b[ok], score[ok]))
 
     def _extracted(self, chunks: Iterable[list[Account]], workers: int, *, all_cores: bool = False
                    ) -> Iterator[tuple[list[Account], dict[str, list[bytes]] | None]]:  # fmt: skip
@@ -1131,7 +1137,7 @@ class Index:
         rid_arr = np.asarray(rids, dtype=np.int64)
         self._con.executemany(
             "INSERT OR IGNORE INTO postings (key, rid) VALUES (?, ?)",
-            zip(ix_keys.tolist(), rid_arr[ix_rows].tolist()),
+            _tuples(ix_keys, rid_arr[ix_rows]),
         )
         for sname, st in stats.items():
             self._add_stats(sname, st, +1)
@@ -1151,7 +1157,7 @@ class Index:
         u, c = np.unique(keys, return_counts=True)
         self._con.executemany(
             f"INSERT INTO {table} (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n",
-            zip(u.tolist(), (c * sign).tolist()),
+            _tuples(u, c * sign),
         )
         if sign < 0:
             self._drop_empty(table, u)
@@ -1271,7 +1277,7 @@ class Index:
         nz = d != 0
         self._con.executemany(
             f"INSERT INTO {table} (key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = n + excluded.n",
-            zip(u[nz].tolist(), d[nz].tolist()),
+            _tuples(u[nz], d[nz]),
         )
         if (d < 0).any():
             self._drop_empty(table, u[d < 0])
@@ -1847,6 +1853,14 @@ class _StoredPairs:
 class _Result:
     graph: nx.Graph
     pairs: _StoredPairs
+
+
+def _tuples(*columns: np.ndarray, chunk: int = 1 << 18) -> Iterator[tuple[Any, ...]]:
+    """Rows of equal-length arrays as tuples of Python values, converted a chunk at a time (for
+    ``executemany``: a build's hundreds of millions of keys as Python ints would take ~30 bytes
+    each at once)."""
+    for s in range(0, len(columns[0]), chunk):
+        yield from zip(*(c[s : s + chunk].tolist() for c in columns))
 
 
 def _split_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> list[np.ndarray]:

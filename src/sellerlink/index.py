@@ -939,9 +939,14 @@ class Index:
                         states.setdefault(name, []).extend(sts)
             if ids:
                 new = _Batch(ids, list(range(1, len(ids) + 1)), states, None)
-                local = self._tables(new, None)  # the counts of the whole set: those of the file
-                if not self._updating(local):  # the states are in the file and in the tables now
-                    new.states = {}
+                # the counts of the whole set are those of the file; a signal's states go once
+                # its table holds them (they are in the file), unless it keeps its own counts
+                local: dict[str, Any] = {}
+                for sig in self.signals:
+                    local.update(self._tables(new, None, only=[sig]))
+                    if sig not in self._updaters:
+                        states.pop(sig.name, None)
+                if not self._updating(local):
                     states.clear()
                 _, (ix_rows, ix_keys) = self._insert_keys(new.rids, local, empty=True)
                 self._link_all(new, local, ix_rows, ix_keys, progress)
@@ -1134,11 +1139,13 @@ class Index:
             before = self._lookup("pcounts", uk)
             crossed = uk[(before > 0) & (before <= self.max_block) & (before + inc > self.max_block)]
         self._bump("pcounts", ix_keys, +1)
-        rid_arr = np.asarray(rids, dtype=np.int64)
+        rid_arr = np.asarray(rids, dtype=np.int64)[ix_rows]
+        order = np.lexsort((rid_arr, ix_keys))  # in the table's order: B-tree appends, not random inserts
         self._con.executemany(
             "INSERT OR IGNORE INTO postings (key, rid) VALUES (?, ?)",
-            _tuples(ix_keys, rid_arr[ix_rows]),
+            _tuples(ix_keys[order], rid_arr[order]),
         )
+        del rid_arr, order
         for sname, st in stats.items():
             self._add_stats(sname, st, +1)
         self._set_meta("n_accounts", str(self._n_accounts() + n))

@@ -122,9 +122,11 @@ def test_split_by_row_equals_a_mask_per_row() -> None:
 
     rng = np.random.default_rng(3)
     for n in (0, 1, 7):
-        rows = rng.integers(0, max(n, 1), 50) if n else np.zeros(0, dtype=np.int64)
-        vals = rng.integers(-(2**62), 2**62, len(rows))
-        got = _split_by_row(rows, vals, n)
-        assert len(got) == n
-        for i in range(n):
-            assert np.array_equal(got[i], vals[rows == i])
+        for sort in (False, True):  # sorted rows take the path without a sort
+            rows = rng.integers(0, max(n, 1), 50) if n else np.zeros(0, dtype=np.int64)
+            rows = np.sort(rows) if sort else rows
+            vals = rng.integers(-(2**62), 2**62, len(rows))
+            got = _split_by_row(rows, vals, n)
+            assert len(got) == n
+            for i in range(n):
+                assert np.array_equal(got[i], vals[rows == i])

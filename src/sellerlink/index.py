@@ -896,8 +896,9 @@ class Index:
         as :class:`~sellerlink.Linker` links a batch, instead of looking each account's
         candidates up in the file as :meth:`add` does. The result is the index that adding all
         of them in one :meth:`add` would give (the same counts, postings and candidates, at most
-        ``max_candidates`` an account; the same pair scores), several times faster than
-        :meth:`add_many` for a large first load. Memory grows with the accounts, as for a link.
+        ``max_candidates`` an account; the same pair scores), in a fraction of the time of
+        :meth:`add_many` for a large first load (``benchmarks/README.md``, section 4). Memory
+        grows with the accounts, as for a link.
 
         One transaction: an interrupted build leaves the index empty. On a file, the build
         writes a rollback journal instead of the write-ahead log when no one else has the file
@@ -1104,21 +1105,24 @@ class Index:
         """What new accounts (``rids``, whose tables among themselves are ``local``) add to the
         counts, postings, statistics and book. Returns the keys this makes too common to
         propose pairs (none if the file was ``empty``), and the accounts' (rows, index keys)."""
+        n = len(rids)
+        # per account, what it added to the counts, so that remove() can take it back: each
+        # account's keys in their order, from one stable sort (not a scan per account: that
+        # was quadratic in the batch); the arrays a build no longer needs go as it goes
         rk = self._rarity_per_signal(local)
+        df_rows = np.concatenate([v[0] for v in rk.values()]) if rk else np.zeros(0, np.int64)
+        df_keys = np.concatenate([v[1] for v in rk.values()]) if rk else np.zeros(0, np.int64)
+        del rk
+        self._bump("counts", df_keys, +1)
+        df_own = _split_by_row(df_rows, df_keys, n)
+        del df_rows, df_keys
         ix_rows, ix_keys = self._keys(local, "index_keys")
+        ix_own = _split_by_row(ix_rows, ix_keys, n)  # views: these are sorted by row already
         stats = {
             s.name: s.rarity_stats(local[s.name])
             for s in self.signals
             if hasattr(s, "rarity_stats")
         }
-        n = len(rids)
-        # per account, what it added to the counts, so that remove() can take it back
-        df_rows = np.concatenate([v[0] for v in rk.values()]) if rk else np.zeros(0, np.int64)
-        df_keys = np.concatenate([v[1] for v in rk.values()]) if rk else np.zeros(0, np.int64)
-        # each account's keys, in their order (one stable sort, not a scan per account:
-        # that was quadratic in the batch)
-        df_own = _split_by_row(df_rows, df_keys, n)
-        ix_own = _split_by_row(ix_rows, ix_keys, n)
 
         def book() -> Iterator[tuple[int, str, bytes]]:  # generated as written: a build's book is large
             for i in range(n):
@@ -1129,7 +1133,6 @@ class Index:
 
         self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", book())
         del df_own, ix_own
-        self._bump("counts", df_keys, +1)
         # keys this add makes too common to propose pairs: the stored pairs among their
         # holders were found through them while they were rare, and must be re-scored now
         if empty:
@@ -1871,11 +1874,14 @@ def _tuples(*columns: np.ndarray, chunk: int = 1 << 18) -> Iterator[tuple[Any, .
 
 
 def _split_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> list[np.ndarray]:
-    """``values[rows == i]`` for each ``i < n``, in their order, in one stable sort."""
+    """``values[rows == i]`` for each ``i < n``, in their order, in one stable sort (none if
+    ``rows`` is sorted: then the parts are views of ``values``)."""
     rows = np.asarray(rows, dtype=np.int64)
-    order = np.argsort(rows, kind="stable")
-    bounds = np.searchsorted(rows[order], np.arange(n + 1))
-    v = np.asarray(values)[order]
+    v = np.asarray(values)
+    if len(rows) and not bool(np.all(rows[1:] >= rows[:-1])):
+        order = np.argsort(rows, kind="stable")
+        rows, v = rows[order], v[order]
+    bounds = np.searchsorted(rows, np.arange(n + 1))
     return [v[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 

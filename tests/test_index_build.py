@@ -190,6 +190,14 @@ def test_cli_index_build(tmp_path: Path, market: tuple[Path, Path, list[Account]
     before = built.stat().st_size
     assert main(["index", "build", str(built), str(live_path), "--quiet"]) != 0
     assert built.stat().st_size == before
+    # a build that fails part way (the same account twice, refused with --strict; without it the
+    # second copy is skipped with a warning, as every reader does) leaves no file behind
+    twice = tmp_path / "twice.jsonl"
+    lines = live_path.read_text().splitlines()
+    twice.write_text("\n".join([*lines, lines[0]]) + "\n")
+    failed = tmp_path / "failed.slx"
+    assert main(["index", "build", str(failed), str(twice), "--strict", "--quiet"]) != 0
+    assert not any(tmp_path.glob("failed.slx*"))
 
 
 def test_build_with_photos_writes_what_one_add_writes(photos: dict[str, str]) -> None:

@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(q)
     q = isub.add_parser(
         "build",
-        help="create an index from many accounts at once (several times faster than add)",
+        help="create an index from many accounts at once (a first load: much faster than add)",
         description="Create INDEX from ACCOUNTS and the --watchlist accounts in one pass: they are "
         "fingerprinted, then counted and linked among themselves in memory, as 'sellerlink link' does. "
         "The same index as 'index add' of the watchlist and then the accounts gives; memory grows with "

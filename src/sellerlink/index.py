@@ -943,7 +943,7 @@ class Index:
                 # the counts of the whole set are those of the file; a signal's states go once
                 # its table holds them (they are in the file), unless it keeps its own counts
                 local: dict[str, Any] = {}
-                for sig in self.signals:
+                for sig in _progress(self.signals, enabled=progress, desc="index build: tables"):
                     local.update(self._tables(new, None, only=[sig]))
                     if sig not in self._updaters:
                         states.pop(sig.name, None)
@@ -1000,7 +1000,8 @@ class Index:
         rows, keys = self._keys(tables, "probe_keys")  # sorted by row
         edges = np.searchsorted(rows, np.arange(0, len(rid_arr) + _BUILD_ROWS, _BUILD_ROWS))
         lo_l, hi_l = [], []
-        for s0, s1 in zip(edges[:-1].tolist(), edges[1:].tolist()):
+        spans = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+        for s0, s1 in _progress(spans, enabled=progress, desc="index build: candidates", total=len(spans)):
             cr, cc = self._candidates(keys[s0:s1], rows[s0:s1], limit=self.max_candidates, own=rid_arr,
                                       postings=postings)  # fmt: skip
             a = rid_arr[cr]

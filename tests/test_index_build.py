@@ -200,7 +200,7 @@ def test_cli_index_build(tmp_path: Path, market: tuple[Path, Path, list[Account]
     assert not any(tmp_path.glob("failed.slx*"))
 
 
-def test_build_with_photos_writes_what_one_add_writes(photos: dict[str, str]) -> None:
+def test_build_with_photos_writes_what_one_add_writes(photos: dict[str, str]) -> None:  # noqa: F811
     """Photos keep their own counts (a re-edited copy counts as the same photo) and links: a
     build must write them as an add does, and without photos skip that work, not the result."""
     accs = [*shared_photo_accounts(photos), _acc("f", "Rina", [])]  # and one without photos

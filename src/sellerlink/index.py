@@ -1125,14 +1125,15 @@ class Index:
             if hasattr(s, "rarity_stats")
         }
 
-        def book() -> Iterator[tuple[int, str, bytes]]:  # generated as written: a build's book is large
+        def book(df_own: list[np.ndarray], ix_own: list[np.ndarray]) -> Iterator[tuple[int, str, bytes]]:
+            # generated as written: a build's book is large
             for i in range(n):
                 yield rids[i], "_df", pack({"k": df_own[i]})
                 yield rids[i], "_ix", pack({"k": ix_own[i]})
                 per = {f"{s}.{k}": v for s in stats for k, v in _row_stats(self, local, s, i).items()}
                 yield rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})
 
-        self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", book())
+        self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", book(df_own, ix_own))
         del df_own, ix_own
         # keys this add makes too common to propose pairs: the stored pairs among their
         # holders were found through them while they were rare, and must be re-scored now

@@ -166,9 +166,11 @@ def child_splink(mdir: Path, u_max_pairs: float, memory_gb: float | None = None,
     # streamed: the records are read as the frame is built (holding them all first, as dicts,
     # took 9 GB at 1M before the frame's own columns)
     recs = itertools.chain(C.iter_jsonl(mdir / "watchlist.jsonl"), C.iter_jsonl(mdir / "accounts.jsonl"))
-    frame = sw.run("load records + prep: input columns (sellerlink contact helpers)", lambda: C.splink_frame(recs))
+    frames = [sw.run("load records + prep: input columns (sellerlink contact helpers)", lambda: C.splink_frame(recs))]
     rss_loaded = C.rss_mb()
-    pred = C.run_splink([frame], link_type="dedupe_only", u_max_pairs=u_max_pairs, stopwatch=sw,
+    n_records = len(frames[0])
+    # run_splink copies the frame into DuckDB and empties the list: the frame goes then
+    pred = C.run_splink(frames, link_type="dedupe_only", u_max_pairs=u_max_pairs, stopwatch=sw,
                         memory_gb=memory_gb, spill_dir=spill_dir)
     wall, cpu = sw.total()
     peak = max(sw.peak_mb(), C.peak_rss_mb())
@@ -177,7 +179,7 @@ def child_splink(mdir: Path, u_max_pairs: float, memory_gb: float | None = None,
         load_truth(mdir), threshold=0.5)
     return {"stages": sw.stages, "stage_mem": sw.mem, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak,
             "rss_start_mb": rss0,
-            "rss_after_load_mb": rss_loaded, "n_records": len(frame), "n_candidate_pairs": len(pred),
+            "rss_after_load_mb": rss_loaded, "n_records": n_records, "n_candidate_pairs": len(pred),
             "pairwise": q}
 
 

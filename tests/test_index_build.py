@@ -239,3 +239,19 @@ def test_tuples_are_the_rows_of_the_columns_whatever_the_chunk(rows: list[tuple[
     got = list(_tuples(keys, vals, chunk=chunk))
     assert got == rows
     assert all(type(k) is int and type(v) is float for k, v in got)  # Python values, as SQLite binds them
+
+
+def test_book_and_counts_written_in_chunks_of_rows_are_the_same(
+    market: tuple[Path, Path, list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build writes each account's keys and the counts a chunk of rows at a time; chunks that
+    cut the accounts anywhere give the same tables as one chunk."""
+    import sellerlink.index as ixmod
+
+    _, _, wl, live = market
+    whole = Index(linker=_linker())
+    whole.build(live, watchlist=wl)
+    monkeypatch.setattr(ixmod, "_BOOK_ROWS", 7)
+    chunked = Index(linker=_linker())
+    chunked.build(live, watchlist=wl)
+    assert _rows(chunked) == _rows(whole)

@@ -99,6 +99,7 @@ _UPGRADES_FROM = (2,)
 _PAGE_SIZE = 8192  # most accounts' states fit in one page, so a query reads one page per candidate
 _BUILD_ROWS = 5_000  # a build finds candidates for this many accounts at a time
 _BUILD_PAIRS = 200_000  # and scores this many pairs at a time
+_BOOK_ROWS = 50_000  # an add writes the book and counts of this many accounts at a time
 _UNHELD = 1 << 40  # the count a bounded query context gives values the query does not hold
 _CHUNK = (
     900  # SQLite host parameters per statement (the default limit is 999 on old builds)
@@ -1107,34 +1108,33 @@ class Index:
         counts, postings, statistics and book. Returns the keys this makes too common to
         propose pairs (none if the file was ``empty``), and the accounts' (rows, index keys)."""
         n = len(rids)
-        # per account, what it added to the counts, so that remove() can take it back: each
-        # account's keys in their order, from one stable sort (not a scan per account: that
-        # was quadratic in the batch); the arrays a build no longer needs go as it goes
-        rk = self._rarity_per_signal(local)
-        df_rows = np.concatenate([v[0] for v in rk.values()]) if rk else np.zeros(0, np.int64)
-        df_keys = np.concatenate([v[1] for v in rk.values()]) if rk else np.zeros(0, np.int64)
-        del rk
-        self._bump("counts", df_keys, +1)
-        df_own = _split_by_row(df_rows, df_keys, n)
-        del df_rows, df_keys
-        ix_rows, ix_keys = self._keys(local, "index_keys")
-        ix_own = _split_by_row(ix_rows, ix_keys, n)  # views: these are sorted by row already
+        # per account, what it added to the counts (so that remove() can take it back) and its
+        # index keys, a chunk of rows at a time: each signal's keys sorted by row once (not a
+        # scan per account: that was quadratic in the batch), so that a build holds no copy
+        # of all its keys beside them
+        df_parts = [_sorted_by_row(r, k) for r, k in self._rarity_per_signal(local).values()]
+        ix_rows, ix_keys = self._keys(local, "index_keys")  # sorted by row
         stats = {
             s.name: s.rarity_stats(local[s.name])
             for s in self.signals
             if hasattr(s, "rarity_stats")
         }
+        for s0 in range(0, n, _BOOK_ROWS):
+            s1 = min(n, s0 + _BOOK_ROWS)
+            df_own, df_keys = _rows_between(df_parts, s0, s1)
+            ix_own, _ = _rows_between([(ix_rows, ix_keys)], s0, s1)
+            self._bump("counts", df_keys, +1)
 
-        def book(df_own: list[np.ndarray], ix_own: list[np.ndarray]) -> Iterator[tuple[int, str, bytes]]:
-            # generated as written: a build's book is large
-            for i in range(n):
-                yield rids[i], "_df", pack({"k": df_own[i]})
-                yield rids[i], "_ix", pack({"k": ix_own[i]})
-                per = {f"{s}.{k}": v for s in stats for k, v in _row_stats(self, local, s, i).items()}
-                yield rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})
+            def book(s0: int, df_own: list[np.ndarray], ix_own: list[np.ndarray]) -> Iterator[tuple[int, str, bytes]]:
+                for j in range(len(df_own)):
+                    i = s0 + j
+                    yield rids[i], "_df", pack({"k": df_own[j]})
+                    yield rids[i], "_ix", pack({"k": ix_own[j]})
+                    per = {f"{s}.{k}": v for s in stats for k, v in _row_stats(self, local, s, i).items()}
+                    yield rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})
 
-        self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", book(df_own, ix_own))
-        del df_own, ix_own
+            self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", book(s0, df_own, ix_own))
+        del df_parts
         # keys this add makes too common to propose pairs: the stored pairs among their
         # holders were found through them while they were rare, and must be re-scored now
         if empty:
@@ -1873,6 +1873,31 @@ def _tuples(*columns: np.ndarray, chunk: int = 1 << 18) -> Iterator[tuple[Any, .
     each at once)."""
     for s in range(0, len(columns[0]), chunk):
         yield from zip(*(c[s : s + chunk].tolist() for c in columns))
+
+
+def _sorted_by_row(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, values)`` in row order, each row's values in their order (a stable sort, only if
+    ``rows`` is not sorted already)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    values = np.asarray(values)
+    if len(rows) and not bool(np.all(rows[1:] >= rows[:-1])):
+        order = np.argsort(rows, kind="stable")
+        return rows[order], values[order]
+    return rows, values
+
+
+def _rows_between(parts: Sequence[tuple[np.ndarray, np.ndarray]], start: int, stop: int
+                  ) -> tuple[list[np.ndarray], np.ndarray]:  # fmt: skip
+    """Each row of ``start..stop``'s values, those of the first part first (parts sorted by
+    row, see :func:`_sorted_by_row`), and all of them."""
+    rr, vv = [], []
+    for rows, values in parts:
+        lo, hi = np.searchsorted(rows, [start, stop])
+        rr.append(rows[lo:hi])
+        vv.append(values[lo:hi])
+    rows = np.concatenate(rr) if rr else np.zeros(0, np.int64)
+    values = np.concatenate(vv) if vv else np.zeros(0, np.int64)
+    return _split_by_row(rows - start, values, stop - start), values
 
 
 def _split_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> list[np.ndarray]:

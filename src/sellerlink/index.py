@@ -788,14 +788,22 @@ class Index:
             other = cc != np.asarray(own, dtype=np.int64)[cr]
             cr, cc, kw = cr[other], cc[other], kw[other]
         if limit is not None and len(cc):
-            # per row, the candidates sharing the rarest keys first (sum of key weights)
-            codes, inv = np.unique(np.stack([cr, cc], axis=1), axis=0, return_inverse=True)
-            total = np.bincount(inv.ravel(), weights=kw, minlength=len(codes))
-            order = np.lexsort((codes[:, 1], -np.round(total, 9), codes[:, 0]))
-            codes = codes[order]
-            rank = np.arange(len(codes)) - np.searchsorted(codes[:, 0], codes[:, 0], side="left")
-            codes = codes[rank < limit]
-            cr, cc = codes[:, 0].copy(), codes[:, 1].copy()
+            # per row, the candidates sharing the rarest keys first (sum of key weights); each
+            # (row, candidate) as one int64 (a stable sort keeps each pair's weights in their
+            # order, so the sums are those of a bincount over the unsorted hits)
+            span = int(cc.max()) + 1
+            code = cr * span + cc
+            order = np.argsort(code, kind="stable")
+            code = code[order]
+            first = np.ones(len(code), dtype=bool)
+            first[1:] = code[1:] != code[:-1]
+            total = np.bincount(np.cumsum(first) - 1, weights=kw[order])
+            code = code[first]
+            cr, cc = code // span, code % span
+            order = np.lexsort((cc, -np.round(total, 9), cr))
+            cr, cc = cr[order], cc[order]
+            rank = np.arange(len(cr)) - np.searchsorted(cr, cr, side="left")
+            cr, cc = cr[rank < limit], cc[rank < limit]
         return cr, cc
 
     def _features(self, tables: dict[str, Any], left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:

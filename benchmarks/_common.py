@@ -430,17 +430,22 @@ def run_splink(
         con.execute(f"SET temp_directory = '{spill_dir}'")
     db = DuckDBAPI(connection=con)
     names = ["watchlist", "accounts"] if len(frames) == 2 else ["accounts"]
-    sdfs = []
-    for f, n in zip(frames, names):
-        # a DuckDB table of its own, not a view of the pandas frame: DuckDB reads a view from
-        # the Python objects on every pass, and the frame stays resident beside DuckDB's memory
-        # (at 1M accounts the frame alone held 15.5 GB)
-        con.register("_frame", f)
-        con.execute(f"CREATE TABLE {n}_input AS SELECT * FROM _frame")
-        con.unregister("_frame")
-        sdfs.append(db.register(f"{n}_input", dataset_display_name=n))
-    if isinstance(frames, list):
-        frames.clear()  # the caller's list: with no other reference the frames can go now
+
+    def copy_in() -> list[Any]:
+        sdfs = []
+        for f, n in zip(frames, names):
+            # a DuckDB table of its own, not a view of the pandas frame: DuckDB reads a view from
+            # the Python objects on every pass, and the frame stays resident beside DuckDB's
+            # memory (at 1M accounts the frame alone held 15.5 GB)
+            con.register("_frame", f)
+            con.execute(f"CREATE TABLE {n}_input AS SELECT * FROM _frame")
+            con.unregister("_frame")
+            sdfs.append(db.register(f"{n}_input", dataset_display_name=n))
+        if isinstance(frames, list):
+            frames.clear()  # the caller's list: with no other reference the frames can go now
+        return sdfs
+
+    sdfs = sw.run("splink: input frame into a DuckDB table", copy_in)
 
     linker = Linker(sdfs if len(sdfs) > 1 else sdfs[0], splink_settings(link_type), log_level=logging.ERROR)
     tr = linker.training

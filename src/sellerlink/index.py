@@ -927,8 +927,8 @@ class Index:
         ids: list[str] = []
         seen: set[str] = set()
         states: dict[str, list[bytes]] = {}
-        self._begin()
         try:
+            self._begin()
             for stream, flag in ((watchlist, True), (accounts, False)):
                 chunks = _chunks(self._stream(stream), batch, self.linker)
                 desc = "index build: fingerprints" + (" (watchlist)" if flag else "")
@@ -958,8 +958,8 @@ class Index:
                         states.pop(sig.name, None)
                 if not self._updating(local):
                     states.clear()
-                _, (ix_rows, ix_keys) = self._insert_keys(new.rids, local, empty=True)
-                self._link_all(new, local, ix_rows, ix_keys, progress)
+                _, postings = self._insert_keys(new.rids, local, empty=True)
+                self._link_all(new, local, postings, progress)
             self._con.execute("COMMIT")
         except BaseException:
             if self._con.in_transaction:
@@ -987,17 +987,13 @@ class Index:
         """The signals keeping their own counts (photos) that some row of ``tables`` has a value of."""
         return [sig for sig in self._updaters if sig.name in tables and len(sig.index_keys(tables[sig.name])[1])]
 
-    def _link_all(self, new: _Batch, local: dict[str, Any], ix_rows: np.ndarray, ix_keys: np.ndarray,
+    def _link_all(self, new: _Batch, local: dict[str, Any], postings: tuple[np.ndarray, np.ndarray],
                   progress: bool | None) -> None:  # fmt: skip
         """Pairs among a build's accounts (all of the file's): :meth:`_link_new`'s candidates
-        and scores, from the postings and tables in memory."""
+        and scores, from the postings (keys, rids sorted by key then rid) and tables in memory."""
         from .linker import _progress
 
         rid_arr = np.asarray(new.rids, dtype=np.int64)
-        prid = rid_arr[ix_rows]
-        order = np.lexsort((prid, ix_keys))
-        postings = (ix_keys[order], prid[order])
-        del order, prid
         tables = dict(local)
         # counts the signals keep themselves (photos) are the file's once these are done; a
         # signal none of the accounts has a value of (no photos) changes none
@@ -1114,7 +1110,8 @@ class Index:
                      ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
         """What new accounts (``rids``, whose tables among themselves are ``local``) add to the
         counts, postings, statistics and book. Returns the keys this makes too common to
-        propose pairs (none if the file was ``empty``), and the accounts' (rows, index keys)."""
+        propose pairs (none if the file was ``empty``), and the accounts' postings (keys,
+        rids; sorted by key then rid)."""
         n = len(rids)
         # per account, what it added to the counts (so that remove() can take it back) and its
         # index keys, a chunk of rows at a time: each signal's keys sorted by row once (not a
@@ -1153,16 +1150,15 @@ class Index:
             crossed = uk[(before > 0) & (before <= self.max_block) & (before + inc > self.max_block)]
         self._bump("pcounts", ix_keys, +1)
         rid_arr = np.asarray(rids, dtype=np.int64)[ix_rows]
+        del ix_rows
         order = np.lexsort((rid_arr, ix_keys))  # in the table's order: B-tree appends, not random inserts
-        self._con.executemany(
-            "INSERT OR IGNORE INTO postings (key, rid) VALUES (?, ?)",
-            _tuples(ix_keys[order], rid_arr[order]),
-        )
-        del rid_arr, order
+        postings = (ix_keys[order], rid_arr[order])
+        del rid_arr, order, ix_keys
+        self._con.executemany("INSERT OR IGNORE INTO postings (key, rid) VALUES (?, ?)", _tuples(*postings))
         for sname, st in stats.items():
             self._add_stats(sname, st, +1)
         self._set_meta("n_accounts", str(self._n_accounts() + n))
-        return crossed, (ix_rows, ix_keys)
+        return crossed, postings
 
     def existing(self, account_ids: Iterable[str]) -> set[str]:
         """The ids among ``account_ids`` that are indexed."""

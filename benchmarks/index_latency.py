@@ -119,9 +119,12 @@ def query_child(path: str, queries: str, n: int, cold: bool = False, query_candi
                       "same_leads": same, "same_matches": same_m, "n_queries": len(qs), "n_leads": sum(len(x) for x in full)}))
 
 
-def children_cpu_s() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
+def workers_cpu_s() -> float:
+    """CPU seconds the fingerprinting worker processes have reported so far. (They are started
+    by a fork server, which reaps them: ``RUSAGE_CHILDREN`` of this process never sees them.)"""
+    from sellerlink import linker
+
+    return linker._WORKER_CPU_S
 
 
 def run(size: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
@@ -165,7 +168,7 @@ def run(size: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, An
             if p.exists():
                 p.unlink()
         reset_peak()
-        t, c, cc = time.perf_counter(), time.process_time(), children_cpu_s()
+        t, c, cc = time.perf_counter(), time.process_time(), workers_cpu_s()
         first = not rows  # the first fill writes the held-out queries
         with Index.create(ipath, max_candidates=args.max_candidates) as ix, \
                 open(qpath if first else os.devnull, "w", encoding="utf-8") as qfh:
@@ -175,7 +178,7 @@ def run(size: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, An
             else:
                 ix.build(live(qfh), watchlist=iter_accounts(watchlist_path), batch=args.batch, workers=args.workers)
             n = len(ix)
-        add_s, add_cpu = time.perf_counter() - t, time.process_time() - c + children_cpu_s() - cc
+        add_s, add_cpu = time.perf_counter() - t, time.process_time() - c + workers_cpu_s() - cc
         rss_build = peak_rss_mb()
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(ipath), str(qpath), str(n_queries),

@@ -130,3 +130,15 @@ def test_split_by_row_equals_a_mask_per_row() -> None:
             assert len(got) == n
             for i in range(n):
                 assert np.array_equal(got[i], vals[rows == i])
+
+
+def test_the_workers_cpu_time_is_reported(market: tuple[Path, list[Account], list[Account]]) -> None:
+    """Worker processes started by a fork server are not this process's children: their CPU
+    time reaches the benchmarks only as the workers report it."""
+    from sellerlink import linker
+
+    _, _, live = market
+    before = linker._WORKER_CPU_S
+    with Index(linker=_linker()) as ix:
+        ix.add_many(live[:60], batch=20, workers=2)
+    assert linker._WORKER_CPU_S > before

@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from . import linker as _linker_module
 from ._arrays import unique_sorted
 from .blocking import merge_pairs
 from .linker import (
@@ -1052,7 +1053,8 @@ class Index:
                 if not pending:
                     return
                 accs, job = pending.pop(0)
-                states, caught = job.get()
+                states, cpu, caught = job.get()
+                _linker_module._WORKER_CPU_S += cpu  # what the workers spent, for benchmarks
                 _rewarn(caught)
                 yield accs, states
         finally:

@@ -224,13 +224,14 @@ def _extract_chunk(task: tuple[int, list[Account]]) -> tuple[list[bytes], float,
     return out, time.process_time() - t0, _caught(record)
 
 
-def _extract_all(accounts: list[Account]) -> tuple[dict[str, list[bytes]], _Caught]:
+def _extract_all(accounts: list[Account]) -> tuple[dict[str, list[bytes]], float, _Caught]:
     """In a worker process: every inherited signal's states of the accounts (Index.add_many),
-    and the warnings raised."""
+    the CPU time, and the warnings raised."""
+    t0 = time.process_time()
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         out = {sig.name: sig.extract(accounts) for sig in _inherited()}
-    return out, _caught(record)
+    return out, time.process_time() - t0, _caught(record)
 
 
 def _extract_chunks(pool: Any, k: int, accs: list[Account], done: Any = None) -> Iterable[bytes]:

@@ -163,7 +163,7 @@ def run(size: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, An
 
     rows = []
     for how in (["add", "build"] if args.load == "both" else [args.load]):
-        ipath = path if how == args.load or how == "add" else workdir / f"ix{size}_build.slx"
+        ipath = workdir / f"ix{size}_build.slx" if args.load == "both" and how == "build" else path
         for p in (ipath, Path(str(ipath) + "-wal"), Path(str(ipath) + "-shm")):
             if p.exists():
                 p.unlink()

@@ -333,7 +333,6 @@ def _index_build(args: argparse.Namespace, progress: bool | None) -> int:
     from pathlib import Path as _P
 
     from .index import Index
-    from .records import iter_accounts
 
     if _P(args.index).exists():
         raise ValueError(f"{args.index} already exists; 'index build' creates a new index ('index add' adds to one)")
@@ -341,18 +340,13 @@ def _index_build(args: argparse.Namespace, progress: bool | None) -> int:
     if args.watchlist is not None:
         _check_file(args.watchlist, "watchlist")
 
-    def stream(path: str | None):  # type: ignore[no-untyped-def]
-        if path is None:
-            return iter(())
-        return iter_accounts(path, strict=args.strict, confine_photos=args.confine_photos)
-
     from .linker import Linker
 
     ix = Index.create(args.index, linker=Linker(progress=False))
     try:
         with ix:
-            n = ix.build(stream(args.accounts), watchlist=stream(args.watchlist), workers=args.workers,
-                         progress=progress)  # fmt: skip
+            watchlist = () if args.watchlist is None else _stream(args.watchlist, args)
+            n = ix.build(_stream(args.accounts, args), watchlist=watchlist, workers=args.workers, progress=progress)
             n_wl = len(ix.account_ids(watchlist=True))
     except BaseException:
         # the build is one transaction: what is left is an empty index file, not worth keeping
@@ -399,10 +393,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             _check_file(args.accounts, "accounts")
             import warnings
 
-            from .records import iter_accounts
-
             def stream():  # type: ignore[no-untyped-def]
-                return iter_accounts(args.accounts, strict=args.strict, confine_photos=args.confine_photos)
+                return _stream(args.accounts, args)
 
             # a first pass reads the ids only (its warnings are the second pass's): memory
             # stays that of the batches in flight, whatever the size of the file

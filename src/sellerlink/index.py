@@ -973,8 +973,8 @@ class Index:
         return len(ids)
 
     def _path_journal(self, mode: str) -> str | None:
-        """Switch a file index's journal mode to ``mode``; the mode it had, or None if it could
-        not be switched (in memory, or another connection has the file open: it stays)."""
+        """Switch a file index's journal mode to ``mode``; the mode it had, or None if nothing
+        changed (in memory, already in ``mode``, or another connection has the file open)."""
         if self.path == ":memory:":
             return None
         old = str(self._con.execute("PRAGMA journal_mode").fetchone()[0]).upper()
@@ -1126,20 +1126,19 @@ class Index:
             for s in self.signals
             if hasattr(s, "rarity_stats")
         }
+        def book(s0: int, df_own: list[np.ndarray], ix_own: list[np.ndarray]) -> Iterator[tuple[int, str, bytes]]:
+            for j in range(len(df_own)):
+                i = s0 + j
+                yield rids[i], "_df", pack({"k": df_own[j]})
+                yield rids[i], "_ix", pack({"k": ix_own[j]})
+                per = {f"{s}.{k}": v for s in stats for k, v in _row_stats(self, local, s, i).items()}
+                yield rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})
+
         for s0 in range(0, n, _BOOK_ROWS):
             s1 = min(n, s0 + _BOOK_ROWS)
             df_own, df_keys = _rows_between(df_parts, s0, s1)
             ix_own, _ = _rows_between([(ix_rows, ix_keys)], s0, s1)
             self._bump("counts", df_keys, +1)
-
-            def book(s0: int, df_own: list[np.ndarray], ix_own: list[np.ndarray]) -> Iterator[tuple[int, str, bytes]]:
-                for j in range(len(df_own)):
-                    i = s0 + j
-                    yield rids[i], "_df", pack({"k": df_own[j]})
-                    yield rids[i], "_ix", pack({"k": ix_own[j]})
-                    per = {f"{s}.{k}": v for s in stats for k, v in _row_stats(self, local, s, i).items()}
-                    yield rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})
-
             self._con.executemany("INSERT INTO book (rid, kind, value) VALUES (?, ?, ?)", book(s0, df_own, ix_own))
         del df_parts
         # keys this add makes too common to propose pairs: the stored pairs among their
@@ -1909,11 +1908,7 @@ def _rows_between(parts: Sequence[tuple[np.ndarray, np.ndarray]], start: int, st
 def _split_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> list[np.ndarray]:
     """``values[rows == i]`` for each ``i < n``, in their order, in one stable sort (none if
     ``rows`` is sorted: then the parts are views of ``values``)."""
-    rows = np.asarray(rows, dtype=np.int64)
-    v = np.asarray(values)
-    if len(rows) and not bool(np.all(rows[1:] >= rows[:-1])):
-        order = np.argsort(rows, kind="stable")
-        rows, v = rows[order], v[order]
+    rows, v = _sorted_by_row(rows, values)
     bounds = np.searchsorted(rows, np.arange(n + 1))
     return [v[bounds[i] : bounds[i + 1]] for i in range(n)]
 

@@ -255,3 +255,92 @@ def test_book_and_counts_written_in_chunks_of_rows_are_the_same(
     chunked = Index(linker=_linker())
     chunked.build(live, watchlist=wl)
     assert _rows(chunked) == _rows(whole)
+
+
+class _KeysOf:
+    """A signal whose index keys are given (rows in any order, repeats allowed)."""
+
+    def __init__(self, name: str, rows: list[int], keys: list[int]) -> None:
+        self.name = name
+        self._rk = np.array(rows, dtype=np.int64), np.array(keys, dtype=np.uint64)
+
+    def index_keys(self, table: object) -> tuple[np.ndarray, np.ndarray]:
+        return self._rk
+
+
+_ROW_KEYS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 2**64 - 1)), max_size=60)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_ROW_KEYS, min_size=1, max_size=3), st.sampled_from([1, 4, 7, 50_000]), st.booleans())
+def test_keys_sorted_a_chunk_of_rows_at_a_time_are_every_distinct_row_and_key_in_order(
+    per_signal: list[list[tuple[int, int]]], chunk: int, by_row: bool
+) -> None:
+    """Index._keys sorts the keys of ``_BOOK_ROWS`` rows at a time, over parts that are each
+    signal's runs of rows: the result is every distinct (row, namespaced key), by row then key."""
+    from types import SimpleNamespace
+
+    import sellerlink.index as ixmod
+
+    sigs = []
+    for j, pairs in enumerate(per_signal):
+        pairs = sorted(pairs, key=lambda p: p[0]) if by_row else pairs  # sorted rows: views, no sort
+        sigs.append(_KeysOf(f"s{j}", [p[0] for p in pairs], [p[1] for p in pairs]))
+    want = sorted({(r, int(ixmod._i64(np.array([k], np.uint64) ^ ixmod._ns(s.name))[0]))
+                   for s, pairs in zip(sigs, per_signal) for r, k in pairs})  # fmt: skip
+    old = ixmod._BOOK_ROWS
+    ixmod._BOOK_ROWS = chunk
+    try:
+        rows, keys = Index._keys(SimpleNamespace(signals=sigs), {s.name: None for s in sigs}, "index_keys")  # type: ignore[arg-type]
+    finally:
+        ixmod._BOOK_ROWS = old
+    assert rows.dtype == keys.dtype == np.int64
+    assert list(zip(rows.tolist(), keys.tolist())) == want
+
+
+@settings(max_examples=80, deadline=None)
+@given(_ROW_KEYS, st.integers(0, 31), st.integers(0, 31))
+def test_row_runs_then_rows_between_equal_a_stable_sort_by_row(pairs: list[tuple[int, int]], a: int, b: int) -> None:
+    """The book's keys of rows start..stop, from a signal's keys cut into runs of rows (or sorted
+    when there are many runs), are those of a stable sort of all of them by row."""
+    from sellerlink.index import _row_runs, _rows_between
+
+    rows = np.array([p[0] for p in pairs], dtype=np.int64)
+    vals = np.array([p[1] for p in pairs], dtype=np.uint64)
+    start, stop = min(a, b), max(a, b)
+    for most in (1, 3, 8):
+        parts = _row_runs(rows, vals, most=most)
+        assert sum(len(r) for r, _ in parts) == len(rows)
+        for r, _ in parts:
+            assert np.all(r[1:] >= r[:-1])
+        per_row, flat = _rows_between(parts, start, stop)
+        order = np.argsort(rows, kind="stable")
+        for i in range(start, stop):
+            assert per_row[i - start].tolist() == [int(v) for v in vals[order][rows[order] == i]]
+        assert sorted(flat.tolist()) == sorted(int(v) for v in vals[(rows >= start) & (rows < stop)])
+
+
+def test_a_build_reads_each_signals_states_back_from_the_file(
+    tmp_path: Path, market: tuple[Path, Path, list[Account], list[Account]]
+) -> None:
+    """A build holds no states: each signal reads its own from the cards, in rid order, as a
+    sequence (iterated, indexed, sliced) equal to the cards' states."""
+    from sellerlink.index import IndexFormatError, _split_states, _StoredStates
+
+    _, _, wl, live = market
+    with Index.create(tmp_path / "ix.slx", linker=_linker()) as ix:
+        ix.build(live[:40], watchlist=wl[:5])
+        cards = [c for (c,) in ix._con.execute("SELECT state FROM cards ORDER BY rid")]
+        assert len(cards) == 45
+        for name in ("names", "contacts", "phrasing"):
+            want = [_split_states(c)[name] for c in cards]
+            seq = _StoredStates(ix._con, name, len(cards))
+            assert len(seq) == 45
+            assert list(seq) == want
+            assert seq[0] == want[0] and seq[-1] == want[-1] and seq[44] == want[44]
+            assert seq[3:9:2] == want[3:9:2]
+            with pytest.raises(IndexError):
+                seq[45]
+            assert list(_StoredStates(ix._con, name, 10)) == want[:10]  # rids 1..n only
+        with pytest.raises(IndexFormatError, match="no 'photos' state"):
+            next(iter(_StoredStates(ix._con, "photos", 45)))

@@ -207,3 +207,25 @@ def test_two_writers_opening_a_version_2_file_upgrade_it_once(
         assert not second._con.in_transaction
         assert len(second) == len(wl) == len(first)
         assert second._con.execute("SELECT count(*) FROM cards").fetchone()[0] == len(wl)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=40).filter(lambda s: len(s.encode()) < 256),
+                          st.binary(max_size=300)), unique_by=lambda t: t[0], max_size=6))
+def test_one_state_read_from_a_blob_is_the_one_joined(states: list[tuple[str, bytes]]) -> None:
+    from sellerlink.index import _state_of
+
+    blob = _join_states(states)
+    for name, st_ in states:
+        assert _state_of(blob, name) == st_
+    with pytest.raises(IndexFormatError, match="no 'absent' state"):
+        _state_of(blob, "absent") if "absent" not in dict(states) else _state_of(b"", "absent")
+
+
+def test_one_state_of_a_corrupt_blob_is_a_format_error() -> None:
+    from sellerlink.index import _state_of
+
+    blob = _join_states([("names", b"abc"), ("phrasing", b"x" * 50)])
+    for bad in (blob[:-1], b"\x05nam"):
+        with pytest.raises(IndexFormatError, match="corrupt"):
+            _state_of(bad, "phrasing")

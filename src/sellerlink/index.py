@@ -60,7 +60,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import networkx as nx
 import numpy as np
@@ -145,24 +145,70 @@ def _join_states(states: Sequence[tuple[str, bytes]]) -> bytes:
     return bytes(out)
 
 
-def _split_states(blob: bytes) -> dict[str, bytes]:
-    """Inverse of :func:`_join_states`; a malformed blob raises :class:`IndexFormatError`."""
-    out: dict[str, bytes] = {}
+def _states_in(blob: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """(name as UTF-8, start, end) of each state in a :func:`_join_states` blob; a malformed
+    blob raises :class:`IndexFormatError`."""
     pos, end = 0, len(blob)
     try:
         while pos < end:
             n = blob[pos]
-            name = blob[pos + 1 : pos + 1 + n].decode("utf-8")
+            name = blob[pos + 1 : pos + 1 + n]
             pos += 1 + n
             size = int.from_bytes(blob[pos : pos + 4], "little")
             pos += 4
-            if pos + size > end or not name:
+            if pos + size > end or not n:
                 raise ValueError("truncated")
-            out[name] = blob[pos : pos + size]
+            yield name, pos, pos + size
             pos += size
-    except (IndexError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+    except IndexError as exc:
         raise IndexFormatError(f"corrupt account states in the index: {exc}") from exc
-    return out
+    except ValueError as exc:
+        raise IndexFormatError(f"corrupt account states in the index: {exc}") from exc
+
+
+def _split_states(blob: bytes) -> dict[str, bytes]:
+    """Inverse of :func:`_join_states`; a malformed blob raises :class:`IndexFormatError`."""
+    try:
+        return {name.decode("utf-8"): blob[a:b] for name, a, b in _states_in(blob)}
+    except UnicodeDecodeError as exc:
+        raise IndexFormatError(f"corrupt account states in the index: {exc}") from exc
+
+
+def _state_of(blob: bytes, name: str) -> bytes:
+    """The state of signal ``name`` in a :func:`_join_states` blob (the others are not copied)."""
+    key = name.encode("utf-8")
+    for got, a, b in _states_in(blob):
+        if got == key:
+            return blob[a:b]
+    raise IndexFormatError(f"an account of the index has no {name!r} state")
+
+
+class _StoredStates(Sequence[bytes]):
+    """One signal's states of the accounts with rids ``1..n`` (a build's), read from the cards
+    in rid order each time they are iterated; nothing is held between reads."""
+
+    def __init__(self, con: sqlite3.Connection, name: str, n: int) -> None:
+        self._con, self._name, self._n = con, name, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self) -> Iterator[bytes]:
+        for (card,) in self._con.execute("SELECT state FROM cards WHERE rid <= ? ORDER BY rid", (self._n,)):
+            yield _state_of(card, self._name)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        j = i + self._n if i < 0 else i
+        if not 0 <= j < self._n:
+            raise IndexError(i)
+        (card,) = self._con.execute("SELECT state FROM cards WHERE rid = ?", (j + 1,)).fetchone()
+        return _state_of(card, self._name)
 
 
 class IndexFormatError(ValueError):
@@ -705,12 +751,13 @@ class Index:
             [a.account_id for a in accs], [-1] * len(accs), states, list(accs)
         )
 
-    def _keys(
-        self, tables: dict[str, Any], method: str
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _keys(self, tables: dict[str, Any], method: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, namespaced int64 keys) over all signals, from ``rarity_keys`` / ``index_keys`` /
-        ``probe_keys`` (falling back to ``candidate_keys``); distinct per row."""
-        rows_l, keys_l = [], []
+        ``probe_keys`` (falling back to ``candidate_keys``); sorted by row then key, distinct per
+        row. Sorted ``_BOOK_ROWS`` rows at a time into one array: a build's tens of millions of
+        keys were sorted with copies of all of them at once, its largest peak of memory."""
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
+        n_rows = 0
         for sig in self.signals:
             fn = getattr(sig, method, None)
             if fn is None and method == "probe_keys":
@@ -718,18 +765,23 @@ class Index:
             if fn is None:
                 continue
             r, k = fn(tables[sig.name])
-            rows_l.append(np.asarray(r, dtype=np.int64))
-            keys_l.append(_i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name)))
-        if not rows_l:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        rows, keys = np.concatenate(rows_l), np.concatenate(keys_l)
-        if len(rows):
-            order = np.lexsort((keys, rows))
-            rows, keys = rows[order], keys[order]
-            first = np.ones(len(rows), dtype=bool)
-            first[1:] = (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])
-            rows, keys = rows[first], keys[first]
-        return rows, keys
+            r = np.asarray(r, dtype=np.int64)
+            if len(r):
+                parts.extend(_row_runs(r, _i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name))))
+                n_rows = max(n_rows, int(r.max()) + 1)
+        total = sum(len(r) for r, _ in parts)
+        rows, keys = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
+        m = 0
+        for s0 in range(0, n_rows, _BOOK_ROWS):
+            r, k = _parts_between(parts, s0, s0 + _BOOK_ROWS)
+            order = np.lexsort((k, r))
+            r, k = r[order], k[order]
+            first = np.ones(len(r), dtype=bool)
+            first[1:] = (r[1:] != r[:-1]) | (k[1:] != k[:-1])
+            got = int(first.sum())
+            rows[m : m + got], keys[m : m + got] = r[first], k[first]
+            m += got
+        return rows[:m], keys[:m]
 
     def _rarity_per_signal(
         self, tables: dict[str, Any]
@@ -927,7 +979,7 @@ class Index:
         journal = self._path_journal("DELETE")
         ids: list[str] = []
         seen: set[str] = set()
-        states: dict[str, list[bytes]] = {}
+        names: list[str] = []  # the signals that wrote states
         try:
             self._begin()
             for stream, flag in ((watchlist, True), (accounts, False)):
@@ -946,19 +998,17 @@ class Index:
                     rids = list(range(len(ids) + 1, len(ids) + 1 + len(accs)))
                     self._insert_accounts(rids, accs, st, flag)
                     ids.extend(a.account_id for a in accs)
-                    for name, sts in st.items():
-                        states.setdefault(name, []).extend(sts)
+                    names = names or list(st)
             if ids:
-                new = _Batch(ids, list(range(1, len(ids) + 1)), states, None)
-                # the counts of the whole set are those of the file; a signal's states go once
-                # its table holds them (they are in the file), unless it keeps its own counts
+                # the states are read back from the file, a signal at a time, as its table is
+                # assembled: holding them all was ~6 KB an account (7 GB at 1M), and the heap
+                # they had freed stayed with the process through the rest of the build
+                states = {name: _StoredStates(self._con, name, len(ids)) for name in names}
+                new = _Batch(ids, list(range(1, len(ids) + 1)), states, None)  # type: ignore[arg-type]
+                # the counts of the whole set are those of the file
                 local: dict[str, Any] = {}
                 for sig in _progress(self.signals, enabled=progress, desc="index build: tables"):
                     local.update(self._tables(new, None, only=[sig]))
-                    if sig not in self._updaters:
-                        states.pop(sig.name, None)
-                if not self._updating(local):
-                    states.clear()
                 _, postings = self._insert_keys(new.rids, local, empty=True)
                 self._link_all(new, local, postings, progress)
             self._con.execute("COMMIT")
@@ -1119,7 +1169,7 @@ class Index:
         # index keys, a chunk of rows at a time: each signal's keys sorted by row once (not a
         # scan per account: that was quadratic in the batch), so that a build holds no copy
         # of all its keys beside them
-        df_parts = [_sorted_by_row(r, k) for r, k in self._rarity_per_signal(local).values()]
+        df_parts = [run for r, k in self._rarity_per_signal(local).values() for run in _row_runs(r, k)]
         ix_rows, ix_keys = self._keys(local, "index_keys")  # sorted by row
         stats = {
             s.name: s.rarity_stats(local[s.name])
@@ -1891,10 +1941,21 @@ def _sorted_by_row(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
     return rows, values
 
 
-def _rows_between(parts: Sequence[tuple[np.ndarray, np.ndarray]], start: int, stop: int
-                  ) -> tuple[list[np.ndarray], np.ndarray]:  # fmt: skip
-    """Each row of ``start..stop``'s values, those of the first part first (parts sorted by
-    row, see :func:`_sorted_by_row`), and all of them."""
+def _row_runs(rows: np.ndarray, values: np.ndarray, most: int = 8) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(rows, values)`` as parts sorted by row, in their order: views of the runs in which
+    ``rows`` never decreases (a signal's keys are a few such runs, one per kind of key), or one
+    stably sorted copy when there are more than ``most`` of them."""
+    breaks = np.flatnonzero(rows[1:] < rows[:-1]) + 1
+    if len(breaks) >= most:
+        return [_sorted_by_row(rows, values)]
+    edges = [0, *breaks.tolist(), len(rows)]
+    return [(rows[a:b], values[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _parts_between(parts: Sequence[tuple[np.ndarray, np.ndarray]], start: int, stop: int
+                   ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The rows in ``start..stop`` of parts sorted by row and their values, those of the first
+    part first."""
     rr, vv = [], []
     for rows, values in parts:
         lo, hi = np.searchsorted(rows, [start, stop])
@@ -1902,6 +1963,14 @@ def _rows_between(parts: Sequence[tuple[np.ndarray, np.ndarray]], start: int, st
         vv.append(values[lo:hi])
     rows = np.concatenate(rr) if rr else np.zeros(0, np.int64)
     values = np.concatenate(vv) if vv else np.zeros(0, np.int64)
+    return rows, values
+
+
+def _rows_between(parts: Sequence[tuple[np.ndarray, np.ndarray]], start: int, stop: int
+                  ) -> tuple[list[np.ndarray], np.ndarray]:  # fmt: skip
+    """Each row of ``start..stop``'s values, those of the first part first (parts sorted by
+    row, see :func:`_row_runs`), and all of them."""
+    rows, values = _parts_between(parts, start, stop)
     return _split_by_row(rows - start, values, stop - start), values
 
 

@@ -563,3 +563,26 @@ def test_vocabulary_equals_numpy_unique(values):
     ref_u, ref_inv, ref_c = np.unique(arr, return_inverse=True, return_counts=True)
     assert np.array_equal(uniq, ref_u) and np.array_equal(counts, ref_c)
     assert np.array_equal(inv, ref_inv.ravel()) and inv.dtype == np.int32
+
+
+@pytest.mark.parametrize("with_empty", [False, True])
+def test_index_keys_are_every_band_sentence_and_the_first_shingles_of_each_row(market, with_empty):
+    """The keys an index stores per account: its band keys (none without text), every sentence
+    key and its ``4 * max_shingle_keys`` smallest shingles, written out per row here."""
+    from sellerlink.signals.phrasing import _sentence_keys, _shingle_keys
+
+    _, _, accounts = market
+    sig = PhrasingSignal(max_shingle_keys=3)
+    extra = [Account("empty"), Account("blank", bio="   ")] if with_empty else []
+    table = sig.fingerprint([extra[0], *accounts, *extra[1:]] if extra else list(accounts))
+    rows, keys = sig.index_keys(table)
+    assert rows.dtype == np.int64 and keys.dtype == np.uint64
+    for i in range(len(table)):
+        sh = table.vocab[table.sh_ids[table.sh_offsets[i] : table.sh_offsets[i + 1]]]
+        sent = table.sent_hashes[table.sent_offsets[i] : table.sent_offsets[i + 1]]
+        want = list(_sentence_keys(sent).tolist()) + list(_shingle_keys(sh[:12]).tolist())
+        if len(sh):
+            want = list(sig.band_keys(table.minhash[i : i + 1]).ravel().tolist()) + want
+        assert sorted(keys[rows == i].tolist()) == sorted(want)
+    if with_empty:
+        assert not (rows == 0).any() and not (rows == len(table) - 1).any()

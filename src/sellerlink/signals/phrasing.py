@@ -1562,16 +1562,18 @@ class PhrasingSignal:
         """
         has_text = np.diff(table.sh_offsets) > 0
         rows_t = np.flatnonzero(has_text).astype(np.int64)
-        bk = self.band_keys(table.minhash[rows_t])
+        # (no copy of the sketches when every row has text, nor an index of every shingle entry:
+        # these were the transient gigabytes of a large build's keys)
+        bk = self.band_keys(table.minhash if len(rows_t) == len(has_text) else table.minhash[rows_t])
         rows = [np.repeat(rows_t, self.bands), _row_of(table.sent_offsets)]
         keys = [bk.ravel(), _sentence_keys(table.sent_hashes)]
         if self.max_shingle_keys and len(table.sh_ids):
-            r = _row_of(table.sh_offsets)
-            rank = np.arange(len(r)) - table.sh_offsets[r]
-            keep = rank < 4 * self.max_shingle_keys
-            rows.append(r[keep])
-            keys.append(_shingle_keys(table.vocab[table.sh_ids[keep]]))
-        return np.concatenate(rows).astype(np.int64), np.concatenate(keys).astype(np.uint64)
+            cnt = np.minimum(np.diff(table.sh_offsets), 4 * self.max_shingle_keys)
+            r = np.repeat(np.arange(len(cnt), dtype=np.int64), cnt)
+            pos = table.sh_offsets[:-1][r] + (np.arange(len(r)) - (np.cumsum(cnt) - cnt)[r])
+            rows.append(r)
+            keys.append(_shingle_keys(table.vocab[table.sh_ids[pos]]))
+        return np.concatenate(rows).astype(np.int64, copy=False), np.concatenate(keys).astype(np.uint64, copy=False)
 
     def rarity_stats(self, table: PhrasingTable, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Additive statistics of the raw style vectors of rows with text (all rows, or ``rows``):

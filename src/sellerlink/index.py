@@ -1949,7 +1949,7 @@ def _row_runs(rows: np.ndarray, values: np.ndarray, most: int = 8) -> list[tuple
     if len(breaks) >= most:
         return [_sorted_by_row(rows, values)]
     edges = [0, *breaks.tolist(), len(rows)]
-    return [(rows[a:b], values[a:b]) for a, b in zip(edges[:-1], edges[1:])]
+    return [(rows[a:b], values[a:b]) for a, b in itertools.pairwise(edges)]
 
 
 def _parts_between(parts: Sequence[tuple[np.ndarray, np.ndarray]], start: int, stop: int

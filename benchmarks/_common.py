@@ -408,8 +408,9 @@ def run_splink(
 ) -> Any:
     """Train (random-sampling u, deterministic-rule lambda, two EM passes) and predict.
 
-    ``frames`` are copied into DuckDB tables first; a list given is emptied, so that a caller
-    holding no other reference lets them go. ``memory_gb``: DuckDB's ``memory_limit`` (it
+    ``frames`` (pandas frames, or paths of Parquet files of the same columns) are copied into
+    DuckDB tables first; a list given is emptied, so that a caller holding no other reference
+    lets them go. ``memory_gb``: DuckDB's ``memory_limit`` (it
     spills to ``spill_dir`` beyond it); by default DuckDB's own limit, 80% of the machine's
     memory.
 
@@ -437,9 +438,13 @@ def run_splink(
             # a DuckDB table of its own, not a view of the pandas frame: DuckDB reads a view from
             # the Python objects on every pass, and the frame stays resident beside DuckDB's
             # memory (at 1M accounts the frame alone held 15.5 GB)
-            con.register("_frame", f)
-            con.execute(f"CREATE TABLE {n}_input AS SELECT * FROM _frame")
-            con.unregister("_frame")
+            if isinstance(f, (str, os.PathLike)):
+                con.execute(f"CREATE TABLE {n}_input AS SELECT * FROM read_parquet(?)", [os.fspath(f)])
+            else:
+                con.register("_frame", f)
+                con.execute(f"CREATE TABLE {n}_input AS SELECT * FROM _frame")
+                con.unregister("_frame")
+            del f
             sdfs.append(db.register(f"{n}_input", dataset_display_name=n))
         if isinstance(frames, list):
             frames.clear()  # the caller's list: with no other reference the frames can go now

@@ -100,7 +100,7 @@ _UPGRADES_FROM = (2,)
 _PAGE_SIZE = 8192  # most accounts' states fit in one page, so a query reads one page per candidate
 _BUILD_ROWS = 5_000  # a build finds candidates for this many accounts at a time
 _BUILD_PAIRS = 200_000  # and scores this many pairs at a time
-_BOOK_ROWS = 50_000  # an add writes the book and counts of this many accounts at a time
+_BOOK_ROWS = 20_000  # an add sorts the keys and writes the book and counts of this many accounts at a time
 _UNHELD = 1 << 40  # the count a bounded query context gives values the query does not hold
 _CHUNK = (
     900  # SQLite host parameters per statement (the default limit is 999 on old builds)

@@ -1547,10 +1547,12 @@ class PhrasingSignal:
     def rarity_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
         """(rows, keys): each row's shingles and sentences, in the candidate-key hash space."""
         r1 = _row_of(table.sh_offsets)
-        k1 = _shingle_keys(table.vocab[table.sh_ids]) if len(table.sh_ids) else np.zeros(0, np.uint64)
+        # each distinct shingle's key once, then one gather per entry (a build hashed every
+        # entry, with the hash's temporaries, beside all the others)
+        k1 = _shingle_keys(table.vocab)[table.sh_ids] if len(table.sh_ids) else np.zeros(0, np.uint64)
         r2 = _row_of(table.sent_offsets)
         k2 = _sentence_keys(table.sent_hashes)
-        return np.concatenate([r1, r2]), np.concatenate([k1, k2]).astype(np.uint64)
+        return np.concatenate([r1, r2]), np.concatenate([k1, k2]).astype(np.uint64, copy=False)
 
     def index_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
         """Band keys, every sentence and the ``4 * max_shingle_keys`` smallest shingles of each row.

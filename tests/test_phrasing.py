@@ -586,3 +586,33 @@ def test_index_keys_are_every_band_sentence_and_the_first_shingles_of_each_row(m
         assert sorted(keys[rows == i].tolist()) == sorted(want)
     if with_empty:
         assert not (rows == 0).any() and not (rows == len(table) - 1).any()
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4096])
+def test_assembled_states_equal_the_fingerprint_whatever_the_chunk(market, monkeypatch, chunk):
+    """assemble copies each chunk's per-row arrays into one array and shows only the rare
+    sentences' texts: the table is fingerprint's, field by field, wherever the chunks cut."""
+    import dataclasses
+
+    import sellerlink.signals.phrasing as phr
+
+    sig, _, accounts = market
+    accounts = [*accounts, Account("empty"), accounts[0]]  # a row without text; a repeated text
+    want = sig.fingerprint(accounts)
+    monkeypatch.setattr(phr, "_ASSEMBLE_CHUNK", chunk)
+    phr._parse_state.cache_clear()
+    got = sig.assemble([a.account_id for a in accounts], sig.extract(accounts))
+    # a sentence 2..rare_df accounts use is shown as this row wrote it; the others are not
+    written = [phr._split_texts(phr._parse_state(st)[0][3]) for st in sig.extract(accounts)]
+    shown = (got.sent_df >= 2) & (got.sent_df <= got.rare_df)
+    assert shown.any()
+    for i, texts in enumerate(written):
+        lo, hi = int(got.sent_offsets[i]), int(got.sent_offsets[i + 1])
+        assert got.sent_text[lo:hi].tolist() == [t if ok else None for t, ok in zip(texts, shown[lo:hi])]
+    for f in dataclasses.fields(want):
+        a, b = getattr(want, f.name), getattr(got, f.name)
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and a.shape == b.shape, f.name
+            assert a.tolist() == b.tolist(), f.name
+        else:
+            assert a == b, f.name

@@ -160,9 +160,7 @@ def _states_in(blob: bytes) -> Iterator[tuple[bytes, int, int]]:
                 raise ValueError("truncated")
             yield name, pos, pos + size
             pos += size
-    except IndexError as exc:
-        raise IndexFormatError(f"corrupt account states in the index: {exc}") from exc
-    except ValueError as exc:
+    except (IndexError, ValueError) as exc:
         raise IndexFormatError(f"corrupt account states in the index: {exc}") from exc
 
 

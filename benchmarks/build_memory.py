@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as C
 
 _STEPS = ("_tables", "_rarity_per_signal", "_keys", "_insert_keys", "_bump", "_link_all", "_candidates",
           "_features", "_insert_accounts", "_add_stats")  # fmt: skip

@@ -101,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--market", required=True, help="folder with accounts.jsonl and watchlist.jsonl")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--interval", type=float, default=0.02, help="seconds between RSS samples")
-    ap.add_argument("--all", action="store_true", help="every step (default: those 50 MB above the last)")
+    ap.add_argument("--all", action="store_true",
+                    help="every step (default: the first, the peak's, and each 50 MB above the highest shown)")
+    ap.add_argument("--dir", default=None, help="folder for the index file (default: the system's temporary "
+                    "folder; on a tmpfs the file itself takes memory that RSS does not show)")
     args = ap.parse_args(argv)
     mdir = Path(args.market)
     for name in ("accounts.jsonl", "watchlist.jsonl"):
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     probe = _Probe(args.interval)
     for name in _STEPS:
         setattr(ixmod.Index, name, probe.wrap(getattr(ixmod.Index, name), name))
-    path = Path(tempfile.mkdtemp()) / "build.slx"
+    path = Path(tempfile.mkdtemp(dir=args.dir)) / "build.slx"
     w0, c0 = time.perf_counter(), C.cpu_s()
     try:
         with ixmod.Index.create(path) as ix:

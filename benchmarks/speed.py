@@ -44,6 +44,7 @@ reported as such. Nothing is extrapolated.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -162,12 +163,14 @@ def _splink_prep(mdir: str, out: str) -> dict[str, Any]:
     # streamed: the records are read as the frame is built (holding them all first, as dicts,
     # took 9 GB at 1M before the frame's own columns)
     recs = itertools.chain(C.iter_jsonl(Path(mdir) / "watchlist.jsonl"), C.iter_jsonl(Path(mdir) / "accounts.jsonl"))
+    rss0 = C.rss_mb()
     frame = C.splink_frame(recs)
     con = duckdb.connect(":memory:")
     con.register("_frame", frame)
-    con.execute(f"COPY _frame TO '{out}' (FORMAT parquet)")
+    con.sql("SELECT * FROM _frame").write_parquet(out)
     con.close()
-    return {"n_records": len(frame), "cpu_s": C.cpu_s(), "peak_rss_mb": C.peak_rss_mb()}
+    return {"n_records": len(frame), "cpu_s": C.cpu_s(), "rss_start_mb": rss0, "peak_rss_mb": C.peak_rss_mb(),
+            "rss_end_mb": C.rss_mb()}
 
 
 def child_splink(mdir: Path, u_max_pairs: float, memory_gb: float | None = None,
@@ -186,22 +189,22 @@ def child_splink(mdir: Path, u_max_pairs: float, memory_gb: float | None = None,
     logging.getLogger("splink").setLevel(logging.ERROR)
     sw = MemStopwatch()
     rss0 = C.rss_mb()
-    parquet = mdir / f"splink_input_{os.getpid()}.parquet"
+    parquet = mdir.parent / f"splink_input_{os.getpid()}.parquet"  # the work folder, not the market's
     name = "load records + prep: input columns (sellerlink contact helpers), own process"
     try:
         t0 = time.perf_counter()
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
             prep = ex.submit(_splink_prep, str(mdir), str(parquet)).result()
         sw.stages.append((name, time.perf_counter() - t0, prep["cpu_s"]))
-        sw.mem.append((name, rss0, prep["peak_rss_mb"], C.rss_mb()))
-        print(f"    done: {name}: {sw.stages[-1][1]:.1f} s wall, {prep['cpu_s']:.1f} s cpu, its peak RSS "
-              f"{prep['peak_rss_mb']:.0f} MB", flush=True)
-        rss_loaded = C.rss_mb()
+        sw.mem.append((name, prep["rss_start_mb"], prep["peak_rss_mb"], prep["rss_end_mb"]))  # that process's
+        print(f"    done: {name}: {sw.stages[-1][1]:.1f} s wall, {prep['cpu_s']:.1f} s cpu, its RSS "
+              f"{prep['rss_start_mb']:.0f} -> peak {prep['peak_rss_mb']:.0f} -> {prep['rss_end_mb']:.0f} MB", flush=True)
         pred = C.run_splink([str(parquet)], link_type="dedupe_only", u_max_pairs=u_max_pairs, stopwatch=sw,
                             memory_gb=memory_gb, spill_dir=spill_dir)
     finally:
         parquet.unlink(missing_ok=True)
     wall, cpu = sw.total()
+    rss_loaded = sw.mem[1][3]  # after its input became a DuckDB table
     splink_peak = max(max((m[2] for m in sw.mem[1:]), default=0.0), C.peak_rss_mb())
     q = pairwise_metrics(
         pred.rename(columns={"unique_id_l": "left", "unique_id_r": "right", "match_probability": "score"}),
@@ -265,8 +268,17 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
         elif time.perf_counter() - t0 > args.timeout:
             why = f"stopped: wall time passed {args.timeout} s"
         if why:
+            try:  # its own worker processes too (Splink's input preparation runs in one)
+                kids = ps.children(recursive=True)
+            except psutil.Error:
+                kids = []
             proc.kill()
             proc.wait()
+            for kid in kids:
+                with contextlib.suppress(psutil.Error):
+                    kid.kill()
+            for left in Path(args.work_dir).glob(f"splink_input_{proc.pid}.parquet"):
+                left.unlink()
             break
         time.sleep(0.5)
     elapsed = time.perf_counter() - t0

@@ -344,3 +344,11 @@ def test_a_build_reads_each_signals_states_back_from_the_file(
             assert list(_StoredStates(ix._con, name, 10)) == want[:10]  # rids 1..n only
         with pytest.raises(IndexFormatError, match="no 'photos' state"):
             next(iter(_StoredStates(ix._con, "photos", 45)))
+        assert len(list(_StoredStates(ix._con, "names", 45))) == 45
+        with pytest.raises(IndexFormatError, match="45 accounts' states, not 46"):  # a rid short
+            list(_StoredStates(ix._con, "names", 46))
+        ix._con.execute("DELETE FROM cards WHERE rid = 7")  # a gap is an error, not a short table
+        with pytest.raises(IndexFormatError, match="no account with rid 7"):
+            list(_StoredStates(ix._con, "names", 45))
+        with pytest.raises(IndexFormatError, match="no account with rid 7"):
+            _StoredStates(ix._con, "names", 45)[6]

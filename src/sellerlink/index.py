@@ -173,7 +173,9 @@ def _split_states(blob: bytes) -> dict[str, bytes]:
 
 
 def _state_of(blob: bytes, name: str) -> bytes:
-    """The state of signal ``name`` in a :func:`_join_states` blob (the others are not copied)."""
+    """The state of signal ``name`` in a :func:`_join_states` blob (the others are not copied).
+    Reads up to the first state of that name: unlike :func:`_split_states`, it does not check
+    the rest of the blob."""
     key = name.encode("utf-8")
     for got, a, b in _states_in(blob):
         if got == key:
@@ -192,8 +194,14 @@ class _StoredStates(Sequence[bytes]):
         return self._n
 
     def __iter__(self) -> Iterator[bytes]:
-        for (card,) in self._con.execute("SELECT state FROM cards WHERE rid <= ? ORDER BY rid", (self._n,)):
+        seen = 0
+        for rid, card in self._con.execute("SELECT rid, state FROM cards WHERE rid <= ? ORDER BY rid", (self._n,)):
+            seen += 1
+            if rid != seen:
+                raise IndexFormatError(f"the index has no account with rid {seen}")
             yield _state_of(card, self._name)
+        if seen != self._n:
+            raise IndexFormatError(f"the index has {seen} accounts' states, not {self._n}")
 
     @overload
     def __getitem__(self, i: int) -> bytes: ...
@@ -205,8 +213,10 @@ class _StoredStates(Sequence[bytes]):
         j = i + self._n if i < 0 else i
         if not 0 <= j < self._n:
             raise IndexError(i)
-        (card,) = self._con.execute("SELECT state FROM cards WHERE rid = ?", (j + 1,)).fetchone()
-        return _state_of(card, self._name)
+        row = self._con.execute("SELECT state FROM cards WHERE rid = ?", (j + 1,)).fetchone()
+        if row is None:
+            raise IndexFormatError(f"the index has no account with rid {j + 1}")
+        return _state_of(row[0], self._name)
 
 
 class IndexFormatError(ValueError):
@@ -276,7 +286,7 @@ class _Batch:
 
     ids: list[str]
     rids: list[int]
-    states: dict[str, list[bytes]]
+    states: dict[str, Sequence[bytes]]  # lists, or a build's _StoredStates
     accounts: list[Account] | None = None
 
 
@@ -733,7 +743,7 @@ class Index:
 
     @staticmethod
     def _concat(a: _Batch, b: _Batch) -> _Batch:
-        states = {k: a.states[k] + b.states[k] for k in a.states if k in b.states}
+        states = {k: [*a.states[k], *b.states[k]] for k in a.states if k in b.states}
         accs = None
         if a.accounts is not None and b.accounts is not None:
             accs = a.accounts + b.accounts
@@ -1002,7 +1012,7 @@ class Index:
                 # assembled: holding them all was ~6 KB an account (7 GB at 1M), and the heap
                 # they had freed stayed with the process through the rest of the build
                 states = {name: _StoredStates(self._con, name, len(ids)) for name in names}
-                new = _Batch(ids, list(range(1, len(ids) + 1)), states, None)  # type: ignore[arg-type]
+                new = _Batch(ids, list(range(1, len(ids) + 1)), states, None)
                 # the counts of the whole set are those of the file
                 local: dict[str, Any] = {}
                 for sig in _progress(self.signals, enabled=progress, desc="index build: tables"):
@@ -1164,9 +1174,9 @@ class Index:
         rids; sorted by key then rid)."""
         n = len(rids)
         # per account, what it added to the counts (so that remove() can take it back) and its
-        # index keys, a chunk of rows at a time: each signal's keys sorted by row once (not a
-        # scan per account: that was quadratic in the batch), so that a build holds no copy
-        # of all its keys beside them
+        # index keys, a chunk of rows at a time: each signal's keys cut into its runs of rows
+        # (views; sorted by row only when there are many runs), not a scan per account (that was
+        # quadratic in the batch) nor a sorted copy of all of them beside them
         df_parts = [run for r, k in self._rarity_per_signal(local).values() for run in _row_runs(r, k)]
         ix_rows, ix_keys = self._keys(local, "index_keys")  # sorted by row
         stats = {

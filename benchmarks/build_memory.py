@@ -34,15 +34,6 @@ _STEPS = ("_tables", "_rarity_per_signal", "_keys", "_insert_keys", "_bump", "_l
           "_features", "_insert_accounts", "_add_stats")  # fmt: skip
 
 
-def _rss_mb() -> float:
-    """This process's resident memory now (``/proc/self/statm``; psutil elsewhere)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:  # pragma: no cover - not Linux
-        return C.rss_mb()
-
-
 class _Probe:
     """RSS samples filed under the step running (a stack of labels, one per wrapped call)."""
 
@@ -54,12 +45,12 @@ class _Probe:
         threading.Thread(target=self._sample, daemon=True).start()
 
     def _open(self, label: str) -> None:
-        rss = _rss_mb()
+        rss = C.rss_mb()
         self.steps.append([label, rss, rss])
 
     def _sample(self) -> None:
         while True:
-            rss = _rss_mb()
+            rss = C.rss_mb()
             step = self.steps[-1]
             step[2] = max(step[2], rss)
             time.sleep(self.interval)

@@ -52,6 +52,12 @@ the stored record):
   index query then scores its candidates without looking up the values only they hold,
   and looks them up only for the candidates that this bound cannot rule out (phrasing:
   ``text_sim`` becomes shared weight / the query's own weight).
+- ``shared_counts_only = True``: the stronger promise that every feature and every
+  :class:`Evidence` item for a pair depends only on the counts of values both of its rows
+  hold (names: matched keys and shared tokens; contacts: shared values). A context that
+  answers exactly for the ``focus`` rows' own values (and with anything for the rest) then
+  gives the exact features of every pair with a ``focus`` row, so an index query never
+  looks up the values only its candidates hold.
 """
 
 from __future__ import annotations

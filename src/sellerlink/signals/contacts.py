@@ -1172,6 +1172,9 @@ class ContactsSignal:
     name = "contacts"
     feature_names: tuple[str, ...] = FEATURE_NAMES
     extract_in_processes = True  # pure per-record work (signals.base)
+    # features (shared values per kind, the rarest one's count) and evidence (the shared
+    # values) read only the counts of values both accounts hold (signals.base)
+    shared_counts_only = True
 
     def __init__(self, region: str = "ID") -> None:
         self.region = region

@@ -558,6 +558,9 @@ class NamesSignal:
 
     name = "names"
     feature_names = ("name_sim", "name_exact", "name_df", "name_info")
+    # name_df / name_info and the evidence read the counts of matched keys and shared
+    # tokens only; name_sim no counts at all (signals.base)
+    shared_counts_only = True
     # not extract_in_processes: a name's per-record work (~40 us) costs less than sending the
     # account to a worker process and its state back
 

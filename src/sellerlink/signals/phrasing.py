@@ -1124,6 +1124,8 @@ def _csr(arrays: Sequence[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarr
 
 
 _ASSEMBLE_CHUNK = 4096
+_NO_U64 = np.zeros(0, dtype=np.uint64)
+_NO_U64.setflags(write=False)
 
 
 def _packed_rows(chunk: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -1539,11 +1541,30 @@ class PhrasingSignal:
         return [self.shingle, self.k, self.max_shingles, int(self.num_perm), int(self.seed)]
 
     def assemble(
-        self, account_ids: Sequence[str], states: Iterable[bytes], *, rarity: RarityContext | None = None
+        self,
+        account_ids: Sequence[str],
+        states: Iterable[bytes],
+        *,
+        rarity: RarityContext | None = None,
+        rows: Sequence[int] | np.ndarray | None = None,
     ) -> PhrasingTable:
-        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
+        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw.
+
+        ``rows`` (optional): only pairs among these rows will be compared or explained. The
+        other rows keep their style and habits (what the table's batch-wide values come
+        from) but not their shingles and sentences, which are neither counted nor asked
+        about; features and evidence of the pairs among ``rows`` are those of the whole
+        table. Only with ``rarity``: without it the counts are the batch's own, and rows
+        left out would change them (``rows`` is then ignored). An index query's exact pass
+        needs its own row and the few candidates that its first pass kept.
+        """
         self._validate()
         n = len(account_ids)
+        wanted: np.ndarray | None = None
+        if rows is not None and rarity is not None:
+            wanted = np.zeros(n, dtype=bool)
+            wanted[np.asarray(rows, dtype=np.int64)] = True
+        had_text: list[bool] = []
         parts = []
         # the sketches go straight into one array (states may be a stream: at 1M accounts a
         # list of per-row sketches beside the stacked copy was another 1 GB)
@@ -1559,6 +1580,10 @@ class PhrasingSignal:
                 raise ValueError(f"phrasing state was made with settings {made_with}, not {settings}")
             if mh is not None and mh.shape != (self.num_perm,):
                 raise ValueError("corrupt phrasing state")
+            if wanted is not None:
+                had_text.append(len(part[0]) > 0)
+                if i < n and not wanted[i]:
+                    part = (_NO_U64, part[1], _NO_U64, "", part[4], part[5])
             chunk.append(part)
             if len(chunk) == _ASSEMBLE_CHUNK:
                 parts.extend(_packed_rows(chunk))
@@ -1569,7 +1594,8 @@ class PhrasingSignal:
         parts.extend(_packed_rows(chunk))
         if len(parts) != n:
             raise ValueError(f"{len(parts)} phrasing states for {n} accounts")
-        return self._assemble(list(account_ids), parts, rarity, minhash if n else None)
+        has_text = np.array(had_text, dtype=bool) if wanted is not None else None
+        return self._assemble(list(account_ids), parts, rarity, minhash if n else None, has_text)
 
     def rarity_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
         """(rows, keys): each row's shingles and sentences, in the candidate-key hash space."""
@@ -1629,7 +1655,10 @@ class PhrasingSignal:
         return {"style_mean": mu, "style_std": np.sqrt(var)}
 
     def _assemble(self, account_ids: Sequence[str], parts: Sequence[tuple[Any, ...]],
-                  rarity: RarityContext | None, minhash: np.ndarray | None = None) -> PhrasingTable:  # fmt: skip
+                  rarity: RarityContext | None, minhash: np.ndarray | None = None,
+                  has_text: np.ndarray | None = None) -> PhrasingTable:  # fmt: skip
+        # has_text: the rows with shingles before ``assemble(rows=)`` dropped some (the batch's
+        # style statistics are over those)
         n = len(parts)
         sh_list: list[np.ndarray] = [p[0] for p in parts]
         capped = np.array([p[1] for p in parts], dtype=bool)
@@ -1690,7 +1719,8 @@ class PhrasingSignal:
         sent_text_list.clear()
 
         # style: standardise over the batch, clip, unit length
-        has_text = np.diff(sh_offsets) > 0
+        if has_text is None:
+            has_text = np.diff(sh_offsets) > 0
         style_unit = np.zeros_like(styles)
         if has_text.any():
             x = styles[has_text].astype(np.float64)

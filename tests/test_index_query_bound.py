@@ -52,6 +52,14 @@ def _answer(ix: Index, queries: list[Account]) -> list[tuple[Any, ...]]:
     return out
 
 
+def _one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every value counted for every row: no bound (phrasing) and no skipping of the values
+    only a candidate holds (names, contacts)."""
+    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    monkeypatch.setattr(NamesSignal, "shared_counts_only", False)
+    monkeypatch.setattr(ContactsSignal, "shared_counts_only", False)
+
+
 def _count_lookups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many value counts a query asks the file for (before the cache), per call."""
     seen: list[int] = []
@@ -76,7 +84,7 @@ def test_bounded_query_answers_exactly_like_the_one_phase_query(
     bounded = _answer(ix, queries)
     n_bounded = sum(lookups)
     lookups.clear()
-    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    _one_pass(monkeypatch)
     exact = _answer(ix, queries)
     assert bounded == exact
     assert sum(len(a[0]) for a in exact) >= 8 and sum(len(a[1]) for a in exact) >= 3  # not vacuous
@@ -90,7 +98,7 @@ def test_queries_of_indexed_accounts_agree_too(market: tuple[list[Account], list
     some = live[::12]
     bounded = _answer(ix, some)
     assert sum(len(a[0]) for a in bounded) >= 3  # they have matches: the comparison is not vacuous
-    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    _one_pass(monkeypatch)
     assert bounded == _answer(ix, some)
 
 
@@ -103,12 +111,15 @@ def test_no_bound_when_the_scorer_could_fall_as_text_similarity_rises(
     assert Scorer().nondecreasing("phrasing")
     ix = _index(wl, live, scorer)
     some = live[::6]
-    calls: list[int] = []
+    calls: list[set[str]] = []
     real = Index._bounded
-    monkeypatch.setattr(Index, "_bounded", lambda self, *a: calls.append(1) or real(self, *a))
+    monkeypatch.setattr(Index, "_bounded", lambda self, ctx, own: calls.append(set(own)) or real(self, ctx, own))
     res = _answer(ix, some)
-    assert not calls and sum(len(r[0]) for r in res) >= 2
-    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    assert sum(len(r[0]) for r in res) >= 2
+    # no bound on phrasing: one pass per query with candidates, whose context still skips
+    # the values names and contacts never read
+    assert calls == [{"names", "contacts"}] * sum(1 for r in res if r[2])
+    _one_pass(monkeypatch)
     assert res == _answer(ix, some)
 
 
@@ -257,3 +268,119 @@ def test_candidates_match_a_loop_over_the_postings(postings: list[tuple[int, int
             ranked = sorted((-round(w, 9), c) for (rr, c), w in pairs.items() if rr == r)
             want |= {(r, c) for _, c in ranked[:limit]}
         assert set(zip(got_r.tolist(), got_c.tolist())) == want
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([1, 7, 1 << 40]))
+def test_names_and_contacts_read_only_the_counts_of_shared_values(
+    market: tuple[list[Account], list[Account]], pick: int, other: int
+) -> None:
+    """``shared_counts_only`` (signals.base): with the counts of every value the focus row does
+    not hold replaced by anything, each feature and each piece of evidence of a pair with the
+    focus row is exactly the one of the true counts."""
+    from sellerlink.signals.base import RarityContext
+
+    wl, live = market
+    accs = [*wl, *live]
+    for sig in (NamesSignal(), ContactsSignal()):
+        assert sig.shared_counts_only
+        plain = sig.fingerprint(accs)
+        rows, keys = sig.rarity_keys(plain)
+        # a focus row that shares something with at least one other row
+        uniq, n = np.unique(keys, return_counts=True)
+        shared_rows = np.unique(rows[np.isin(keys, uniq[n >= 2])])
+        q = int(shared_rows[pick % len(shared_rows)])
+        own = set(keys[rows == q].tolist())
+
+        def true(_s: str, k: np.ndarray, uniq: np.ndarray = uniq, n: np.ndarray = n) -> np.ndarray:
+            pos = np.minimum(np.searchsorted(uniq, k), len(uniq) - 1)
+            return np.where(uniq[pos] == k, n[pos], 0)
+
+        def focus_only(s: str, k: np.ndarray, own: set[int] = own, true: Any = true) -> np.ndarray:
+            return np.where([int(x) in own for x in k.tolist()], true(s, k), other)
+
+        exact = sig.fingerprint(accs, rarity=RarityContext(len(accs), true))
+        mine = sig.fingerprint(accs, rarity=RarityContext(len(accs), focus_only))
+        others = np.array([r for r in range(len(accs)) if r != q], dtype=np.int64)
+        for left, right in ((np.full(len(others), q), others), (others, np.full(len(others), q))):
+            a, b = sig.compare(exact, left, right), sig.compare(mine, left, right)
+            for name in sig.feature_names:
+                assert np.array_equal(a[name], b[name]), (sig.name, name)
+        sharing = [int(r) for r in others if sig.explain(exact, q, int(r))]
+        assert sharing  # not vacuous
+        for r in sharing:
+            assert sig.explain(exact, q, r) == sig.explain(mine, q, r)
+            assert sig.explain(exact, r, q) == sig.explain(mine, r, q)
+        # and the replaced counts did reach the table (else the test would pass on a no-op)
+        df = "token_df" if sig.name == "names" else "df"
+        assert not np.array_equal(getattr(exact, df), getattr(mine, df))
+
+
+def test_phrasing_rows_leave_the_pairs_among_them_as_they_were(market: tuple[list[Account], list[Account]]) -> None:
+    """``PhrasingSignal.assemble(rows=)``: the features and evidence of pairs among ``rows``
+    equal the whole table's; the other rows' shingles and sentences are neither kept nor
+    asked about."""
+    from sellerlink.signals.base import RarityContext
+
+    wl, live = market
+    accs = [*wl, *live]
+    sig = PhrasingSignal()
+    states = sig.extract(accs)
+    ids = [a.account_id for a in accs]
+    plain = sig.fingerprint(accs)
+    rk_rows, rk_keys = sig.rarity_keys(plain)
+    uniq, n = np.unique(rk_keys, return_counts=True)
+    asked: list[int] = []
+
+    def counts(_s: str, k: np.ndarray) -> np.ndarray:
+        asked.extend(k.tolist())
+        pos = np.minimum(np.searchsorted(uniq, k), len(uniq) - 1)
+        return np.where(uniq[pos] == k, n[pos], 0)
+
+    for with_stats in (False, True):
+        stats = {"phrasing": {"style_mean": np.full(len(plain.style[0]), 0.5), "style_std": np.ones(len(plain.style[0]))}}
+        ctx = RarityContext(len(accs), counts, stats if with_stats else {})
+        full = sig.assemble(ids, states, rarity=ctx)
+        # a query-like pick: the row with the most similar texts and its four nearest rows
+        m = len(accs)
+        li, ri = np.repeat(np.arange(m), m), np.tile(np.arange(m), m)
+        sims = sig.compare(full, li, ri)["text_sim"].reshape(m, m)
+        np.fill_diagonal(sims, -1)
+        q = int(np.argmax(np.sort(sims, axis=1)[:, -2]))
+        near = np.argsort(-sims[q])[:4]
+        assert (sims[q, near[:2]] > 0.1).all()
+        rows = np.append(near, q)
+        asked.clear()
+        part = sig.assemble(ids, states, rarity=ctx, rows=rows)
+        assert set(asked) <= set(rk_keys[np.isin(rk_rows, rows)].tolist())  # nothing of the others
+        li, ri = np.array([a for a in rows for b in rows if a < b]), np.array([b for a in rows for b in rows if a < b])
+        a, b = sig.compare(full, li, ri), sig.compare(part, li, ri)
+        for name in sig.feature_names:
+            assert np.allclose(a[name], b[name], rtol=1e-12, atol=1e-12), name
+        for i, j in zip(li.tolist(), ri.tolist()):
+            assert sig.explain(full, i, j) == sig.explain(part, i, j)
+        left_out = np.setdiff1d(np.arange(len(accs)), rows)
+        assert (np.diff(part.sh_offsets)[left_out] == 0).all()
+        assert np.array_equal(part.style_unit, full.style_unit)
+        assert part.habit_df == full.habit_df
+    # without a context the counts are the batch's own: rows is ignored
+    nctx = sig.assemble(ids, states)
+    assert np.array_equal(sig.assemble(ids, states, rows=[0, 1]).sh_offsets, nctx.sh_offsets)
+
+
+def test_min_direct_above_the_threshold_is_refused_before_any_file_is_written(tmp_path: Any) -> None:
+    """A query leaves the pairs its first pass rules out at their upper bound, below
+    ``min_direct``; a lead may follow pairs from the threshold up, so ``min_direct`` must not
+    exceed it (and edges at the threshold would not be stored)."""
+    lk = Linker(signals=[NamesSignal()], threshold=0.4, progress=False)
+    path = tmp_path / "x.slx"
+    with pytest.raises(ValueError, match="min_direct"):
+        Index.create(path, linker=lk, min_direct=0.41)
+    assert not path.exists()
+    Index.create(path, linker=lk, min_direct=0.4).close()  # at the threshold: fine
+    with pytest.raises(ValueError, match="min_direct"):
+        Index.open(path, linker=lk, min_direct=0.5)
+    with Index.open(path, readonly=True, linker=lk) as ix:
+        assert ix.threshold == 0.4 and ix.min_direct == 0.01
+    with pytest.raises(ValueError, match="min_direct"):
+        Index(min_direct=-0.1)

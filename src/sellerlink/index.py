@@ -20,8 +20,11 @@ collection. Memory and time of a query depend on its candidates, not on the file
 Scoring takes two passes: the first gives values only a candidate holds no weight
 (no look-up; for signals whose features can only fall when such values count, see
 ``bound_by_own_counts`` in :mod:`sellerlink.signals.base`), which bounds every score from
-above; the second counts every value of the candidates whose bound reaches ``min_direct``.
-Every score reported is the exact one.
+above; the second counts every value of the candidates whose bound reaches ``min_direct``
+(and assembles those signals for them and the query only). Every score reported is the
+exact one. Signals whose features and evidence read only the counts of values both
+accounts hold (``shared_counts_only``: names, contacts) are exact in the first pass already:
+a query never looks up the values only its candidates hold.
 
 Adding accounts scores the new accounts against their candidates (the same two passes) and re-scores the
 stored pairs among those candidates (they share a value whose count just changed), and
@@ -328,6 +331,8 @@ class Index:
     ) -> None:
         self.path = os.fspath(path)
         self.min_direct = float(min_direct)
+        if not 0.0 <= self.min_direct < 1.0:
+            raise ValueError(f"min_direct must be at least 0 and below 1, got {min_direct!r}")
         self.max_candidates = int(max_candidates)
         self.cache_size = int(cache_size)
         self._cache: dict[str, Any] = {}  # while a query runs: _CountCaches and the stats
@@ -347,6 +352,7 @@ class Index:
                 raise FileExistsError(
                     f"{self.path} exists; use Index.open to carry on with it"
                 )
+            _check_min_direct(self.min_direct, (linker or Linker(progress=False)).threshold)
             self._con = self._connect(new=True)
             self.linker = linker or Linker(progress=False)
             with self._con:
@@ -384,6 +390,9 @@ class Index:
         self.scorer = self.linker.scorer
         self.threshold = self.linker.threshold
         self.max_block = self.linker.max_block
+        if self.min_direct > self.threshold:  # (a file opened with its own settings)
+            self.close()
+            _check_min_direct(self.min_direct, self.threshold)
 
     # -- opening and closing ------------------------------------------------------------
     @classmethod
@@ -686,20 +695,20 @@ class Index:
 
     # -- assembling tables -------------------------------------------------------------
     def _tables(self, batch: _Batch, ctx: RarityContext | None, focus: np.ndarray | None = None,
-                only: Sequence[Any] | None = None) -> dict[str, Any]:  # fmt: skip
+                only: Sequence[Any] | None = None, rows: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip
         """Each signal's table for ``batch``; ``focus``: the rows whose pairs will be compared
-        (a signal whose ``assemble`` takes ``focus`` may skip work among the other rows)."""
+        (a signal whose ``assemble`` takes ``focus`` may skip work among the other rows);
+        ``rows``: only pairs among these rows will be compared (a signal whose ``assemble``
+        takes ``rows`` may leave the others' values out)."""
         tables: dict[str, Any] = {}
         for sig in only if only is not None else self.signals:
             if hasattr(sig, "assemble") and sig.name in batch.states:
+                kw: dict[str, Any] = {}
                 if focus is not None and _accepts(sig.assemble, "focus"):
-                    tables[sig.name] = sig.assemble(
-                        batch.ids, batch.states[sig.name], rarity=ctx, focus=focus
-                    )
-                else:
-                    tables[sig.name] = sig.assemble(
-                        batch.ids, batch.states[sig.name], rarity=ctx
-                    )
+                    kw["focus"] = focus
+                if rows is not None and _accepts(sig.assemble, "rows"):
+                    kw["rows"] = rows
+                tables[sig.name] = sig.assemble(batch.ids, batch.states[sig.name], rarity=ctx, **kw)
             else:
                 accs = self._accounts_of(batch)
                 if _accepts(sig.fingerprint, "rarity"):
@@ -1447,6 +1456,11 @@ class Index:
         return [sig for sig in self.signals
                 if getattr(sig, "bound_by_own_counts", False) and self.scorer.nondecreasing(sig.name)]  # fmt: skip
 
+    def _shared_count_signals(self) -> list[Any]:
+        """Signals whose features and evidence for a pair read only the counts of values both
+        rows hold (``shared_counts_only``): exact with a context that knows only one row's."""
+        return [sig for sig in self.signals if getattr(sig, "shared_counts_only", False)]
+
     @staticmethod
     def _row_keys(sig: Any, table: Any, rows: np.ndarray | None = None) -> np.ndarray:
         """Sorted distinct namespaced rarity keys of a signal's table (of ``rows``: all if None)."""
@@ -1683,7 +1697,11 @@ class Index:
         #    signals that allow it); then exact counts for the candidates the bound keeps
         #    above min_direct. The others' scores only fall, so the answer is the same.
         bound = {sig.name: unique_sorted(rk[sig.name][1]) for sig in self._bound_signals() if sig.name in rk}
-        tables = self._tables(batch, self._bounded(ctx, bound) if bound else ctx, focus=focus)
+        # signals whose pairs read only shared values' counts: the query's own values are all
+        # a pair with it can share, so the candidates' other values are never looked up
+        own = {sig.name: unique_sorted(rk[sig.name][1]) for sig in self._shared_count_signals() if sig.name in rk}
+        own.update(bound)
+        tables = self._tables(batch, self._bounded(ctx, own) if own else ctx, focus=focus)
         feats = self._features(tables, left, right)
         if bound:
             keep = np.flatnonzero(self._proba(feats) >= self.min_direct)
@@ -1691,9 +1709,13 @@ class Index:
                 return QueryResult(acc.account_id, [], [], self.threshold, n)
             exact = [sig for sig in self.signals if sig.name in bound]
             held = {sig.name: np.union1d(bound[sig.name], self._row_keys(sig, tables[sig.name], keep)) for sig in exact}
-            tables.update(self._tables(batch, self._bounded(ctx, held), focus=focus, only=exact))
+            # exact counts for the kept pairs only (the others stay at their bound, below
+            # min_direct: never reported, never a hop)
+            tables.update(self._tables(batch, self._bounded(ctx, held), focus=focus, only=exact, rows=np.append(keep, n)))
             for sig in exact:
-                feats.update(sig.compare(tables[sig.name], left, right).values)
+                for name, v in sig.compare(tables[sig.name], left[keep], right[keep]).values.items():
+                    feats[name] = feats[name].copy()  # (a signal's arrays may be shared or read-only)
+                    feats[name][keep] = v
         pt = self._score(batch, tables, left, right, feats)
         order = np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score))
         matches = [
@@ -1883,8 +1905,8 @@ class _CountCache:
         if self.recent:
             miss = np.flatnonzero(out < 0)
             if len(miss):
-                get = self.recent.get
-                out[miss] = np.fromiter((get(k, -1) for k in uniq[miss].tolist()), dtype=np.int64, count=len(miss))
+                got = list(map(self.recent.get, uniq[miss].tolist(), itertools.repeat(-1, len(miss))))
+                out[miss] = np.array(got, dtype=np.int64)
         return out
 
     def put(self, keys: np.ndarray, vals: np.ndarray) -> None:
@@ -1928,6 +1950,13 @@ class _StoredPairs:
 class _Result:
     graph: nx.Graph
     pairs: _StoredPairs
+
+
+def _check_min_direct(min_direct: float, threshold: float) -> None:
+    # above the threshold, edges at it would not be stored, and a query could follow a pair
+    # its first pass left at an upper bound
+    if min_direct > threshold:
+        raise ValueError(f"min_direct ({min_direct}) must not exceed the linker's threshold ({threshold})")
 
 
 def _tuples(*columns: np.ndarray, chunk: int = 1 << 18) -> Iterator[tuple[Any, ...]]:

@@ -207,7 +207,7 @@ def test_adding_with_the_bound_stores_the_pairs_and_scores_of_exact_scoring(
         return pairs, sum(lookups)
 
     bounded, n_bounded = build()
-    monkeypatch.setattr(PhrasingSignal, "bound_by_own_counts", False)
+    _one_pass(monkeypatch)
     exact, n_exact = build()
     assert bounded == exact and len(exact) >= 30
     assert n_bounded < n_exact

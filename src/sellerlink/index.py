@@ -1726,7 +1726,10 @@ class Index:
 
     def _bounded(self, ctx: RarityContext, own: dict[str, np.ndarray]) -> RarityContext:
         """``ctx``, except that for the signals in ``own`` (namespaced keys the query holds,
-        sorted) every other value counts as held by so many accounts that it weighs nothing."""
+        sorted) every other value counts as held by so many accounts that it weighs nothing.
+        The counts of ``own`` are asked for once per signal, on first use: a table asks about
+        its keys in several calls (names: keys and tokens; phrasing: shingles and sentences)."""
+        known: dict[str, np.ndarray] = {}
 
         def counts(signal: str, keys: np.ndarray) -> np.ndarray:
             mine = own.get(signal)
@@ -1738,7 +1741,9 @@ class Index:
             held = mine[pos] == k if len(mine) else np.zeros(len(k), dtype=bool)
             out = np.full(len(keys), _UNHELD, dtype=np.int64)
             if held.any():
-                out[held] = ctx.counts(signal, keys[held])
+                if signal not in known:
+                    known[signal] = np.asarray(ctx.counts(signal, mine.view(np.uint64) ^ _ns(signal)), dtype=np.int64)
+                out[held] = known[signal][pos[held]]
             return out
 
         return RarityContext(ctx.n_accounts, counts, ctx.stats)

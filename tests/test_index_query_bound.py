@@ -363,6 +363,8 @@ def test_phrasing_rows_leave_the_pairs_among_them_as_they_were(market: tuple[lis
         assert (np.diff(part.sh_offsets)[left_out] == 0).all()
         assert np.array_equal(part.style_unit, full.style_unit)
         assert part.habit_df == full.habit_df
+    with pytest.raises(ValueError, match="rows"):
+        sig.assemble(ids, states, rarity=ctx, rows=[0, len(accs)])
     # without a context the counts are the batch's own: rows is ignored
     nctx = sig.assemble(ids, states)
     assert np.array_equal(sig.assemble(ids, states, rows=[0, 1]).sh_offsets, nctx.sh_offsets)

@@ -1562,8 +1562,11 @@ class PhrasingSignal:
         n = len(account_ids)
         wanted: np.ndarray | None = None
         if rows is not None and rarity is not None:
+            picked = np.asarray(rows, dtype=np.int64)
+            if len(picked) and (picked.min() < 0 or picked.max() >= n):
+                raise ValueError(f"rows must be row numbers in [0, {n})")
             wanted = np.zeros(n, dtype=bool)
-            wanted[np.asarray(rows, dtype=np.int64)] = True
+            wanted[picked] = True
         had_text: list[bool] = []
         parts = []
         # the sketches go straight into one array (states may be a stream: at 1M accounts a

@@ -616,3 +616,27 @@ def test_assembled_states_equal_the_fingerprint_whatever_the_chunk(market, monke
             assert a.tolist() == b.tolist(), f.name
         else:
             assert a == b, f.name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 43), max_size=12))
+def test_rarity_stats_of_some_rows_equal_the_whole_table_mask(market, rows):
+    """``rarity_stats(table, rows=)`` touches only ``rows`` (an index writes every account's
+    share, and a pass over the whole table each time was quadratic) and gives, bit for bit,
+    what masking the whole table gives; rows without text count nothing."""
+    sig, _, accounts = market
+    accs = [*accounts, Account("empty"), Account("bare", bio="ok")]  # rows 42, 43: no shingles or few
+    table = sig.fingerprint(accs)
+    has_text = np.diff(table.sh_offsets) > 0
+    assert not has_text.all() and has_text.sum() >= 40
+    sel = np.zeros(len(accs), dtype=bool)
+    sel[rows] = True
+    x = table.style[has_text & sel].astype(np.float64)
+    got = sig.rarity_stats(table, rows=np.array(rows, dtype=np.int64))
+    assert got["style_n"].tolist() == [float(len(x))]
+    assert got["style_sum"].tobytes() == x.sum(axis=0).tobytes()
+    assert got["style_sumsq"].tobytes() == (x * x).sum(axis=0).tobytes()
+    whole = sig.rarity_stats(table)
+    assert whole["style_n"].tolist() == [float(has_text.sum())]
+    with pytest.raises(ValueError, match="rows"):
+        sig.rarity_stats(table, rows=np.array([len(accs)]))

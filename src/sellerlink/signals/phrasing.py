@@ -1635,13 +1635,16 @@ class PhrasingSignal:
 
     def rarity_stats(self, table: PhrasingTable, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Additive statistics of the raw style vectors of rows with text (all rows, or ``rows``):
-        count, sum, sum of squares."""
-        has_text = np.diff(table.sh_offsets) > 0
-        if rows is not None:
-            sel = np.zeros(len(has_text), dtype=bool)
-            sel[np.asarray(rows, dtype=np.int64)] = True
-            has_text &= sel
-        x = table.style[has_text].astype(np.float64)
+        count, sum, sum of squares. With ``rows``, the work is theirs only: an index writes
+        each account's share, and a pass over the whole table per account was quadratic
+        (~4 ms an account at 1.17M)."""
+        if rows is None:
+            x = table.style[np.diff(table.sh_offsets) > 0].astype(np.float64)
+        else:
+            r = np.unique(np.asarray(rows, dtype=np.int64))  # (ascending: the sums add in row order)
+            if len(r) and (r[0] < 0 or r[-1] >= len(table.style)):
+                raise ValueError(f"rows must be row numbers in [0, {len(table.style)})")
+            x = table.style[r[table.sh_offsets[r + 1] > table.sh_offsets[r]]].astype(np.float64)
         return {"style_n": np.array([len(x)], dtype=np.float64), "style_sum": x.sum(axis=0),
                 "style_sumsq": (x * x).sum(axis=0)}  # fmt: skip
 

@@ -81,8 +81,21 @@ def test_bounded_query_answers_exactly_like_the_one_phase_query(
     indexed, queries = live[:-40], live[-40:]
     ix = _index(wl, indexed)
     lookups = _count_lookups(monkeypatch)
+    # the exact pass assembles phrasing for the query and the kept candidates only
+    exact_rows: list[tuple[int, int]] = []
+    real_assemble = PhrasingSignal.assemble
+
+    def spy(self: PhrasingSignal, ids: Any, states: Any, *, rarity: Any = None, rows: Any = None) -> Any:
+        if rows is not None:
+            exact_rows.append((len(rows), len(ids)))
+            assert rows[-1] == len(ids) - 1  # the query's own row
+        return real_assemble(self, ids, states, rarity=rarity, rows=rows)
+
+    monkeypatch.setattr(PhrasingSignal, "assemble", spy)
     bounded = _answer(ix, queries)
     n_bounded = sum(lookups)
+    assert exact_rows and all(r < n for r, n in exact_rows) and sum(r for r, _ in exact_rows) < sum(n for _, n in exact_rows) / 2
+    monkeypatch.setattr(PhrasingSignal, "assemble", real_assemble)
     lookups.clear()
     _one_pass(monkeypatch)
     exact = _answer(ix, queries)

@@ -352,9 +352,9 @@ class Index:
                 raise FileExistsError(
                     f"{self.path} exists; use Index.open to carry on with it"
                 )
-            _check_min_direct(self.min_direct, (linker or Linker(progress=False)).threshold)
-            self._con = self._connect(new=True)
             self.linker = linker or Linker(progress=False)
+            _check_min_direct(self.min_direct, self.linker.threshold)  # before any file is written
+            self._con = self._connect(new=True)
             with self._con:
                 self._con.executescript(_SCHEMA + _SCHEMA_V3 + _SCHEMA_LINKS)
                 self._set_meta("format", FORMAT)
@@ -1188,17 +1188,16 @@ class Index:
         # quadratic in the batch) nor a sorted copy of all of them beside them
         df_parts = [run for r, k in self._rarity_per_signal(local).values() for run in _row_runs(r, k)]
         ix_rows, ix_keys = self._keys(local, "index_keys")  # sorted by row
-        stats = {
-            s.name: s.rarity_stats(local[s.name])
-            for s in self.signals
-            if hasattr(s, "rarity_stats")
-        }
+        stat_sigs = [s for s in self.signals if hasattr(s, "rarity_stats")]
+        stats = {s.name: s.rarity_stats(local[s.name]) for s in stat_sigs}
         def book(s0: int, df_own: list[np.ndarray], ix_own: list[np.ndarray]) -> Iterator[tuple[int, str, bytes]]:
             for j in range(len(df_own)):
                 i = s0 + j
                 yield rids[i], "_df", pack({"k": df_own[j]})
                 yield rids[i], "_ix", pack({"k": ix_own[j]})
-                per = {f"{s}.{k}": v for s in stats for k, v in _row_stats(self, local, s, i).items()}
+                # each row's share of the additive statistics (so that remove() can subtract it)
+                one = np.array([i])
+                per = {f"{sig.name}.{k}": v for sig in stat_sigs for k, v in sig.rarity_stats(local[sig.name], rows=one).items()}
                 yield rids[i], "_st", pack({k: np.asarray(v, np.float64) for k, v in per.items()})
 
         for s0 in range(0, n, _BOOK_ROWS):
@@ -2022,15 +2021,6 @@ def _split_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> list[np.ndarr
     rows, v = _sorted_by_row(rows, values)
     bounds = np.searchsorted(rows, np.arange(n + 1))
     return [v[bounds[i] : bounds[i + 1]] for i in range(n)]
-
-
-def _row_stats(
-    ix: Index, tables: dict[str, Any], sname: str, i: int
-) -> dict[str, np.ndarray]:
-    """One row's share of a signal's additive ``rarity_stats`` (kept so that remove() can subtract it)."""
-    sig = next(s for s in ix.signals if s.name == sname)
-    out: dict[str, np.ndarray] = sig.rarity_stats(tables[sname], rows=np.array([i]))  # type: ignore[attr-defined]
-    return out
 
 
 def _chunks(accounts: Iterable[Any], size: int, linker: Linker) -> Iterator[list[Account]]:

@@ -422,6 +422,8 @@ def test_explain_names_rare_sentences_as_written_and_shared_habits(market):
     greet = accounts[0].bio.split("!")[0].split(".")[0].split("~")[0].casefold()
     assert any(greet in h for h in habits)
     assert style[0].key.startswith("both ")
+    # its similarity is the pair's style_sim feature
+    assert style[0].similarity == sig.compare(table, np.array([0]), np.array([n - 2]))["style_sim"][0]
     # a boilerplate pair has no rare sentence to show
     assert not [e for e in sig.explain(table, 20, 21) if e.kind == "sentence"]
 

@@ -1395,6 +1395,16 @@ def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[An
     return part, arrs.get("mh"), list(settings) if isinstance(settings, list) else settings
 
 
+def _style_sim(table: PhrasingTable, left: np.ndarray, right: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """Cosine of the pairs' standardised style vectors, clipped to 0..1; 0 where ``has`` is False."""
+    su = table.style_unit
+    style_sim = np.empty(len(left), dtype=np.float64)
+    for s in range(0, len(left), _PAIR_BLOCK):  # bounded memory: 16k pairs x style features, in float64
+        sl = slice(s, s + _PAIR_BLOCK)
+        style_sim[sl] = np.einsum("ij,ij->i", su[left[sl]].astype(np.float64), su[right[sl]].astype(np.float64))
+    return np.where(has, np.clip(style_sim, 0.0, 1.0), 0.0)
+
+
 class PhrasingSignal:
     """The phrasing signal (see the module docstring). Implements :class:`~sellerlink.signals.base.Signal`.
 
@@ -1880,12 +1890,7 @@ class PhrasingSignal:
 
         sentence_shared = _pair_intersections(table.sent_offsets, table.sent_ids, left, right, table.sent_rare)
 
-        su = table.style_unit
-        style_sim = np.empty(n_pairs, dtype=np.float64)
-        for s in range(0, n_pairs, _PAIR_BLOCK):  # bounded memory: 16k pairs x style features, in float64
-            sl = slice(s, s + _PAIR_BLOCK)
-            style_sim[sl] = np.einsum("ij,ij->i", su[left[sl]].astype(np.float64), su[right[sl]].astype(np.float64))
-        style_sim = np.where(has, np.clip(style_sim, 0.0, 1.0), 0.0)
+        style_sim = _style_sim(table, left, right, has)
         return PairFeatures(
             {
                 "text_sim": text_sim,
@@ -1944,7 +1949,8 @@ class PhrasingSignal:
         shared = sorted(set(table.habits[i] or ()) & set(table.habits[j] or ()),
                         key=lambda lab: (table.habit_df.get(lab, 0), lab))  # fmt: skip
         if shared:
-            feats = self.compare(table, left, right)
+            offs = table.sh_offsets
+            has = (offs[left + 1] > offs[left]) & (offs[right + 1] > offs[right])
             text = ", ".join("both " + _plural(lab) for lab in shared[:8])
             out.append(
                 Evidence(
@@ -1953,7 +1959,7 @@ class PhrasingSignal:
                     left="; ".join(table.habits[i]),
                     right="; ".join(table.habits[j]),
                     key=text,
-                    similarity=float(feats["style_sim"][0]),
+                    similarity=float(_style_sim(table, left, right, has)[0]),  # (as compare's)
                     shared_by=int(table.habit_df.get(shared[0], 0)),
                     extra={"shared_habits": shared, "description": text},
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 import signal
@@ -474,6 +475,16 @@ def test_assemble_refuses_a_number_of_states_that_is_not_the_number_of_accounts(
 
 
 _ARRAY_DTYPES = ["<u8", "<i8", "<f8", "<f4", "|b1", "|u1", "<i4", "|i1"]
+
+
+def test_unpack_reads_back_what_the_json_module_writes_and_orjson_refuses() -> None:
+    """NaN, infinities and integers beyond 64 bits: json.dumps writes them,
+    orjson will not read them, and unpack must still give them back."""
+    meta = [float("nan"), float("inf"), -float("inf"), 1 << 70, {"k": [1.5, None, True]}]
+    arrs, got = unpack(pack({"x": np.arange(3, dtype=np.int64)}, meta))
+    assert math.isnan(got[0]) and got[1:3] == [float("inf"), -float("inf")]
+    assert got[3] == 1 << 70 and got[4] == {"k": [1.5, None, True]}
+    assert arrs["x"].tolist() == [0, 1, 2]
 
 
 @settings(max_examples=200, deadline=None)

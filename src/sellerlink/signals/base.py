@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+import orjson
 
 from ..records import Account
 
@@ -195,13 +196,25 @@ def pack(arrays: Mapping[str, np.ndarray] | None = None, meta: Any = None) -> by
     return len(h).to_bytes(4, "little") + h + b"".join(blobs)
 
 
+def _loads(raw: bytes) -> Any:
+    """``json.loads`` of UTF-8 bytes, by orjson (2-3x faster: an index query unpacks ~100
+    states). orjson refuses what ``json.dumps`` may write and ``json`` reads back (NaN,
+    integers beyond 64 bits); those take the standard library's path."""
+    import json
+
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode("utf-8"))
+
+
 def unpack(data: bytes) -> tuple[dict[str, np.ndarray], Any]:
     """Inverse of :func:`pack`. A malformed blob raises ``ValueError`` (never runs code)."""
     import json
 
     try:
         n = int.from_bytes(data[:4], "little")
-        head = json.loads(bytes(data[4 : 4 + n]).decode("utf-8"))
+        head = _loads(bytes(data[4 : 4 + n]))
         pos, end = 4 + n, len(data)
         out: dict[str, np.ndarray] = {}
         for name, dt, shape in head["arrays"]:

@@ -642,3 +642,20 @@ def test_rarity_stats_of_some_rows_equal_the_whole_table_mask(market, rows):
     assert whole["style_n"].tolist() == [float(has_text.sum())]
     with pytest.raises(ValueError, match="rows"):
         sig.rarity_stats(table, rows=np.array([len(accs)]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab \x00é"), max_size=4), max_size=5),
+       st.lists(st.text(alphabet="xy'", max_size=3), max_size=3))
+def test_a_parsed_state_gives_back_its_sentence_texts_and_habits(texts, habits):
+    """_parse_state keeps a row's texts as one NUL-joined string when that can be split back
+    (no empty text, no NUL inside one), and as the list otherwise: either way the texts are
+    the ones stored, in order."""
+    from sellerlink.signals.base import pack
+    from sellerlink.signals.phrasing import _parse_state, _split_texts
+
+    arrays = {"sh": np.zeros(0, np.uint64), "sent": np.arange(len(texts), dtype=np.uint64),
+              "style": np.zeros(len(STYLE_FEATURES), np.float32)}
+    part, mh, made_with = _parse_state.__wrapped__(pack(arrays, [True, texts, habits, ["word", None, 1, 2, 3]]))
+    assert _split_texts(part[3]) == texts
+    assert part[5] == tuple(habits) and part[1] is True and mh is None and made_with == ["word", None, 1, 2, 3]

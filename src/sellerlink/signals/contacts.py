@@ -1289,10 +1289,10 @@ class ContactsSignal:
             if not (len(kd) == len(k) == len(rw) == len(src)):
                 raise ValueError("corrupt contacts state")
             rows.extend([r] * len(kd))
-            kinds.extend(int(x) for x in kd)
-            keys.extend(str(x) for x in k)
-            raws.extend(str(x) for x in rw)
-            sources.extend(sys.intern(str(x)) for x in src)  # a handful of field names
+            kinds.extend(kd)  # (Python ints: tolist of an integer array)
+            keys.extend(map(str, k))  # (maps, not generators: a query assembles ~33 states twice)
+            raws.extend(map(str, rw))
+            sources.extend(map(sys.intern, map(str, src)))  # a handful of field names
         if any(not 0 <= k < len(KINDS) for k in kinds):
             raise ValueError("corrupt contacts state: unknown kind")
         if n_states != len(account_ids):

@@ -1382,11 +1382,13 @@ def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[An
         style = arrs["style"]
         if style.shape != (len(STYLE_FEATURES),) or len(texts) != len(arrs["sent"]):
             raise ValueError("corrupt phrasing state")
-        written = [str(t) for t in texts]
+        written = list(map(str, texts))
         # one string a row instead of ~16 (their object headers were ~1 KB an account):
         # _assemble splits it again (sentences are never empty and never hold a NUL)
-        joined = "\x00".join(written) if all(written) and not any("\x00" in t for t in written) else written
-        part = (arrs["sh"], bool(capped), arrs["sent"], joined, style, tuple(sys.intern(str(h)) for h in habits))
+        joined = "\x00".join(written)
+        if not all(written) or joined.count("\x00") != max(len(written) - 1, 0):
+            joined = written  # type: ignore[assignment]
+        part = (arrs["sh"], bool(capped), arrs["sent"], joined, style, tuple(map(sys.intern, map(str, habits))))
     except (TypeError, KeyError) as exc:
         raise ValueError(f"corrupt phrasing state: {exc}") from exc
     for a in arrs.values():

@@ -329,6 +329,57 @@ def test_names_and_contacts_read_only_the_counts_of_shared_values(
         assert not np.array_equal(getattr(exact, df), getattr(mine, df))
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 10_000), max_size=3))
+def test_names_and_contacts_with_focus_ask_only_about_the_focus_rows_values(
+    market: tuple[list[Account], list[Account]], picks: list[int]
+) -> None:
+    """``assemble(focus=)``: the context is asked about exactly the values the focus rows hold,
+    and every pair with a focus row has the features and evidence of the table that counted
+    everything; the keys do not change."""
+    from sellerlink.signals.base import RarityContext
+
+    wl, live = market
+    accs = [*wl, *live][:120]
+    ids = [a.account_id for a in accs]
+    focus = sorted({p % len(accs) for p in picks})
+    for sig in (NamesSignal(), ContactsSignal()):
+        states = sig.extract(accs)
+        rows, keys = sig.rarity_keys(sig.fingerprint(accs))
+        uniq, n = np.unique(keys, return_counts=True)
+
+        def true(_s: str, k: np.ndarray, uniq: np.ndarray = uniq, n: np.ndarray = n) -> np.ndarray:
+            pos = np.minimum(np.searchsorted(uniq, k), len(uniq) - 1)
+            return np.where(uniq[pos] == k, 3 * n[pos] + 1, 0)  # never the batch's own count
+
+        asked: list[int] = []
+
+        def spy(s: str, k: np.ndarray, true: Any = true) -> np.ndarray:
+            asked.extend(np.asarray(k, dtype=np.uint64).tolist())
+            return true(s, k)
+
+        full = sig.assemble(ids, states, rarity=RarityContext(len(accs), true))
+        mine = sig.assemble(ids, states, rarity=RarityContext(len(accs), spy), focus=focus)
+        assert set(asked) == set(keys[np.isin(rows, focus)].tolist())
+        for q in focus:
+            others = np.array([r for r in range(len(accs)) if r != q], dtype=np.int64)
+            for left, right in ((np.full(len(others), q), others), (others, np.full(len(others), q))):
+                a, b = sig.compare(full, left, right), sig.compare(mine, left, right)
+                for name in sig.feature_names:
+                    assert np.array_equal(a[name], b[name]), (sig.name, name)
+            for r in others.tolist():
+                assert sig.explain(full, q, r) == sig.explain(mine, q, r)
+        for method in ("candidate_keys", "rarity_keys"):
+            for x, y in zip(getattr(sig, method)(full), getattr(sig, method)(mine)):
+                assert np.array_equal(x, y)
+        # the values no focus row holds kept other counts (else this would pass on a no-op)
+        df = "token_df" if sig.name == "names" else "df"
+        if len(set(keys.tolist()) - set(asked)):
+            assert not np.array_equal(getattr(full, df), getattr(mine, df))
+        with pytest.raises(ValueError, match="focus"):
+            sig.assemble(ids, states, rarity=RarityContext(len(accs), true), focus=[len(accs)])
+
+
 def test_phrasing_rows_leave_the_pairs_among_them_as_they_were(market: tuple[list[Account], list[Account]]) -> None:
     """``PhrasingSignal.assemble(rows=)``: the features and evidence of pairs among ``rows``
     equal the whole table's; the other rows' shingles and sentences are neither kept nor

@@ -57,7 +57,8 @@ the stored record):
   hold (names: matched keys and shared tokens; contacts: shared values). A context that
   answers exactly for the ``focus`` rows' own values (and with anything for the rest) then
   gives the exact features of every pair with a ``focus`` row, so an index query never
-  looks up the values only its candidates hold.
+  looks up the values only its candidates hold. Their ``assemble(focus=)`` goes one step
+  further and asks the context (and hashes) only the focus rows' values.
 """
 
 from __future__ import annotations
@@ -164,6 +165,17 @@ class RarityContext:
 
     def stat(self, signal: str, name: str) -> np.ndarray | None:
         return self.stats.get(signal, {}).get(name)
+
+
+def row_numbers(values: Sequence[int] | np.ndarray | None, n: int, what: str) -> np.ndarray | None:
+    """``values`` (row numbers of an ``n``-row table; None passes through) as distinct sorted
+    int64; ``ValueError`` naming ``what`` when one is out of range."""
+    if values is None:
+        return None
+    rows = np.unique(np.asarray(values, dtype=np.int64).ravel())
+    if len(rows) and (rows[0] < 0 or rows[-1] >= n):
+        raise ValueError(f"{what} must be row numbers in [0, {n})")
+    return rows
 
 
 _PACK_DTYPES = frozenset({"<u8", "<i8", "<f8", "<f4", "|b1", "|u1", "<i4", "|i1"})

@@ -54,7 +54,7 @@ from phonenumbers import PhoneNumberType
 from .._arrays import unique_sorted
 from .._text import INVISIBLE
 from ..records import Account
-from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
+from .base import Evidence, PairFeatures, RarityContext, pack, row_numbers, stable_hash64, unpack
 
 __all__ = [
     "KINDS",
@@ -1272,9 +1272,17 @@ class ContactsSignal:
         return out
 
     def assemble(
-        self, account_ids: Sequence[str], states: Iterable[bytes], *, rarity: RarityContext | None = None
+        self, account_ids: Sequence[str], states: Iterable[bytes], *, rarity: RarityContext | None = None,
+        focus: Sequence[int] | np.ndarray | None = None,
     ) -> ContactsTable:
-        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
+        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw.
+
+        ``focus`` (optional, row numbers): only pairs with a focus row will be compared or
+        explained. The context is then asked only about the values the focus rows hold (the
+        others keep the batch's own counts, and are not hashed): a pair's features and
+        evidence read only the counts of shared values (``shared_counts_only``), so those of
+        every pair with a focus row are exact. Keys never depend on counts.
+        """
         rows: list[int] = []
         kinds: list[int] = []
         keys: list[str] = []
@@ -1297,7 +1305,8 @@ class ContactsSignal:
             raise ValueError("corrupt contacts state: unknown kind")
         if n_states != len(account_ids):
             raise ValueError(f"{n_states} contacts states for {len(account_ids)} accounts")
-        return _build_table(tuple(account_ids), rows, kinds, keys, raws, sources, rarity)
+        return _build_table(tuple(account_ids), rows, kinds, keys, raws, sources, rarity,
+                            row_numbers(focus, n_states, "focus"))  # fmt: skip
 
     # -- candidate keys ----------------------------------------------------------------
     def candidate_keys(self, table: ContactsTable) -> tuple[np.ndarray, np.ndarray]:
@@ -1451,6 +1460,7 @@ def _build_table(
     raws: list[str],
     sources: list[str],
     rarity: RarityContext | None = None,
+    focus: np.ndarray | None = None,
 ) -> ContactsTable:
     n_rows = len(account_ids)
     index: dict[tuple[int, str], int] = {}
@@ -1470,7 +1480,12 @@ def _build_table(
         rk_key = np.zeros(0, dtype=np.int64)
     df = np.bincount(rk_key, minlength=n_keys).astype(np.int64)
     if rarity is not None and n_keys:
-        df = rarity.df("contacts", _key_hashes(unique_key, unique_kind))
+        if focus is None:
+            df = rarity.df("contacts", _key_hashes(unique_key, unique_kind))
+        else:  # only the focus rows' values (see ContactsSignal.assemble)
+            mine = unique_sorted(rk_key[np.isin(rk_row, focus)])
+            if len(mine):
+                df[mine] = rarity.df("contacts", _key_hashes(unique_key[mine], unique_kind[mine]))
     row_ptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(rk_row, minlength=n_rows), out=row_ptr[1:])
     blockable = np.ones(n_keys, dtype=bool)

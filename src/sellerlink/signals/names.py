@@ -45,7 +45,8 @@ from rapidfuzz import fuzz, process
 
 from .._text import fold_leet, skeleton, strip_emoji
 from ..records import Account
-from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
+from .._arrays import unique_sorted
+from .base import Evidence, PairFeatures, RarityContext, pack, row_numbers, stable_hash64, unpack
 
 __all__ = [
     "CITY_WORDS",
@@ -591,7 +592,8 @@ class NamesSignal:
         return self._fingerprint(accounts, rarity, None)
 
     def _fingerprint(
-        self, accounts: Sequence[Account], rarity: RarityContext | None, tokens: dict[str, list[str]] | None
+        self, accounts: Sequence[Account], rarity: RarityContext | None, tokens: dict[str, list[str]] | None,
+        focus: np.ndarray | None = None,
     ) -> NamesTable:
         self._check_params()
         n = len(accounts)
@@ -650,12 +652,19 @@ class NamesSignal:
         n_total = -1
         if rarity is not None:
             n_total = int(rarity.n_accounts)
+            # with ``focus``, only the focus rows' keys and tokens are counted by the context
+            # (see assemble); the others keep the batch's counts
+            f_keys = f_toks = None
+            if focus is not None:
+                held = row_keys[focus]
+                f_keys = unique_sorted(held[held >= 0])
+                f_toks = unique_sorted(token_ids[_ranges(ptr, focus)])
             if n_keys:
-                key_df = rarity.df(self.name, _hash_all("names:key", key_vocab))
+                key_df = _counted(rarity, self.name, "names:key", key_vocab, key_df, f_keys)
                 d_df = np.where(d_kid >= 0, key_df[np.maximum(d_kid, 0)], 0)
                 u_df = np.where(u_kid >= 0, key_df[np.maximum(u_kid, 0)], 0)
             if len(token_vocab):
-                token_df = rarity.df(self.name, _hash_all("names:tok", token_vocab))
+                token_df = _counted(rarity, self.name, "names:tok", token_vocab, token_df, f_toks)
 
         return NamesTable(
             account_id=ids,
@@ -717,9 +726,18 @@ class NamesSignal:
         return out
 
     def assemble(
-        self, account_ids: Sequence[str], states: Iterable[bytes], *, rarity: RarityContext | None = None
+        self, account_ids: Sequence[str], states: Iterable[bytes], *, rarity: RarityContext | None = None,
+        focus: Sequence[int] | np.ndarray | None = None,
     ) -> NamesTable:
-        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw."""
+        """The table :meth:`fingerprint` would build from the accounts :meth:`extract` saw.
+
+        ``focus`` (optional, row numbers): only pairs with a focus row will be compared or
+        explained. The context is then asked only about the keys and tokens the focus rows
+        hold (the others keep the batch's own counts): a pair's features and evidence read
+        only the counts of values both rows hold (``shared_counts_only``), so those of every
+        pair with a focus row are exact. Keys (:meth:`candidate_keys`, :meth:`rarity_keys`)
+        never depend on counts. An index query's candidates: ~33 rows, one of them in focus.
+        """
         accs = []
         tokens: dict[str, list[str]] = {}
         for aid, st in zip(account_ids, states, strict=True):  # ValueError when the lengths differ
@@ -732,7 +750,7 @@ class NamesSignal:
                         raise ValueError("corrupt names state")
                     tokens[raw] = toks
             accs.append(Account(str(aid), display_name=meta[0], username=meta[1]))
-        return self._fingerprint(accs, rarity, tokens)
+        return self._fingerprint(accs, rarity, tokens, row_numbers(focus, len(accs), "focus"))
 
     # -- blocking -------------------------------------------------------------------------
     def candidate_keys(self, table: NamesTable) -> tuple[np.ndarray, np.ndarray]:
@@ -903,6 +921,24 @@ class NamesSignal:
 
 def _hash_all(salt: str, values: np.ndarray) -> np.ndarray:
     return np.fromiter((stable_hash64(str(v), salt) for v in values), dtype=np.uint64, count=len(values))
+
+
+def _counted(rarity: RarityContext, signal: str, salt: str, vocab: np.ndarray, batch_df: np.ndarray,
+             only: np.ndarray | None) -> np.ndarray:  # fmt: skip
+    """The context's counts of ``vocab`` (of the entries ``only``, when given: the others keep
+    ``batch_df``)."""
+    if only is None:
+        return rarity.df(signal, _hash_all(salt, vocab))
+    out = batch_df.astype(np.int64, copy=True)
+    if len(only):
+        out[only] = rarity.df(signal, _hash_all(salt, vocab[only]))
+    return out
+
+
+def _ranges(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions ``ptr[r]:ptr[r + 1]`` of every row in ``rows``, concatenated."""
+    cnt = ptr[rows + 1] - ptr[rows]
+    return np.repeat(ptr[rows] - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()), dtype=np.int64)
 
 
 def _check_table(table: object) -> None:

@@ -78,6 +78,7 @@ Example:
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import logging
@@ -1751,10 +1752,7 @@ class PhrasingSignal:
             norm = np.linalg.norm(z, axis=1, keepdims=True)
             style_unit[has_text] = (z / np.where(norm > 0, norm, 1.0)).astype(np.float32)
 
-        habit_df: dict[str, int] = {}
-        for hb in habits:
-            for lab in hb:
-                habit_df[lab] = habit_df.get(lab, 0) + 1
+        habit_df: dict[str, int] = dict(collections.Counter(itertools.chain.from_iterable(habits)))
 
         ids = np.empty(n, dtype=object)
         ids[:] = list(account_ids)

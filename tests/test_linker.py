@@ -409,3 +409,61 @@ def test_texts_go_before_the_last_signal_assembles_in_the_worker_path(monkeypatc
     assert all(a.texts == () for a in accs)
     assert np.array_equal(tables["phrasing"].sh_ids, ref.tables["phrasing"].sh_ids)
     assert np.array_equal(tables["phrasing"].minhash, ref.tables["phrasing"].minhash)
+
+
+def test_the_freed_heap_goes_back_to_the_system():
+    """_release_freed_heap: texts freed among live objects (so the heap cannot shrink from its
+    top) leave the process's resident size only when it runs (glibc; skipped elsewhere)."""
+    import os
+
+    from sellerlink.linker import _release_freed_heap
+
+    def rss() -> float:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    if not os.path.exists("/proc/self/statm") or not _release_freed_heap():
+        pytest.skip("needs glibc and /proc")
+    texts = [("x%07d" % i) * 500 for i in range(40_000)]  # 4 KB each: malloc's heap, not pymalloc's
+    keep = texts[::8]
+    before = rss()
+    del texts
+    freed = rss()
+    assert _release_freed_heap()
+    after = rss()
+    assert before - after > 80  # of ~140 MB freed
+    assert freed - after > 80  # and it was still resident before the call
+    assert len(keep) == 5_000
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_dropped_texts_heap_is_handed_back_as_it_goes(monkeypatch, workers):
+    """keep_text=False: the freed heap is handed back while the texts are dropped (worker path:
+    every _TRIM_EVERY accounts), once all are gone, and after each signal's table."""
+    import warnings
+
+    import sellerlink as sl
+    import sellerlink.linker as L
+    from sellerlink.records import load_accounts
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=150, seed=6, with_photos=False)
+    monkeypatch.setattr(L, "_EXTRACT_CHUNK", 37)
+    monkeypatch.setattr(L, "_PARALLEL_MIN", 100)
+    monkeypatch.setattr(L, "_TRIM_EVERY", 74)
+    accs = load_accounts([*watch, *live])
+    dropped: list[int] = []
+    monkeypatch.setattr(L, "_release_freed_heap", lambda: dropped.append(sum(a.texts == () for a in accs)) or True)
+    lk = sl.Linker(progress=False, workers=workers, keep_text=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        names = [name for name, _ in lk._fingerprint_tables(accs)]
+    assert names == [s.name for s in lk.signals]
+    with_text = sum(1 for a in load_accounts([*watch, *live]) if a.texts)
+    n = len(accs)
+    assert dropped[-1] == n and dropped.count(n) >= 2  # once all are gone, and after the last table
+    partial = [d for d in dropped if n - with_text < d < n]
+    if workers > 1:  # while the texts go: every 74 accounts (two 37-account chunks)
+        assert len(partial) >= n // 74 - 1 and partial == sorted(partial)
+    else:  # in one process they go all at once
+        assert not partial and set(dropped) == {n - with_text, n}

@@ -103,6 +103,32 @@ _EXTRACT_CHUNK = 1000
 #: fewer accounts than this are fingerprinted in the calling process (starting the worker
 #: processes, ~1 s, would cost more than it saves)
 _PARALLEL_MIN = 8 * _EXTRACT_CHUNK
+#: accounts whose texts are dropped between two hand-backs of the freed heap (see Linker._drop_text)
+_TRIM_EVERY = 32 * _EXTRACT_CHUNK
+
+
+def _release_freed_heap() -> bool:
+    """Give the heap that freed objects left back to the system: glibc's ``malloc_trim``
+    (elsewhere nothing; returns whether it ran). Freed text stays in the process otherwise:
+    on a 117k-account market, dropping the texts freed ~0.43 GB of the 0.68 GB the records
+    had taken, and the resident size did not move until this ran."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+            _MALLOC_TRIM.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):  # not glibc
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM is False:
+        return False
+    _MALLOC_TRIM(0)
+    return True
+
+
+_MALLOC_TRIM: Any = None
 # what the next workers get: the signals whose extract they run
 _FORKED: Any = None
 _FORK_LOCK = threading.Lock()  # two threads forking at once must not swap what they hand down
@@ -655,10 +681,18 @@ class Linker:
 
     def _drop_text(self, accs: list[Account], start: int = 0, stop: int | None = None) -> None:
         """Unless ``keep_text``: each account of ``accs[start:stop]`` (the linker's own list)
-        swapped for its text-less copy, in place, so that no second list holds the originals."""
-        if not self.keep_text:
-            for i in range(start, len(accs) if stop is None else stop):
-                accs[i] = accs[i].without_text()
+        swapped for its text-less copy, in place, so that no second list holds the originals.
+
+        The heap the texts leave is handed back to the system every ``_TRIM_EVERY`` accounts
+        and at the end (:func:`_release_freed_heap`): freed, it stayed with the process, and
+        the arrays built later (numpy's large ones are fresh mappings) could not reuse it."""
+        if self.keep_text:
+            return
+        stop = len(accs) if stop is None else stop
+        for i in range(start, stop):
+            accs[i] = accs[i].without_text()
+        if stop == len(accs) or stop // _TRIM_EVERY > start // _TRIM_EVERY:
+            _release_freed_heap()
 
     def _fingerprint_tables(self, accs: list[Account]) -> Iterator[tuple[str, Any]]:
         """(signal name, table), one signal at a time (``benchmarks/speed.py`` times each).
@@ -679,12 +713,13 @@ class Linker:
                 if pool is not None and sig in split:
                     ids = [a.account_id for a in accs]
                     done = (lambda a, b: self._drop_text(accs, a, b)) if sig is last else None
-                    yield sig.name, sig.assemble(ids, _extract_chunks(pool, split.index(sig), accs, done))
+                    table = sig.assemble(ids, _extract_chunks(pool, split.index(sig), accs, done))
                 else:
                     table = sig.fingerprint(accs)
                     if sig is last:
                         self._drop_text(accs)
-                    yield sig.name, table
+                _release_freed_heap()  # what the signal's assembly freed (per-row parts)
+                yield sig.name, table
         finally:
             if pool is not None:
                 pool.terminate()

@@ -354,7 +354,7 @@ def test_names_and_contacts_with_focus_ask_only_about_the_focus_rows_values(
 
         asked: list[int] = []
 
-        def spy(s: str, k: np.ndarray, true: Any = true) -> np.ndarray:
+        def spy(s: str, k: np.ndarray, true: Any = true, asked: list[int] = asked) -> np.ndarray:
             asked.extend(np.asarray(k, dtype=np.uint64).tolist())
             return true(s, k)
 

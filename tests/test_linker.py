@@ -424,7 +424,7 @@ def test_the_freed_heap_goes_back_to_the_system():
 
     if not os.path.exists("/proc/self/statm") or not _release_freed_heap():
         pytest.skip("needs glibc and /proc")
-    texts = [("x%07d" % i) * 500 for i in range(40_000)]  # 4 KB each: malloc's heap, not pymalloc's
+    texts = [f"x{i:07d}" * 500 for i in range(40_000)]  # 4 KB each: malloc's heap, not pymalloc's
     keep = texts[::8]
     before = rss()
     del texts

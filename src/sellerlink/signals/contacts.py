@@ -54,7 +54,15 @@ from phonenumbers import PhoneNumberType
 from .._arrays import unique_sorted
 from .._text import INVISIBLE
 from ..records import Account
-from .base import Evidence, PairFeatures, RarityContext, pack, row_numbers, stable_hash64, unpack
+from .base import (
+    Evidence,
+    PairFeatures,
+    RarityContext,
+    pack,
+    row_numbers,
+    stable_hash64,
+    unpack,
+)
 
 __all__ = [
     "KINDS",

@@ -43,10 +43,18 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .._arrays import unique_sorted
 from .._text import fold_leet, skeleton, strip_emoji
 from ..records import Account
-from .._arrays import unique_sorted
-from .base import Evidence, PairFeatures, RarityContext, pack, row_numbers, stable_hash64, unpack
+from .base import (
+    Evidence,
+    PairFeatures,
+    RarityContext,
+    pack,
+    row_numbers,
+    stable_hash64,
+    unpack,
+)
 
 __all__ = [
     "CITY_WORDS",

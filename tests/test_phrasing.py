@@ -561,10 +561,15 @@ def test_vocabulary_equals_numpy_unique(values):
     from sellerlink.signals.phrasing import _vocabulary
 
     arr = np.array(values, dtype=np.uint64)
-    uniq, inv, counts = _vocabulary(arr.copy())
     ref_u, ref_inv, ref_c = np.unique(arr, return_inverse=True, return_counts=True)
-    assert np.array_equal(uniq, ref_u) and np.array_equal(counts, ref_c)
-    assert np.array_equal(inv, ref_inv.ravel()) and inv.dtype == np.int32
+    given = arr.copy()
+    uniq, inv, counts = _vocabulary(given)
+    assert np.array_equal(given, arr)  # an array is left as it was
+    held = [arr.copy()]
+    for u, i, c in ((uniq, inv, counts), _vocabulary(held)):  # a one-item list is consumed
+        assert np.array_equal(u, ref_u) and np.array_equal(c, ref_c)
+        assert np.array_equal(i, ref_inv.ravel()) and i.dtype == np.int32
+    assert held == []
 
 
 @pytest.mark.parametrize("with_empty", [False, True])
@@ -659,3 +664,36 @@ def test_a_parsed_state_gives_back_its_sentence_texts_and_habits(texts, habits):
     part, mh, made_with = _parse_state.__wrapped__(pack(arrays, [True, texts, habits, ["word", None, 1, 2, 3]]))
     assert _split_texts(part[3]) == texts
     assert part[5] == tuple(habits) and part[1] is True and mh is None and made_with == ["word", None, 1, 2, 3]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 64])
+def test_style_vectors_are_standardised_a_block_of_rows_at_a_time_as_all_at_once(market, monkeypatch, chunk):
+    """_assemble standardises the style vectors _STYLE_ROWS rows at a time: bit for bit the
+    arithmetic of all rows at once (the reference below), with the batch's mean and spread
+    and with a context's."""
+    import sellerlink.signals.phrasing as P
+    from sellerlink.signals.base import RarityContext
+
+    sig, table, accounts = market
+
+    def reference(styles, has, mu=None, sd=None):
+        x = styles[has].astype(np.float64)
+        if mu is None:
+            mu, sd = x.mean(axis=0), x.std(axis=0)
+        z = np.clip(np.where(sd > 1e-9, (x - mu) / np.where(sd > 1e-9, sd, 1.0), 0.0), -4.0, 4.0)
+        norm = np.linalg.norm(z, axis=1, keepdims=True)
+        out = np.zeros_like(styles)
+        out[has] = (z / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+        return out
+
+    monkeypatch.setattr(P, "_STYLE_ROWS", chunk)
+    has = np.diff(table.sh_offsets) > 0
+    assert has.sum() > 3 * chunk or chunk == 64
+    got = sig.fingerprint(accounts)
+    assert np.array_equal(got.style_unit, reference(got.style, has))
+    mu = got.style[has].astype(np.float64).mean(axis=0) + 0.25
+    sd = got.style[has].astype(np.float64).std(axis=0) * 1.5
+    ctx = RarityContext(len(accounts), lambda _s, k: np.ones(len(k), np.int64),
+                        {"phrasing": {"style_mean": mu, "style_std": sd}})
+    got = sig.fingerprint(accounts, rarity=ctx)
+    assert np.array_equal(got.style_unit, reference(got.style, has, mu, sd))

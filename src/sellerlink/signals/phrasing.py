@@ -1164,6 +1164,7 @@ def _gather_ranges(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, n
 # Pairs per block where compare gathers a per-row vector for both sides of each pair (MinHash
 # sketches, style vectors): 16k pairs x 128 uint64 x 2 sides is 32 MB, whatever the batch size.
 _PAIR_BLOCK = 16384
+_STYLE_ROWS = 65536  # rows standardised at a time (see _assemble)
 
 
 def _id_dtype(space: int) -> Any:
@@ -1171,14 +1172,16 @@ def _id_dtype(space: int) -> Any:
     return np.int32 if space < 2**31 else np.int64
 
 
-def _vocabulary(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _vocabulary(values: np.ndarray | list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True, return_counts=True)``, the inverse in the
-    narrowest id type, in about half the memory: numpy's keeps five arrays of the input's
-    length at once (~6 GB for the 146M shingles of 1M accounts), this at most three, and
-    drops each as soon as it is used."""
-    order = np.argsort(values)
-    ordered = values[order]
-    del values
+    narrowest id type, in a third of the memory: numpy's keeps five arrays of the input's
+    length at once (~6 GB for the 146M shingles of 1M accounts), this two (and a bool array)
+    and drops each as soon as it is used. ``values`` given as a one-item list is taken out
+    of it and sorted in place, so that no copy is ever made (the caller must hold no other
+    reference: at 1M accounts that copy, beside the sort order, was phrasing's peak)."""
+    ordered = values.pop() if isinstance(values, list) else np.array(values, copy=True)
+    order = np.argsort(ordered)
+    ordered.sort()  # (the same values as ordered[order]: equal keys are equal)
     first = np.empty(len(ordered), dtype=bool)
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
@@ -1700,8 +1703,9 @@ class PhrasingSignal:
         # shingle vocabulary and document frequencies over the batch
         sh_offsets, sh_flat = _csr(sh_list, np.uint64)
         sh_list.clear()
-        vocab, sh_ids, vocab_df = _vocabulary(sh_flat)
+        flat = [sh_flat]
         del sh_flat
+        vocab, sh_ids, vocab_df = _vocabulary(flat)  # (consumes the flat shingles)
         idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
         if rarity is not None and len(vocab):
             vocab_df = rarity.df(self.name, _shingle_keys(vocab))
@@ -1742,15 +1746,24 @@ class PhrasingSignal:
             has_text = np.diff(sh_offsets) > 0
         style_unit = np.zeros_like(styles)
         if has_text.any():
-            x = styles[has_text].astype(np.float64)
-            mu, sd = x.mean(axis=0), x.std(axis=0)
             if rarity is not None and rarity.stat(self.name, "style_mean") is not None:
                 mu = np.asarray(rarity.stat(self.name, "style_mean"), dtype=np.float64)
                 sd = np.asarray(rarity.stat(self.name, "style_std"), dtype=np.float64)
-            z = np.where(sd > 1e-9, (x - mu) / np.where(sd > 1e-9, sd, 1.0), 0.0)
-            z = np.clip(z, -4.0, 4.0)
-            norm = np.linalg.norm(z, axis=1, keepdims=True)
-            style_unit[has_text] = (z / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+            else:
+                x = styles[has_text].astype(np.float64)
+                mu, sd = x.mean(axis=0), x.std(axis=0)
+                del x
+            # row by row the same arithmetic, _STYLE_ROWS rows at a time: over all rows at
+            # once its five float64 temporaries were the peak of a link's phrasing stage
+            # (~1 GB each at 1M accounts)
+            with_text = np.flatnonzero(has_text)
+            spread = np.where(sd > 1e-9, sd, 1.0)
+            for s in range(0, len(with_text), _STYLE_ROWS):
+                rows_s = with_text[s : s + _STYLE_ROWS]
+                z = np.where(sd > 1e-9, (styles[rows_s].astype(np.float64) - mu) / spread, 0.0)
+                z = np.clip(z, -4.0, 4.0)
+                norm = np.linalg.norm(z, axis=1, keepdims=True)
+                style_unit[rows_s] = (z / np.where(norm > 0, norm, 1.0)).astype(np.float32)
 
         habit_df: dict[str, int] = dict(collections.Counter(itertools.chain.from_iterable(habits)))
 

@@ -467,3 +467,29 @@ def test_the_dropped_texts_heap_is_handed_back_as_it_goes(monkeypatch, workers):
         assert len(partial) >= n // 74 - 1 and partial == sorted(partial)
     else:  # in one process they go all at once
         assert not partial and set(dropped) == {n - with_text, n}
+
+
+def test_candidate_pairs_hand_back_the_heap_after_each_signal(monkeypatch):
+    """Each signal's keys leave freed heap behind; candidate_pairs hands it back before the
+    next signal builds its own (and the pairs are those of the full union either way)."""
+    import warnings
+
+    import sellerlink as sl
+    import sellerlink.linker as L
+    from sellerlink.records import load_accounts
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=120, seed=4, with_photos=False)
+    lk = sl.Linker(progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fps = lk.fingerprint(load_accounts([*watch, *live]))
+    want = lk.candidate_pairs(fps)
+    calls: list[int] = []
+    real = L.PairUnion.add
+    added: list[int] = []
+    monkeypatch.setattr(L.PairUnion, "add", lambda self, codes: (added.append(len(added)), real(self, codes))[1])
+    monkeypatch.setattr(L, "_release_freed_heap", lambda: calls.append(len(added)) or True)
+    got = lk.candidate_pairs(fps)
+    assert calls == list(range(1, len(lk.signals) + 1))  # after each signal's codes went in
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

@@ -736,6 +736,9 @@ class Linker:
             log.info("%s proposed %d candidate pairs", sig.name, len(codes))
             union.add(codes)
             del codes
+            # the signals' key arrays (names and contacts build theirs from Python lists) left
+            # freed heap behind: ~190 MB of 295 at 117k accounts, handed back here
+            _release_freed_heap()
         return union.pairs()
 
     def compare(

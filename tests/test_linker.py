@@ -493,3 +493,30 @@ def test_candidate_pairs_hand_back_the_heap_after_each_signal(monkeypatch):
     got = lk.candidate_pairs(fps)
     assert calls == list(range(1, len(lk.signals) + 1))  # after each signal's codes went in
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_scoring_in_chunks_hands_back_the_heap_every_few_chunks(monkeypatch):
+    """score_candidates with min_score_kept: the freed heap goes back every _TRIM_CHUNKS
+    chunks, and the kept pairs are those of one chunk."""
+    import warnings
+
+    import sellerlink as sl
+    import sellerlink.linker as L
+    from sellerlink.records import load_accounts
+    from sellerlink.synth import generate
+
+    watch, live, _ = generate(n_accounts=120, seed=4, with_photos=False)
+    lk = sl.Linker(progress=False, min_score_kept=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fps = lk.fingerprint(load_accounts([*watch, *live]))
+    left, right = lk.candidate_pairs(fps)
+    assert len(left) > 40
+    want = lk.score_candidates(fps, left, right)
+    calls: list[int] = []
+    monkeypatch.setattr(L, "_TRIM_CHUNKS", 3)
+    monkeypatch.setattr(L, "_release_freed_heap", lambda: calls.append(1) or True)
+    got = lk.score_candidates(fps, left, right, chunk=4)
+    n_chunks = -(-len(left) // 4)
+    assert len(calls) == n_chunks // 3
+    assert np.array_equal(got.left, want.left) and np.array_equal(got.score, want.score)

@@ -478,13 +478,19 @@ _ARRAY_DTYPES = ["<u8", "<i8", "<f8", "<f4", "|b1", "|u1", "<i4", "|i1"]
 
 
 def test_unpack_reads_back_what_the_json_module_writes_and_orjson_refuses() -> None:
-    """NaN, infinities and integers beyond 64 bits: json.dumps writes them,
-    orjson will not read them, and unpack must still give them back."""
-    meta = [float("nan"), float("inf"), -float("inf"), 1 << 70, {"k": [1.5, None, True]}]
+    """NaN and infinities: json.dumps writes them, orjson will not read them, and unpack must
+    still give them back. Integers at the ends of the 64-bit ranges come back as integers;
+    beyond them (orjson would turn them into floats) pack refuses, wherever they are."""
+    edges = [(1 << 64) - 1, -(1 << 63), (1 << 63) + 1]
+    meta = [float("nan"), float("inf"), -float("inf"), edges, {"k": [1.5, None, True]}]
     arrs, got = unpack(pack({"x": np.arange(3, dtype=np.int64)}, meta))
     assert math.isnan(got[0]) and got[1:3] == [float("inf"), -float("inf")]
-    assert got[3] == 1 << 70 and got[4] == {"k": [1.5, None, True]}
+    assert got[3] == edges and all(type(v) is int for v in got[3]) and got[4] == {"k": [1.5, None, True]}
     assert arrs["x"].tolist() == [0, 1, 2]
+    for big in ((1 << 70) + 1, -(1 << 63) - 1, 1 << 64):
+        for where in (big, [1, [big]], {"a": ("x", big)}):
+            with pytest.raises(ValueError, match="64 bits"):
+                pack(None, where)
 
 
 @settings(max_examples=200, deadline=None)

@@ -369,6 +369,7 @@ def test_names_and_contacts_with_focus_ask_only_about_the_focus_rows_values(
                     assert np.array_equal(a[name], b[name]), (sig.name, name)
             for r in others.tolist():
                 assert sig.explain(full, q, r) == sig.explain(mine, q, r)
+                assert sig.explain(full, r, q) == sig.explain(mine, r, q)
         for method in ("candidate_keys", "rarity_keys"):
             for x, y in zip(getattr(sig, method)(full), getattr(sig, method)(mine)):
                 assert np.array_equal(x, y)
@@ -376,8 +377,9 @@ def test_names_and_contacts_with_focus_ask_only_about_the_focus_rows_values(
         df = "token_df" if sig.name == "names" else "df"
         if len(set(keys.tolist()) - set(asked)):
             assert not np.array_equal(getattr(full, df), getattr(mine, df))
-        with pytest.raises(ValueError, match="focus"):
-            sig.assemble(ids, states, rarity=RarityContext(len(accs), true), focus=[len(accs)])
+        for bad in ([len(accs)], [-1], np.ones(len(accs), dtype=bool)):  # (a mask is not rows)
+            with pytest.raises(ValueError, match="focus"):
+                sig.assemble(ids, states, rarity=RarityContext(len(accs), true), focus=bad)
 
 
 def test_phrasing_rows_leave_the_pairs_among_them_as_they_were(market: tuple[list[Account], list[Account]]) -> None:

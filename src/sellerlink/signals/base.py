@@ -172,7 +172,10 @@ def row_numbers(values: Sequence[int] | np.ndarray | None, n: int, what: str) ->
     int64; ``ValueError`` naming ``what`` when one is out of range."""
     if values is None:
         return None
-    rows = np.unique(np.asarray(values, dtype=np.int64).ravel())
+    given = np.asarray(values)
+    if given.size and given.dtype.kind not in "iu":  # (a boolean mask would become rows 0 and 1)
+        raise ValueError(f"{what} must be row numbers (integers), got {given.dtype}")
+    rows = np.unique(given.astype(np.int64).ravel())
     if len(rows) and (rows[0] < 0 or rows[-1] >= n):
         raise ValueError(f"{what} must be row numbers in [0, {n})")
     return rows
@@ -204,14 +207,32 @@ def pack(arrays: Mapping[str, np.ndarray] | None = None, meta: Any = None) -> by
             raise ValueError(f"cannot pack array {name!r} of dtype {a.dtype}")
         head["arrays"].append([name, a.dtype.str, list(a.shape)])
         blobs.append(a.tobytes())
+    _check_ints(meta)
     h = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return len(h).to_bytes(4, "little") + h + b"".join(blobs)
 
 
+def _check_ints(value: Any) -> None:
+    """``ValueError`` for an integer outside [-2**63, 2**64) anywhere in ``value``: orjson (what
+    :func:`unpack` reads with) would give it back as a float."""
+    t = type(value)
+    if t is int:
+        if not -(1 << 63) <= value < 1 << 64:
+            raise ValueError(f"cannot pack the integer {value}: beyond 64 bits")
+    elif t is list or t is tuple:
+        for v in value:
+            if type(v) is not str:
+                _check_ints(v)
+    elif t is dict:
+        for v in value.values():
+            _check_ints(v)
+
+
 def _loads(raw: bytes) -> Any:
     """``json.loads`` of UTF-8 bytes, by orjson (2-3x faster: an index query unpacks ~100
-    states). orjson refuses what ``json.dumps`` may write and ``json`` reads back (NaN,
-    integers beyond 64 bits); those take the standard library's path."""
+    states). orjson refuses NaN and infinities, which ``json.dumps`` writes: those take the
+    standard library's path. (Integers beyond 64 bits, which orjson would turn into floats,
+    are refused by :func:`pack`.)"""
     import json
 
     try:

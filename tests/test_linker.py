@@ -451,6 +451,7 @@ def test_the_dropped_texts_heap_is_handed_back_as_it_goes(monkeypatch, workers):
     monkeypatch.setattr(L, "_EXTRACT_CHUNK", 37)
     monkeypatch.setattr(L, "_PARALLEL_MIN", 100)
     monkeypatch.setattr(L, "_TRIM_EVERY", 74)
+    monkeypatch.setattr(L, "_TRIM_MIN", 100)
     accs = load_accounts([*watch, *live])
     dropped: list[int] = []
     monkeypatch.setattr(L, "_release_freed_heap", lambda: dropped.append(sum(a.texts == () for a in accs)) or True)
@@ -464,7 +465,7 @@ def test_the_dropped_texts_heap_is_handed_back_as_it_goes(monkeypatch, workers):
     assert dropped[-1] == n and dropped.count(n) >= 2  # once all are gone, and after the last table
     partial = [d for d in dropped if n - with_text < d < n]
     if workers > 1:  # while the texts go: every 74 accounts (two 37-account chunks)
-        assert len(partial) >= n // 74 - 1 and partial == sorted(partial)
+        assert len(partial) == (n - 1) // 74 and partial == sorted(partial)
     else:  # in one process they go all at once
         assert not partial and set(dropped) == {n - with_text, n}
 
@@ -490,14 +491,18 @@ def test_candidate_pairs_hand_back_the_heap_after_each_signal(monkeypatch):
     added: list[int] = []
     monkeypatch.setattr(L.PairUnion, "add", lambda self, codes: (added.append(len(added)), real(self, codes))[1])
     monkeypatch.setattr(L, "_release_freed_heap", lambda: calls.append(len(added)) or True)
+    lk.candidate_pairs(fps)
+    assert calls == []  # a small link hands nothing back
+    monkeypatch.setattr(L, "_TRIM_MIN", 100)
+    added.clear()
     got = lk.candidate_pairs(fps)
     assert calls == list(range(1, len(lk.signals) + 1))  # after each signal's codes went in
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
 def test_scoring_in_chunks_hands_back_the_heap_every_few_chunks(monkeypatch):
-    """score_candidates with min_score_kept: the freed heap goes back every _TRIM_CHUNKS
-    chunks, and the kept pairs are those of one chunk."""
+    """score_candidates with min_score_kept: the freed heap goes back once at least
+    _TRIM_PAIRS pairs were scored since the last time, and the kept pairs are those of one chunk."""
     import warnings
 
     import sellerlink as sl
@@ -514,9 +519,12 @@ def test_scoring_in_chunks_hands_back_the_heap_every_few_chunks(monkeypatch):
     assert len(left) > 40
     want = lk.score_candidates(fps, left, right)
     calls: list[int] = []
-    monkeypatch.setattr(L, "_TRIM_CHUNKS", 3)
+    monkeypatch.setattr(L, "_TRIM_PAIRS", 10)
     monkeypatch.setattr(L, "_release_freed_heap", lambda: calls.append(1) or True)
     got = lk.score_candidates(fps, left, right, chunk=4)
-    n_chunks = -(-len(left) // 4)
-    assert len(calls) == n_chunks // 3
+    expect, since = 0, 0
+    for start in range(0, len(left), 4):  # (chunks of 4 pairs: every third, 12 >= 10)
+        since += len(left[start : start + 4])
+        expect, since = (expect + 1, 0) if since >= 10 else (expect, since)
+    assert len(calls) == expect >= 3
     assert np.array_equal(got.left, want.left) and np.array_equal(got.score, want.score)

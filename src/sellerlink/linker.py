@@ -105,8 +105,11 @@ _EXTRACT_CHUNK = 1000
 _PARALLEL_MIN = 8 * _EXTRACT_CHUNK
 #: accounts whose texts are dropped between two hand-backs of the freed heap (see Linker._drop_text)
 _TRIM_EVERY = 32 * _EXTRACT_CHUNK
-#: chunks of pairs scored between two hand-backs of the freed heap (see Linker.score_candidates)
-_TRIM_CHUNKS = 16
+#: pairs scored between two hand-backs of the freed heap (see Linker.score_candidates)
+_TRIM_PAIRS = 3_200_000
+#: fewer accounts than this: the freed heap is not handed back at all (a small link leaves
+#: little, and a service linking small batches would walk its heap several times a call)
+_TRIM_MIN = _PARALLEL_MIN
 
 
 def _release_freed_heap() -> bool:
@@ -117,12 +120,11 @@ def _release_freed_heap() -> bool:
     global _MALLOC_TRIM
     if _MALLOC_TRIM is None:
         import ctypes
-        import ctypes.util
 
-        try:
-            _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        try:  # the symbols the process has loaded already (no search for the C library)
+            _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
             _MALLOC_TRIM.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError):  # not glibc
+        except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
             _MALLOC_TRIM = False
     if _MALLOC_TRIM is False:
         return False
@@ -693,7 +695,7 @@ class Linker:
         stop = len(accs) if stop is None else stop
         for i in range(start, stop):
             accs[i] = accs[i].without_text()
-        if stop == len(accs) or stop // _TRIM_EVERY > start // _TRIM_EVERY:
+        if len(accs) >= _TRIM_MIN and (stop == len(accs) or stop // _TRIM_EVERY > start // _TRIM_EVERY):
             _release_freed_heap()
 
     def _fingerprint_tables(self, accs: list[Account]) -> Iterator[tuple[str, Any]]:
@@ -720,7 +722,8 @@ class Linker:
                     table = sig.fingerprint(accs)
                     if sig is last:
                         self._drop_text(accs)
-                _release_freed_heap()  # what the signal's assembly freed (per-row parts)
+                if len(accs) >= _TRIM_MIN:
+                    _release_freed_heap()  # what the signal's assembly freed (per-row parts)
                 yield sig.name, table
         finally:
             if pool is not None:
@@ -740,7 +743,8 @@ class Linker:
             del codes
             # the signals' key arrays (names and contacts build theirs from Python lists) left
             # freed heap behind: ~190 MB of 295 at 117k accounts, handed back here
-            _release_freed_heap()
+            if len(fps.accounts) >= _TRIM_MIN:
+                _release_freed_heap()
         return union.pairs()
 
     def compare(
@@ -799,15 +803,18 @@ class Linker:
         parts: list[PairTable] = []
         # (in this process: forked workers scoring chunks copied 1.4 GB of its pages at 100k
         # accounts, through their allocations and the objects they touch)
-        for k, start in enumerate(range(0, max(len(left), 1), chunk)):
+        since_trim = 0
+        for start in range(0, max(len(left), 1), chunk):
             lo, hi = left[start : start + chunk], right[start : start + chunk]
             pt = PairTable(fps, self.signals, self.scorer, lo, hi, self._compare(fps, lo, hi, chunk=chunk))
             parts.append(pt.select(pt.score >= self.min_score_kept))
             del pt
-            if k % _TRIM_CHUNKS == _TRIM_CHUNKS - 1:
+            since_trim += len(lo)
+            if since_trim >= _TRIM_PAIRS:
                 # the kept parts are small arrays amid each chunk's freed temporaries: the heap
                 # between them went unused (+3 GB over the 1M link's 704 chunks) until handed back
                 _release_freed_heap()
+                since_trim = 0
         out = PairTable.concat(parts)
         del parts
         log.info("kept %d of %d candidate pairs (score >= %g)", len(out), len(left), self.min_score_kept)

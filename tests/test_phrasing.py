@@ -556,7 +556,7 @@ def test_pair_intersections_match_sets_whatever_the_chunking(rows, pairs, chunk,
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 40), max_size=200))
+@given(st.lists(st.one_of(st.integers(0, 40), st.integers(2**63 - 3, 2**64 - 1)), max_size=200))
 def test_vocabulary_equals_numpy_unique(values):
     from sellerlink.signals.phrasing import _vocabulary
 
@@ -696,4 +696,9 @@ def test_style_vectors_are_standardised_a_block_of_rows_at_a_time_as_all_at_once
     ctx = RarityContext(len(accounts), lambda _s, k: np.ones(len(k), np.int64),
                         {"phrasing": {"style_mean": mu, "style_std": sd}})
     got = sig.fingerprint(accounts, rarity=ctx)
+    assert np.array_equal(got.style_unit, reference(got.style, has, mu, sd))
+    # assemble(rows=) blanks the other rows' shingles but standardises every row with text
+    states = sig.extract(accounts)
+    got = sig.assemble([a.account_id for a in accounts], states, rarity=ctx, rows=[0, 1])
+    assert (np.diff(got.sh_offsets) > 0).sum() <= 2 < has.sum()
     assert np.array_equal(got.style_unit, reference(got.style, has, mu, sd))

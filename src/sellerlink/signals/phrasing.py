@@ -1179,6 +1179,8 @@ def _vocabulary(values: np.ndarray | list[np.ndarray]) -> tuple[np.ndarray, np.n
     and drops each as soon as it is used. ``values`` given as a one-item list is taken out
     of it and sorted in place, so that no copy is ever made (the caller must hold no other
     reference: at 1M accounts that copy, beside the sort order, was phrasing's peak)."""
+    if isinstance(values, list) and not (len(values) == 1 and isinstance(values[0], np.ndarray)):
+        raise ValueError("_vocabulary takes an array, or a list holding exactly one array to consume")
     ordered = values.pop() if isinstance(values, list) else np.array(values, copy=True)
     order = np.argsort(ordered)
     ordered.sort()  # (the same values as ordered[order]: equal keys are equal)

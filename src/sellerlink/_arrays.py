@@ -32,3 +32,21 @@ def distinct_of_sorted(s: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+def gather_ranges(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Entry indices of ``rows`` in a CSR layout (row ``r``'s entries are
+    ``offsets[r]:offsets[r + 1]``) concatenated, and the position in ``rows`` each came from.
+
+    >>> idx, owner = gather_ranges(np.array([0, 2, 2, 5]), np.array([2, 0]))
+    >>> idx.tolist(), owner.tolist()
+    ([2, 3, 4, 0, 1], [0, 0, 0, 1, 1])
+    """
+    starts = offsets[rows]
+    lens = offsets[rows + 1] - starts
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+    if total == 0:
+        return np.empty(0, dtype=np.int64), owner
+    base = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+    return base + np.arange(total, dtype=np.int64), owner

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .._arrays import unique_sorted
+from .._arrays import gather_ranges, unique_sorted
 from .._text import fold_leet, skeleton, strip_emoji
 from ..records import Account
 from .base import (
@@ -666,7 +666,7 @@ class NamesSignal:
             if focus is not None:
                 held = row_keys[focus]
                 f_keys = unique_sorted(held[held >= 0])
-                f_toks = unique_sorted(token_ids[_ranges(ptr, focus)])
+                f_toks = unique_sorted(token_ids[gather_ranges(ptr, focus)[0]])
             if n_keys:
                 key_df = _counted(rarity, self.name, "names:key", key_vocab, key_df, f_keys)
                 d_df = np.where(d_kid >= 0, key_df[np.maximum(d_kid, 0)], 0)
@@ -941,12 +941,6 @@ def _counted(rarity: RarityContext, signal: str, salt: str, vocab: np.ndarray, b
     if len(only):
         out[only] = rarity.df(signal, _hash_all(salt, vocab[only]))
     return out
-
-
-def _ranges(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Positions ``ptr[r]:ptr[r + 1]`` of every row in ``rows``, concatenated."""
-    cnt = ptr[rows + 1] - ptr[rows]
-    return np.repeat(ptr[rows] - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()), dtype=np.int64)
 
 
 def _check_table(table: object) -> None:

@@ -93,10 +93,18 @@ from typing import Any
 
 import numpy as np
 
-from .._arrays import unique_sorted
+from .._arrays import gather_ranges, unique_sorted
 from .._text import INVISIBLE, clean_text
 from ..records import Account
-from .base import Evidence, PairFeatures, RarityContext, pack, stable_hash64, unpack
+from .base import (
+    Evidence,
+    PairFeatures,
+    RarityContext,
+    pack,
+    row_numbers,
+    stable_hash64,
+    unpack,
+)
 
 __all__ = [
     "NUM",
@@ -1149,18 +1157,6 @@ def _row_of(offsets: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
 
 
-def _gather_ranges(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Entry indices of ``rows`` concatenated, and the position in ``rows`` each came from."""
-    starts = offsets[rows]
-    lens = offsets[rows + 1] - starts
-    total = int(lens.sum())
-    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
-    if total == 0:
-        return np.empty(0, dtype=np.int64), owner
-    base = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-    return base + np.arange(total, dtype=np.int64), owner
-
-
 # Pairs per block where compare gathers a per-row vector for both sides of each pair (MinHash
 # sketches, style vectors): 16k pairs x 128 uint64 x 2 sides is 32 MB, whatever the batch size.
 _PAIR_BLOCK = 16384
@@ -1232,7 +1228,7 @@ def _row_sums_upto(
     lens = offsets[rows + 1] - offsets[rows]
     need = np.flatnonzero((lens > 0) & (ids[np.maximum(offsets[rows + 1] - 1, 0)] > limit))
     if len(need):
-        idx, owner = _gather_ranges(offsets, rows[need])
+        idx, owner = gather_ranges(offsets, rows[need])
         e = ids[idx]
         keep = e <= limit[need][owner]
         out[need] = np.bincount(owner[keep], weights=weights[e[keep]], minlength=len(need))
@@ -1283,8 +1279,8 @@ def _pair_intersections(
         first = np.ones(len(b), dtype=bool)
         first[1:] = b[1:] != b[:-1]
         rank = np.cumsum(first) - 1
-        b_idx, b_owner = _gather_ranges(offsets, b[first])
-        idx, owner = _gather_ranges(offsets, small[sl])
+        b_idx, b_owner = gather_ranges(offsets, b[first])
+        idx, owner = gather_ranges(offsets, small[sl])
         if len(idx) and len(b_idx):
             keys = b_owner * space + ids[b_idx]
             e_ids = ids[idx]
@@ -1403,8 +1399,16 @@ def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[An
     return part, arrs.get("mh"), list(settings) if isinstance(settings, list) else settings
 
 
-def _style_sim(table: PhrasingTable, left: np.ndarray, right: np.ndarray, has: np.ndarray) -> np.ndarray:
-    """Cosine of the pairs' standardised style vectors, clipped to 0..1; 0 where ``has`` is False."""
+def _both_have_text(table: PhrasingTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per pair, whether both rows hold shingles (the pairs every feature is 0 without)."""
+    offs = table.sh_offsets
+    return (offs[left + 1] > offs[left]) & (offs[right + 1] > offs[right])
+
+
+def _style_sim(table: PhrasingTable, left: np.ndarray, right: np.ndarray, has: np.ndarray | None = None) -> np.ndarray:
+    """Cosine of the pairs' standardised style vectors, clipped to 0..1; 0 unless both rows have
+    text (``has``: :func:`_both_have_text`, when the caller has it already)."""
+    has = _both_have_text(table, left, right) if has is None else has
     su = table.style_unit
     style_sim = np.empty(len(left), dtype=np.float64)
     for s in range(0, len(left), _PAIR_BLOCK):  # bounded memory: 16k pairs x style features, in float64
@@ -1580,9 +1584,7 @@ class PhrasingSignal:
         n = len(account_ids)
         wanted: np.ndarray | None = None
         if rows is not None and rarity is not None:
-            picked = np.asarray(rows, dtype=np.int64)
-            if len(picked) and (picked.min() < 0 or picked.max() >= n):
-                raise ValueError(f"rows must be row numbers in [0, {n})")
+            picked = row_numbers(rows, n, "rows")
             wanted = np.zeros(n, dtype=bool)
             wanted[picked] = True
         had_text: list[bool] = []
@@ -1659,9 +1661,7 @@ class PhrasingSignal:
         if rows is None:
             x = table.style[np.diff(table.sh_offsets) > 0].astype(np.float64)
         else:
-            r = np.unique(np.asarray(rows, dtype=np.int64))  # (ascending: the sums add in row order)
-            if len(r) and (r[0] < 0 or r[-1] >= len(table.style)):
-                raise ValueError(f"rows must be row numbers in [0, {len(table.style)})")
+            r = row_numbers(rows, len(table.style), "rows")  # (ascending: the sums add in row order)
             x = table.style[r[table.sh_offsets[r + 1] > table.sh_offsets[r]]].astype(np.float64)
         return {"style_n": np.array([len(x)], dtype=np.float64), "style_sum": x.sum(axis=0),
                 "style_sumsq": (x * x).sum(axis=0)}  # fmt: skip
@@ -1871,7 +1871,7 @@ class PhrasingSignal:
         if n_pairs == 0:
             return PairFeatures({name: np.empty(0, dtype=np.float64) for name in self.feature_names})
         offs, ids = table.sh_offsets, table.sh_ids
-        has = (offs[left + 1] > offs[left]) & (offs[right + 1] > offs[right])
+        has = _both_have_text(table, left, right)
         # consistent bottom-k: if either side was capped, only ids <= the smaller max count
         limit = None
         capped = table.sh_capped
@@ -1964,8 +1964,6 @@ class PhrasingSignal:
         shared = sorted(set(table.habits[i] or ()) & set(table.habits[j] or ()),
                         key=lambda lab: (table.habit_df.get(lab, 0), lab))  # fmt: skip
         if shared:
-            offs = table.sh_offsets
-            has = (offs[left + 1] > offs[left]) & (offs[right + 1] > offs[right])
             text = ", ".join("both " + _plural(lab) for lab in shared[:8])
             out.append(
                 Evidence(
@@ -1974,7 +1972,7 @@ class PhrasingSignal:
                     left="; ".join(table.habits[i]),
                     right="; ".join(table.habits[j]),
                     key=text,
-                    similarity=float(_style_sim(table, left, right, has)[0]),  # (as compare's)
+                    similarity=float(_style_sim(table, left, right)[0]),  # (as compare's)
                     shared_by=int(table.habit_df.get(shared[0], 0)),
                     extra={"shared_habits": shared, "description": text},
                 )

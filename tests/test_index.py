@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -529,3 +530,36 @@ def test_pack_unpack_round_trip_and_every_damaged_blob_is_a_value_error(arrays, 
             continue
         for v in out.values():  # a flipped data byte changes values, not structure
             assert isinstance(v, np.ndarray)
+
+
+def test_in_lists_padded_to_a_few_sizes_give_every_row_once() -> None:
+    """``Index._in`` pads each chunk of values to one of a few sizes (so that SQLite reuses
+    the compiled statement): for every length, across the chunk limit and with repeated
+    values, the rows are those of one lookup per value, each once; and lists of 1 to 1,000
+    values run as a handful of distinct statements."""
+    import sellerlink.index as ixmod
+
+    ix = Index()
+    ix._con.execute("CREATE TEMP TABLE t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)")
+    ix._con.executemany("INSERT INTO t VALUES (?, ?)", [(k, k * 7) for k in range(0, 4000, 2)])
+    statements: set[str] = set()
+    ix._con.set_trace_callback(lambda sql: statements.add(sql) if "FROM t WHERE" in sql else None)
+    rng = np.random.default_rng(5)
+    for n in [*range(1, 40), 127, 128, 129, ixmod._CHUNK - 1, ixmod._CHUNK, ixmod._CHUNK + 1, 1000]:
+        values = rng.choice(4000, size=n, replace=False)
+        if n <= ixmod._CHUNK // 2:  # repeats within one chunk (across chunks, rows would repeat)
+            values[n // 2 :] = values[: n - n // 2]
+        got = ix._in("SELECT k, v FROM t WHERE k IN ({in})", values)
+        want = [(k, k * 7) for k in sorted(set(values.tolist())) if k % 2 == 0]
+        assert sorted(got) == want, n
+        # two lists per statement (each chunk half as long; chunks' rows may repeat, as before)
+        both = ix._in("SELECT k FROM t WHERE k IN ({in}) UNION SELECT k FROM t WHERE k + 1 IN ({in})", values)
+        assert sorted(set(both)) == sorted({(k,) for k in values.tolist() if k % 2 == 0}
+                                      | {(k - 1,) for k in values.tolist() if k % 2 == 1 and k - 1 >= 0}), n
+    # (the trace shows the statements with their values in place)
+    sizes = {len(re.search(r"IN \(([^)]*)\)", sql).group(1).split(",")) for sql in statements if "UNION" not in sql}
+    assert len(sizes) <= 8 + 8 and max(sizes) == ixmod._CHUNK
+    assert all(s <= 8 or s == ixmod._CHUNK or s & (s - 1) == 0 for s in sizes)
+    for n in range(1, 2000):
+        size = ixmod._in_size(min(n, ixmod._CHUNK), ixmod._CHUNK)
+        assert min(n, ixmod._CHUNK) <= size <= ixmod._CHUNK

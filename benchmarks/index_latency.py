@@ -6,7 +6,10 @@ live accounts of the same market (so some have real matches). Prints the machine
 line per size: add throughput (accounts/s, wall and CPU seconds), query p50 / p99 (ms, wall
 and CPU of the querying process), mean candidates per query, how many queries found the
 same leads as the same query without the candidate cap, file size, peak RSS of the
-building process and the RSS a fresh process needs to open the index and run the queries.
+building process and the RSS a fresh process needs to open the index and run the queries;
+then the floor measured in the same process on the same accounts (fingerprinting each one
+alone with every signal of the index: no lookup, no scoring) and the query's CPU p50 as a
+multiple of it, the figure that holds from one machine to another.
 ``--load build`` fills the index with :meth:`~sellerlink.index.Index.build` (one pass, linked in
 memory) instead; ``--load both`` does one and then the other on the same market.
 
@@ -92,6 +95,14 @@ def query_child(path: str, queries: str, n: int, cold: bool = False, query_candi
             leads.append({ld.violator_id for ld in r.leads if ld.score >= r.threshold})
             matches.append({m.right for m in r.matches if m.score >= r.threshold})
         rss = peak_rss_mb()
+        # the floor, in the same process on the same accounts: fingerprinting the account alone
+        # with every signal of the index (no lookup, no scoring); the ratio holds across machines
+        floor = []
+        for q in qs:
+            t = time.process_time()
+            for sig in ix.signals:
+                sig.fingerprint([q])
+            floor.append((time.process_time() - t) * 1000)
     if cold:
         # one long-lived reader, as a sign-up service would keep: sqlite's own small page
         # cache stays, the operating system's cache of the file is emptied before each query
@@ -115,6 +126,8 @@ def query_child(path: str, queries: str, n: int, cold: bool = False, query_candi
     same_m = sum(a == b for a, b in zip(matches, full_m))
     print(json.dumps({**res, "p50": float(np.percentile(times, 50)), "p99": float(np.percentile(times, 99)),
                       "cpu_p50": float(np.percentile(cpu, 50)), "cpu_p99": float(np.percentile(cpu, 99)),
+                      "floor_cpu_p50": float(np.percentile(floor, 50)),
+                      "cpu_p50_per_floor": float(np.percentile(cpu, 50) / np.percentile(floor, 50)),
                       "cands": float(np.mean(cands)), "rss_open_query": rss, "rss_base": base,
                       "same_leads": same, "same_matches": same_m, "n_queries": len(qs), "n_leads": sum(len(x) for x in full)}))
 
@@ -270,6 +283,8 @@ def main() -> None:
                   f"{r['p50']:>7.1f} {r['p99']:>7.1f} {r['cpu_p50']:>8.1f} {r['cpu_p99']:>8.1f} {r['cands']:>6.1f} "
                   f"{same:>11} {same_m:>13} {r['file_mb']:>8.1f} {r['rss_open_query']:>18.0f} "
                   f"{r['rss_build']:>13.0f}", flush=True)
+            print(f"          floor (fingerprinting the account alone, every signal, no lookup): CPU p50 "
+                  f"{r['floor_cpu_p50']:.1f} ms; query CPU p50 / floor = {r['cpu_p50_per_floor']:.2f}", flush=True)
             if args.cold:
                 print(f"          file out of the page cache before each query: p50 {r['cold_p50']:.1f} ms, "
                       f"p99 {r['cold_p99']:.1f} ms wall, CPU p50 {r['cold_cpu_p50']:.1f} ms", flush=True)

@@ -180,7 +180,7 @@ def test_the_bound_is_an_upper_bound_on_each_feature(market: tuple[list[Account]
 )
 def test_count_cache_answers_like_a_dict(puts: list[list[tuple[int, int]]], limit: int) -> None:
     """The cache of counts (sorted run + recent dict, merged and emptied at their limits)
-    against a plain dict with the same emptying rule."""
+    against a plain dict with the same emptying rule, asked in order and in any order."""
     from sellerlink import index as index_mod
 
     cache = index_mod._CountCache(limit)
@@ -196,6 +196,8 @@ def test_count_cache_answers_like_a_dict(puts: list[list[tuple[int, int]]], limi
             ref.update(new)
             probe = np.arange(-60, 61, dtype=np.int64)
             assert cache.get(probe).tolist() == [ref.get(k, -1) for k in probe.tolist()]
+            mixed = np.concatenate([probe[::-3], probe[::7], probe[:0]])  # any order, repeats
+            assert cache.get(mixed).tolist() == [ref.get(k, -1) for k in mixed.tolist()]
             assert len(cache) == len(ref)
     finally:
         index_mod._CountCache._RECENT = 1 << 16

@@ -604,19 +604,21 @@ class Index:
         keys a query asks about (common shingles, the candidates' values) were asked
         about by an earlier query.
         """
-        out = np.zeros(len(keys), dtype=np.int64)
         if not len(keys):
-            return out
-        uniq, inv = np.unique(keys, return_inverse=True)
+            return np.zeros(0, dtype=np.int64)
         cache = self._cache.get(table) if self._caching else None
         if cache is not None:
-            vals = cache.get(uniq)
-            miss = vals < 0
-            if miss.any():
-                fresh = self._lookup_sql(table, uniq[miss])
-                vals[miss] = fresh
-                cache.put(uniq[miss], fresh)
-            return vals[inv.ravel()]
+            # the keys as given (a query asks ~15 times, mostly a few keys, all remembered):
+            # only the ones not remembered are made distinct and looked up
+            vals = cache.get(keys)
+            miss = np.flatnonzero(vals < 0)
+            if len(miss):
+                need = unique_sorted(keys[miss])
+                fresh = self._lookup_sql(table, need)
+                cache.put(need, fresh)
+                vals[miss] = fresh[np.searchsorted(need, keys[miss])]
+            return vals
+        uniq, inv = np.unique(keys, return_inverse=True)
         return self._lookup_sql(table, uniq)[inv.ravel()]
 
     def _in(self, sql: str, values: Sequence[Any] | np.ndarray) -> list[tuple[Any, ...]]:
@@ -1915,18 +1917,21 @@ class _CountCache:
     def __len__(self) -> int:
         return len(self.keys) + len(self.recent)
 
-    def get(self, uniq: np.ndarray) -> np.ndarray:
-        """Counts of sorted distinct ``uniq``; -1 where not cached."""
-        out = np.full(len(uniq), -1, dtype=np.int64)
-        if len(self.keys):
-            pos = np.minimum(np.searchsorted(self.keys, uniq), len(self.keys) - 1)
-            hit = self.keys[pos] == uniq
-            out[hit] = self.vals[pos[hit]]
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """Counts of int64 ``keys`` (any order, repeats allowed); -1 where not cached."""
+        n = len(keys)
+        if not len(self.keys):
+            if not self.recent:
+                return np.full(n, -1, dtype=np.int64)
+            return np.fromiter(map(self.recent.get, keys.tolist(), itertools.repeat(-1, n)), dtype=np.int64, count=n)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = self.keys[pos] == keys
+        out = np.where(hit, self.vals[pos], -1)
         if self.recent:
-            miss = np.flatnonzero(out < 0)
+            miss = np.flatnonzero(~hit)
             if len(miss):
-                got = list(map(self.recent.get, uniq[miss].tolist(), itertools.repeat(-1, len(miss))))
-                out[miss] = np.array(got, dtype=np.int64)
+                got = map(self.recent.get, keys[miss].tolist(), itertools.repeat(-1, len(miss)))
+                out[miss] = np.fromiter(got, dtype=np.int64, count=len(miss))
         return out
 
     def put(self, keys: np.ndarray, vals: np.ndarray) -> None:

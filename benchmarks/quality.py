@@ -216,6 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     systems = [s for s in args.systems.split(",") if s]
     if args.no_splink:
         systems = [s for s in systems if s != "splink"]
+    elif "splink" in systems:
+        import importlib.util
+
+        missing = [m for m in ("splink", "duckdb") if importlib.util.find_spec(m) is None]
+        if missing:  # said, not a crash after the other systems ran (pip install splink: the bench extra)
+            print(f"splink: not measured ({', '.join(missing)} not installed; `pip install -e \".[bench]\"`)")
+            systems = [s for s in systems if s != "splink"]
     print(f"data: {len(seeds)} market(s) x {n_acc} live accounts (+ watchlist), seeds {seeds}; systems {systems}")
     results: dict[str, list[dict[str, Any]]] = {s: [] for s in systems}
     for seed in seeds:

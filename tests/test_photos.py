@@ -303,10 +303,18 @@ def test_golden_hashes() -> None:
     assert fp.thumb is not None and fp.thumb.shape == (48, 48) and fp.thumb.dtype == np.uint8
     t = fp.thumb.astype(np.int64)
     # hash version 2 (float32 products) moved two thumbnail pixels of this image that sit at a
-    # rounding tie by one level (the sum was 266510 with version 1's float64); the hashes held
-    assert int(t.sum()) == 266512 and t[0, :6].tolist() == [144, 147, 150, 153, 155, 155]
-    assert int(fp.chroma.astype(np.int64).sum()) == 61383
-    assert t[24, 20:26].tolist() == [136, 133, 130, 147, 166, 166] and fp.aspect == 0.75
+    # rounding tie by one level (the sum was 266510 with version 1's float64); the hashes held.
+    # The thumbnail and chroma are box averages rounded to whole levels, and the float32
+    # products' last bit depends on the BLAS kernel the CPU gets (OpenBLAS picks one per CPU
+    # family): a value at a tie may land one level apart on another CPU (the chroma sum here
+    # was 61383 on the CPU of the runs that set these values, 61382 on an AMD EPYC with AVX2).
+    # So those are pinned to within a level each: a change of the algorithm moves them by far
+    # more, and the hashes above stay exact.
+    assert abs(int(t.sum()) - 266512) <= 4
+    assert np.abs(t[0, :6] - [144, 147, 150, 153, 155, 155]).max() <= 1
+    assert np.abs(t[24, 20:26] - [136, 133, 130, 147, 166, 166]).max() <= 1
+    assert abs(int(fp.chroma.astype(np.int64).sum()) - 61383) <= 4
+    assert fp.aspect == 0.75
 
 
 GOLDEN_FULL = "da63342de12e929b"

@@ -454,3 +454,32 @@ def test_min_direct_above_the_threshold_is_refused_before_any_file_is_written(tm
         assert ix.threshold == 0.4 and ix.min_direct == 0.01
     with pytest.raises(ValueError, match="min_direct"):
         Index(min_direct=-0.1)
+
+
+def test_only_candidates_at_min_direct_are_looked_up_on_the_watchlist(
+    market: tuple[list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query asks the accounts table whether a candidate is on the watchlist only for the
+    candidates scoring min_direct or more (no other can start a lead); its direct leads are
+    still every watchlist account among its matches."""
+    wl, live = market
+    ix = _index(wl, live[:-40])
+    watch_ids = {a.account_id for a in wl}
+    asked: list[int] = []
+    real = Index._watch
+    monkeypatch.setattr(Index, "_watch", lambda self, rids: asked.append(len(rids)) or real(self, rids))
+    n_direct = n_cands = 0
+    for q in live[-40:]:
+        before = len(asked)
+        r = ix.query(q, k=10_000)
+        n_cands += r.n_candidates
+        near = [m for m in r.matches if m.score >= ix.min_direct]
+        assert sum(asked[before:]) == len(near)  # exactly those candidates, once
+        want = {m.right: m.score for m in near if m.right in watch_ids}
+        best = {ld.violator_id: ld.score for ld in r.leads}
+        # each is a lead (direct, or through others where that scores higher), and every direct
+        # lead is one of them
+        assert all(v in best and best[v] >= s for v, s in want.items())
+        assert all(want.get(ld.violator_id) == ld.score for ld in r.leads if ld.direct)
+        n_direct += len(want)
+    assert n_direct >= 3 and sum(asked) < n_cands / 3  # not vacuous, and far fewer rows read

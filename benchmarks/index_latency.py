@@ -17,6 +17,7 @@ memory) instead; ``--load both`` does one and then the other on the same market.
     .venv/bin/python benchmarks/index_latency.py --sizes 10000 --load both   # add_many against build
     .venv/bin/python benchmarks/index_latency.py --sizes 1000000 --market DIR   # an existing market
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --cold      # queries only
+    .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --against OTHER/src  # paired A/B
 """
 
 from __future__ import annotations
@@ -130,6 +131,51 @@ def query_child(path: str, queries: str, n: int, cold: bool = False, query_candi
                       "per_query_cpu_per_floor_p50": float(np.median(np.asarray(cpu) / np.asarray(floor))),
                       "cands": float(np.mean(cands)), "rss_open_query": rss, "rss_base": base,
                       "same_leads": same, "same_matches": same_m, "n_queries": len(qs), "n_leads": sum(len(x) for x in full)}))
+
+
+def against(path: str, queries: str, n: int, src: str, rounds: int) -> None:
+    """Another checkout's code (``src``: its ``src`` folder) against this one, in one process:
+    its package is copied as ``sellerlink_other`` (the package imports itself relatively), both
+    open the index read-only, and each query is run by both, in random order, ``rounds``
+    times. Paired per query, the ratio holds on a machine whose speed drifts. Prints the CPU
+    p50 of each per round and the median of the per-query ratios (this code / the other)."""
+    import random
+    import shutil
+
+    from sellerlink import load_accounts
+    from sellerlink.index import Index
+
+    pkg = Path(src) / "sellerlink"
+    if not (pkg / "index.py").is_file():
+        sys.exit(f"--against {src}: no sellerlink package there (give the src folder of a checkout)")
+    tmp = Path(tempfile.mkdtemp(prefix="slx-against-"))
+    try:
+        shutil.copytree(pkg, tmp / "sellerlink_other")
+        sys.path.insert(0, str(tmp))
+        import sellerlink_other as other  # type: ignore[import-not-found]
+        from sellerlink_other.index import Index as OtherIndex  # type: ignore[import-not-found]
+
+        qs, qo = load_accounts(queries)[:n], other.load_accounts(queries)[:n]
+        with Index.open(path, readonly=True) as ix, OtherIndex.open(path, readonly=True) as ox:
+            for a, b in zip(qs, qo):  # warm-up: both count caches filled alike
+                ix.query(a, k=50)
+                ox.query(b, k=50)
+            mine, theirs = np.zeros((rounds, len(qs))), np.zeros((rounds, len(qs)))
+            rng = random.Random(1)
+            for r in range(rounds):
+                for i, (a, b) in enumerate(zip(qs, qo)):
+                    for which in rng.sample((0, 1), 2):
+                        c = time.process_time()
+                        ix.query(a, k=50) if which == 0 else ox.query(b, k=50)
+                        (mine if which == 0 else theirs)[r, i] = (time.process_time() - c) * 1000
+        print(json.dumps({
+            "this_cpu_p50_per_round": np.round(np.percentile(mine, 50, axis=1), 2).tolist(),
+            "other_cpu_p50_per_round": np.round(np.percentile(theirs, 50, axis=1), 2).tolist(),
+            "per_query_this_over_other_median": float(np.median(mine / theirs)),
+            "n_queries": len(qs), "rounds": rounds,
+        }))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def workers_cpu_s() -> float:
@@ -256,11 +302,21 @@ def main() -> None:
                          "cache first (what a file larger than memory costs; the process keeps its caches)")
     ap.add_argument("--index", nargs=2, metavar=("FILE", "QUERIES"),
                     help="no build: time the queries of QUERIES (JSONL) against an existing index FILE")
+    ap.add_argument("--against", metavar="SRC",
+                    help="with --index: time this code against another checkout's (its src folder), both in one "
+                         "process, each query by both in random order (the ratio per query)")
+    ap.add_argument("--rounds", type=int, default=3, help="with --against: rounds over the queries (default 3)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         query_child(args.child[0], args.child[1], int(args.child[2]), cold=args.cold,
                     query_candidates=args.query_candidates)
+        return
+    if args.against and not args.index:
+        sys.exit("--against needs --index FILE QUERIES")
+    if args.index and args.against:
+        print(machine(), flush=True)
+        against(args.index[0], args.index[1], args.queries, args.against, args.rounds)
         return
     if args.index:
         print(machine(), flush=True)

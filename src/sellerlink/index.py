@@ -796,27 +796,18 @@ class Index:
                 found.append((r, _i64(np.asarray(k, dtype=np.uint64) ^ _ns(sig.name))))
                 n_rows = max(n_rows, int(r.max()) + 1)
         if n_rows <= _BOOK_ROWS:  # (a query's one row, an add's batch): one sort of them all
-            r = np.concatenate([r for r, _ in found]) if found else np.zeros(0, np.int64)
-            k = np.concatenate([k for _, k in found]) if found else np.zeros(0, np.int64)
-            order = np.lexsort((k, r))
-            r, k = r[order], k[order]
-            first = np.ones(len(r), dtype=bool)
-            first[1:] = (r[1:] != r[:-1]) | (k[1:] != k[:-1])
-            return r[first], k[first]
+            if not found:
+                return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            return _distinct_pairs(np.concatenate([r for r, _ in found]), np.concatenate([k for _, k in found]))
         parts = [p for r, k in found for p in _row_runs(r, k)]
         found.clear()
         total = sum(len(r) for r, _ in parts)
         rows, keys = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
         m = 0
         for s0 in range(0, n_rows, _BOOK_ROWS):
-            r, k = _parts_between(parts, s0, s0 + _BOOK_ROWS)
-            order = np.lexsort((k, r))
-            r, k = r[order], k[order]
-            first = np.ones(len(r), dtype=bool)
-            first[1:] = (r[1:] != r[:-1]) | (k[1:] != k[:-1])
-            got = int(first.sum())
-            rows[m : m + got], keys[m : m + got] = r[first], k[first]
-            m += got
+            r, k = _distinct_pairs(*_parts_between(parts, s0, s0 + _BOOK_ROWS))
+            rows[m : m + len(r)], keys[m : m + len(r)] = r, k
+            m += len(r)
         return rows[:m], keys[:m]
 
     def _rarity_per_signal(
@@ -1774,23 +1765,20 @@ class Index:
         # only candidates at min_direct or above can make a lead (a direct one, or the first
         # edge of a path: min_edge >= threshold >= min_direct), so only theirs is looked up
         # (one row of the large accounts table each; a query has ~32 candidates, ~1.5 there)
-        wl = np.zeros(len(cand), dtype=bool)
         near = np.flatnonzero(pt.score[: len(cand)] >= self.min_direct)
-        if len(near):
-            wl[near] = self._watch(cand[near])
+        wl = self._watch(cand[near]) if len(near) else np.zeros(0, dtype=bool)
         best: dict[str, Lead] = {}
-        for j in range(len(cand)):
-            s = float(pt.score[j])
-            vid = pt.fingerprints.ids[j]
-            if wl[j] and s >= self.min_direct:
-                best[vid] = Lead(account_id, vid, s, [account_id, vid], [j], pt)
+        for j, on_list in zip(near.tolist(), wl.tolist()):
+            if on_list:
+                vid = pt.fingerprints.ids[j]
+                best[vid] = Lead(account_id, vid, float(pt.score[j]), [account_id, vid], [j], pt)
         # through strongly linked indexed accounts (up to max_hops edges of at least the
         # linker's strong_edge, each hop after the first times hop_decay: as Linker.trace)
         min_edge = self._min_edge()
         strong = [
             (int(cand[j]), float(pt.score[j]), j)
-            for j in range(len(cand))
-            if pt.score[j] >= min_edge and not wl[j]
+            for j, on_list in zip(near.tolist(), wl.tolist())
+            if pt.score[j] >= min_edge and not on_list
         ]
         if strong and self.linker.max_hops >= 2:
             for rid, s0, j in strong:
@@ -2005,6 +1993,15 @@ def _tuples(*columns: np.ndarray, chunk: int = 1 << 18) -> Iterator[tuple[Any, .
     each at once)."""
     for s in range(0, len(columns[0]), chunk):
         yield from zip(*(c[s : s + chunk].tolist() for c in columns))
+
+
+def _distinct_pairs(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``(row, key)`` pairs, sorted by row then key."""
+    order = np.lexsort((keys, rows))
+    rows, keys = rows[order], keys[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])
+    return rows[first], keys[first]
 
 
 def _sorted_by_row(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

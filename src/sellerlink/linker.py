@@ -107,8 +107,7 @@ _PARALLEL_MIN = 8 * _EXTRACT_CHUNK
 _TRIM_EVERY = 32 * _EXTRACT_CHUNK
 #: pairs scored between two hand-backs of the freed heap (see Linker.score_candidates)
 _TRIM_PAIRS = 3_200_000
-#: fewer accounts than this: the freed heap is not handed back at all (a small link leaves
-#: little, and a service linking small batches would walk its heap several times a call)
+#: fewer accounts than this: the freed heap is not handed back at all (see _release_heap_of)
 _TRIM_MIN = _PARALLEL_MIN
 
 
@@ -130,6 +129,14 @@ def _release_freed_heap() -> bool:
         return False
     _MALLOC_TRIM(0)
     return True
+
+
+def _release_heap_of(n_accounts: int) -> None:
+    """:func:`_release_freed_heap` after a step over ``n_accounts`` accounts, unless fewer than
+    ``_TRIM_MIN`` (a small link leaves little, and a service linking small batches would walk
+    its heap several times a call)."""
+    if n_accounts >= _TRIM_MIN:
+        _release_freed_heap()
 
 
 _MALLOC_TRIM: Any = None
@@ -695,8 +702,8 @@ class Linker:
         stop = len(accs) if stop is None else stop
         for i in range(start, stop):
             accs[i] = accs[i].without_text()
-        if len(accs) >= _TRIM_MIN and (stop == len(accs) or stop // _TRIM_EVERY > start // _TRIM_EVERY):
-            _release_freed_heap()
+        if stop == len(accs) or stop // _TRIM_EVERY > start // _TRIM_EVERY:
+            _release_heap_of(len(accs))
 
     def _fingerprint_tables(self, accs: list[Account]) -> Iterator[tuple[str, Any]]:
         """(signal name, table), one signal at a time (``benchmarks/speed.py`` times each).
@@ -722,8 +729,7 @@ class Linker:
                     table = sig.fingerprint(accs)
                     if sig is last:
                         self._drop_text(accs)
-                if len(accs) >= _TRIM_MIN:
-                    _release_freed_heap()  # what the signal's assembly freed (per-row parts)
+                _release_heap_of(len(accs))  # what the signal's assembly freed (per-row parts)
                 yield sig.name, table
         finally:
             if pool is not None:
@@ -743,8 +749,7 @@ class Linker:
             del codes
             # the signals' key arrays (names and contacts build theirs from Python lists) left
             # freed heap behind: ~190 MB of 295 at 117k accounts, handed back here
-            if len(fps.accounts) >= _TRIM_MIN:
-                _release_freed_heap()
+            _release_heap_of(len(fps.accounts))
         return union.pairs()
 
     def compare(

@@ -1617,7 +1617,7 @@ class PhrasingSignal:
         if parts:
             parts.extend(_packed_rows(chunk))
         else:  # a batch within one chunk (an index query's) keeps its rows' own arrays: the
-            parts, chunk = chunk, []  # copy only saved the heap a large batch left behind
+            parts = chunk  # copy only saved the heap a large batch left behind
         if len(parts) != n:
             raise ValueError(f"{len(parts)} phrasing states for {n} accounts")
         has_text = np.array(had_text, dtype=bool) if wanted is not None else None

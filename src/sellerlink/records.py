@@ -47,7 +47,8 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -128,6 +129,37 @@ def _is_file_source(source: str | None) -> bool:
     return bool(source) and source not in _NON_FILE_SOURCES
 
 
+#: per dataclass, a getter of its ``__init__`` fields' values (see :func:`_reduce_fields`)
+_FIELD_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _reduce_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``__reduce__`` of :class:`Account` and :class:`Listing`: the class and its fields'
+    values, each non-ASCII string as its UTF-8 bytes (no field is ``bytes``).
+
+    What pickle does by default costs the sender memory for as long as the object lives, and
+    the linker pickles every account to its fingerprinting workers (117k-account market):
+
+    - it pickles ``obj.__dict__``, and asking for it makes Python (3.11+) build a dict for
+      the object and keep it (~30 MB);
+    - it writes a non-ASCII string through the UTF-8 copy that Python then caches on the
+      string (``PyUnicode_AsUTF8AndSize``): 43% of the texts there (emoji, accents), 0.9 KB
+      an account, ~107 MB. ``str.encode`` makes a copy that goes with the pickle.
+    """
+    cls = type(obj)
+    get = _FIELD_GETTERS.get(cls)
+    if get is None:
+        names = [f.name for f in fields(cls) if f.init]
+        one = attrgetter(*names)
+        get = _FIELD_GETTERS[cls] = one if len(names) > 1 else (lambda o: (one(o),))
+    values = tuple(v.encode("utf-8", "surrogatepass") if type(v) is str and not v.isascii() else v for v in get(obj))
+    return _from_fields, (cls, values)
+
+
+def _from_fields(cls: type, values: tuple[Any, ...]) -> Any:
+    return cls(*(v.decode("utf-8", "surrogatepass") if type(v) is bytes else v for v in values))
+
+
 def _unit(source: str | None) -> str:
     return "DataFrame row" if source == "DataFrame" else "record"
 
@@ -139,6 +171,8 @@ class Listing:
     title: str = ""
     description: str = ""
     photos: tuple[str, ...] = ()
+
+    __reduce__ = _reduce_fields
 
 
 #: the listing every text-less, photo-less listing of :meth:`Account.without_text` shares
@@ -163,6 +197,8 @@ class Account:
     bank_accounts: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    __reduce__ = _reduce_fields
 
     # -- convenience views used by the signals -------------------------------------------
     @property

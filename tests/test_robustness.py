@@ -591,18 +591,18 @@ def _package_sources() -> list[str]:
 
 
 def _allowed_ctypes_imports(path: str, tree: object) -> set[tuple[str, int]]:
-    """The one use of ctypes the package may make: ``linker._release_freed_heap`` calls glibc's
+    """The one use of ctypes the package may make: ``_memory.release_freed_heap`` calls glibc's
     ``malloc_trim`` from the symbols the process has loaded (``ctypes.CDLL(None)``), with no
     input from any record (the freed heap of the dropped texts: 2.1 GB off the 1M link's peak).
     Allowed only there, only as ``import ctypes``, and only if that function touches nothing of
     ctypes but ``CDLL(None).malloc_trim`` and ``c_size_t``; any other use anywhere fails."""
     import ast
 
-    if os.path.basename(path) != "linker.py":
+    if os.path.basename(path) != "_memory.py":
         return set()
     out: set[tuple[str, int]] = set()
     for fn in ast.walk(tree):
-        if not (isinstance(fn, ast.FunctionDef) and fn.name == "_release_freed_heap"):
+        if not (isinstance(fn, ast.FunctionDef) and fn.name == "release_freed_heap"):
             continue
         for node in ast.walk(fn):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ctypes":

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
+from ._memory import TRIM_MIN
+from ._memory import release_freed_heap as _release_freed_heap
 from .blocking import PairUnion, pair_codes_from_keys
 from .config import DEFAULT_LIMITS, Limits
 from .records import Account, load_accounts
@@ -108,27 +110,7 @@ _TRIM_EVERY = 32 * _EXTRACT_CHUNK
 #: pairs scored between two hand-backs of the freed heap (see Linker.score_candidates)
 _TRIM_PAIRS = 3_200_000
 #: fewer accounts than this: the freed heap is not handed back at all (see _release_heap_of)
-_TRIM_MIN = _PARALLEL_MIN
-
-
-def _release_freed_heap() -> bool:
-    """Give the heap that freed objects left back to the system: glibc's ``malloc_trim``
-    (elsewhere nothing; returns whether it ran). Freed text stays in the process otherwise:
-    on a 117k-account market, dropping the texts freed ~0.43 GB of the 0.68 GB the records
-    had taken, and the resident size did not move until this ran."""
-    global _MALLOC_TRIM
-    if _MALLOC_TRIM is None:
-        import ctypes
-
-        try:  # the symbols the process has loaded already (no search for the C library)
-            _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
-            _MALLOC_TRIM.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
-            _MALLOC_TRIM = False
-    if _MALLOC_TRIM is False:
-        return False
-    _MALLOC_TRIM(0)
-    return True
+_TRIM_MIN = TRIM_MIN
 
 
 def _release_heap_of(n_accounts: int) -> None:
@@ -139,7 +121,6 @@ def _release_heap_of(n_accounts: int) -> None:
         _release_freed_heap()
 
 
-_MALLOC_TRIM: Any = None
 # what the next workers get: the signals whose extract they run
 _FORKED: Any = None
 _FORK_LOCK = threading.Lock()  # two threads forking at once must not swap what they hand down

@@ -87,13 +87,14 @@ import re
 import struct
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .._arrays import gather_ranges, unique_sorted
+from .._memory import release_heap_of
 from .._text import INVISIBLE, clean_text
 from ..records import Account
 from .base import (
@@ -1163,6 +1164,32 @@ _PAIR_BLOCK = 16384
 _STYLE_ROWS = 65536  # rows standardised at a time (see _assemble)
 
 
+def _column_mean_std(x: np.ndarray, rows: np.ndarray, block: int = _STYLE_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """``x[rows]`` as float64: the columns' ``mean(axis=0)`` and ``std(axis=0)``, the same
+    values, read ``block`` rows at a time. numpy's ``std`` held three float64 copies of all
+    the rows at once (~1 GB each for 1M accounts' style features). Each block is summed with
+    the running sum as its first row: the rows are added one after another, in order, as in
+    numpy's sum over the first axis of the whole array (of two columns or more: a single
+    column is summed pairwise)."""
+    n = len(rows)
+
+    def column_sum(part: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        total: np.ndarray | None = None
+        for s in range(0, n, block):
+            y = part(x[rows[s : s + block]].astype(np.float64))
+            total = np.add.reduce(y if total is None else np.concatenate([total[None], y]), axis=0)
+        assert total is not None
+        return total
+
+    mu = np.true_divide(column_sum(lambda y: y), n)
+
+    def squared_deviation(y: np.ndarray) -> np.ndarray:
+        np.subtract(y, mu, out=y)
+        return np.square(y, out=y)
+
+    return mu, np.sqrt(np.true_divide(column_sum(squared_deviation), n))
+
+
 def _id_dtype(space: int) -> Any:
     """The narrowest of ``int32`` / ``int64`` that holds ids below ``space``."""
     return np.int32 if space < 2**31 else np.int64
@@ -1710,6 +1737,9 @@ class PhrasingSignal:
         sh_list.clear()
         flat = [sh_flat]
         del sh_flat
+        # the per-chunk arrays just freed (4 MB each: under glibc's mmap threshold, on the
+        # heap) go back before the vocabulary's sort: at 117k accounts 164 MB
+        release_heap_of(n)
         vocab, sh_ids, vocab_df = _vocabulary(flat)  # (consumes the flat shingles)
         idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
         if rarity is not None and len(vocab):
@@ -1755,9 +1785,7 @@ class PhrasingSignal:
                 mu = np.asarray(rarity.stat(self.name, "style_mean"), dtype=np.float64)
                 sd = np.asarray(rarity.stat(self.name, "style_std"), dtype=np.float64)
             else:
-                x = styles[has_text].astype(np.float64)
-                mu, sd = x.mean(axis=0), x.std(axis=0)
-                del x
+                mu, sd = _column_mean_std(styles, np.flatnonzero(has_text))
             # row by row the same arithmetic, _STYLE_ROWS rows at a time: over all rows at
             # once its five float64 temporaries were the peak of a link's phrasing stage
             # (~1 GB each at 1M accounts)

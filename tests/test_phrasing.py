@@ -666,6 +666,23 @@ def test_a_parsed_state_gives_back_its_sentence_texts_and_habits(texts, habits):
     assert part[5] == tuple(habits) and part[1] is True and mh is None and made_with == ["word", None, 1, 2, 3]
 
 
+def test_column_mean_and_std_read_in_blocks_are_numpys_over_all_rows():
+    """_column_mean_std sums a block of rows at a time (numpy's std held three float64 copies
+    of every row): the same values as numpy's mean and std over all the rows, bit for bit, for
+    any block size, row subset, and columns of very different scales, constant ones included."""
+    from sellerlink.signals.phrasing import _column_mean_std
+
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        n, d = int(rng.integers(1, 3000)), int(rng.integers(2, 110))
+        x = (rng.standard_normal((n, d)) * rng.uniform(0, 1e4, d) + rng.uniform(-1e3, 1e3, d)).astype(np.float32)
+        x[:, int(rng.integers(0, d))] = 7.0
+        rows = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False))
+        mu, sd = _column_mean_std(x, rows, int(rng.integers(1, 700)))
+        y = x[rows].astype(np.float64)
+        assert np.array_equal(mu, y.mean(axis=0)) and np.array_equal(sd, y.std(axis=0)), trial
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 64])
 def test_style_vectors_are_standardised_a_block_of_rows_at_a_time_as_all_at_once(market, monkeypatch, chunk):
     """_assemble standardises the style vectors _STYLE_ROWS rows at a time: bit for bit the

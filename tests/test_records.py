@@ -536,3 +536,56 @@ def test_confine_photos_drops_paths_that_leave_the_data_folder(tmp_path):
     with pytest.raises(ValueError, match="needs base_dir"):
         load_accounts([r], confine_photos=True)
     assert len(load(([r]), confine_photos=True, base_dir=data)[0][0].all_photos) == 3
+
+
+def _text_heavy_accounts(n: int) -> list[Account]:
+    from sellerlink.records import Listing
+
+    return [
+        Account(f"a{i}", display_name=f"Thrïft Bùdi {i}", username=f"budi{i}", bio=f"kaos bekas impor 👕 nomor {i} " * 4,
+                listings=tuple(Listing(f"jaket {i}-{k} ✨", f"preloved mulus, harga nego 🙏 {i}-{k} " * 3, (f"p{k}.jpg",))
+                               for k in range(3)),
+                phones=("0812-3456-7890",), addresses=("Jl. Mawar No. 5, Bandung",), extra={"shop_tier": i % 3})
+        for i in range(n)
+    ]
+
+
+def test_accounts_pickle_to_workers_as_their_fields_and_round_trip():
+    """An account sent to a worker process comes back equal (extra fields, non-ASCII text and
+    a lone surrogate included), and copy / deepcopy still work."""
+    import pickle
+
+    from sellerlink.records import Listing
+
+    accs = _text_heavy_accounts(3) + [Account("s", bio="caf\u00e9 \ud800 x", listings=(Listing(description="\u00fc"),))]
+    back = pickle.loads(pickle.dumps(accs, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == accs and [a.extra for a in back] == [a.extra for a in accs]
+    assert all(type(x) is Listing for a in back for x in a.listings)
+    assert copy.copy(accs[0]) == accs[0] and copy.deepcopy(accs) == accs
+
+
+def test_pickling_accounts_leaves_nothing_behind_in_the_sender():
+    """The linker pickles every account to its workers. Pickled the default way, each account
+    and listing gets a ``__dict__`` built and kept, and each non-ASCII text a cached UTF-8 copy
+    (``sys.getsizeof`` of the string grows by it): 1.4 GB at 1M accounts. Neither may happen."""
+    import gc
+    import pickle
+    import sys
+    import tracemalloc
+
+    accs = _text_heavy_accounts(6000)
+    texts = [s for a in accs for s in (a.bio, a.display_name, *(x.description for x in a.listings))]
+    sizes = [sys.getsizeof(s) for s in texts]
+    pickle.dumps(accs[:3000])  # (fills the interpreter's tuple free lists, which stay allocated)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        sent = [pickle.dumps(accs[i : i + 1000]) for i in range(0, len(accs), 1000)]
+        del sent
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert [sys.getsizeof(s) for s in texts] == sizes
+    assert kept < 64 * 1024, f"{kept} bytes kept after pickling {len(accs)} accounts"

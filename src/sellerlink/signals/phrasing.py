@@ -1164,7 +1164,7 @@ _PAIR_BLOCK = 16384
 _STYLE_ROWS = 65536  # rows standardised at a time (see _assemble)
 
 
-def _column_mean_std(x: np.ndarray, rows: np.ndarray, block: int = _STYLE_ROWS) -> tuple[np.ndarray, np.ndarray]:
+def _column_mean_std(x: np.ndarray, rows: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
     """``x[rows]`` as float64: the columns' ``mean(axis=0)`` and ``std(axis=0)``, the same
     values, read ``block`` rows at a time. numpy's ``std`` held three float64 copies of all
     the rows at once (~1 GB each for 1M accounts' style features). Each block is summed with
@@ -1785,7 +1785,7 @@ class PhrasingSignal:
                 mu = np.asarray(rarity.stat(self.name, "style_mean"), dtype=np.float64)
                 sd = np.asarray(rarity.stat(self.name, "style_std"), dtype=np.float64)
             else:
-                mu, sd = _column_mean_std(styles, np.flatnonzero(has_text))
+                mu, sd = _column_mean_std(styles, np.flatnonzero(has_text), _STYLE_ROWS)
             # row by row the same arithmetic, _STYLE_ROWS rows at a time: over all rows at
             # once its five float64 temporaries were the peak of a link's phrasing stage
             # (~1 GB each at 1M accounts)

@@ -572,6 +572,26 @@ def test_vocabulary_equals_numpy_unique(values):
     assert held == []
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sets(st.one_of(st.integers(0, 60), st.integers(2**64 - 40, 2**64 - 1)), max_size=12), max_size=40),
+       st.integers(1, 9))  # fmt: skip
+def test_row_vocabulary_by_blocks_equals_numpy_unique_of_all_rows(rows, block):
+    """_row_vocabulary finds the vocabulary a block of rows at a time (joining every row held
+    ~17 bytes an entry at 1M accounts): the offsets, distinct values, each entry's id and the
+    counts of numpy's unique over all rows joined, and the rows are consumed."""
+    from sellerlink.signals.phrasing import _row_vocabulary
+
+    arrays = [np.array(sorted(r), dtype=np.uint64) for r in rows]
+    joined = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
+    ref_u, ref_inv, ref_c = np.unique(joined, return_inverse=True, return_counts=True)
+    given = list(arrays)
+    offsets, uniq, ids, counts = _row_vocabulary(given, block)
+    assert given == []
+    assert offsets.tolist() == [0, *np.cumsum([len(a) for a in arrays]).tolist()]
+    assert np.array_equal(uniq, ref_u) and np.array_equal(counts, ref_c) and counts.dtype == np.int64
+    assert np.array_equal(ids, ref_inv.ravel()) and ids.dtype == np.int32
+
+
 @pytest.mark.parametrize("with_empty", [False, True])
 def test_index_keys_are_every_band_sentence_and_the_first_shingles_of_each_row(market, with_empty):
     """The keys an index stores per account: its band keys (none without text), every sentence

@@ -1223,6 +1223,55 @@ def _vocabulary(values: np.ndarray | list[np.ndarray]) -> tuple[np.ndarray, np.n
     return uniq, inverse, counts
 
 
+def _row_vocabulary(
+    rows: list[np.ndarray], block: int = _ASSEMBLE_CHUNK
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows' values as CSR offsets, and :func:`_vocabulary` of all of them (the distinct
+    values, each entry's id, each value's count), without ever joining the rows into one array.
+
+    ``rows`` is consumed: a block's arrays are let go as soon as its ids are written. Its
+    ``block``-row runs are expected to share one array each (``assemble``'s packed chunks),
+    so that letting a run go frees it. At 1M accounts (146M shingle entries) joining every
+    row and sorting the join held ~17 bytes an entry at once; this holds the rows (8), each
+    block's distinct values with their counts (~1.8 at ~15% distinct per block), and the
+    vocabulary of those (its :func:`_vocabulary`: ~17 bytes a block-distinct value).
+    """
+    n = len(rows)
+    lens = np.fromiter((len(a) for a in rows), dtype=np.int64, count=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    if n <= block or not offsets[-1]:
+        flat = [np.concatenate(rows).astype(np.uint64, copy=False) if offsets[-1] else np.empty(0, dtype=np.uint64)]
+        rows.clear()
+        uniq, ids, counts = _vocabulary(flat)
+        return offsets, uniq, ids, counts
+    firsts: list[np.ndarray] = []  # each block's distinct values, sorted
+    tallies: list[np.ndarray] = []  # and how many of the block's entries hold each
+    for a in range(0, n, block):
+        if offsets[min(a + block, n)] > offsets[a]:
+            u, c = np.unique(np.concatenate(rows[a : a + block]).astype(np.uint64, copy=False), return_counts=True)
+            firsts.append(u)
+            tallies.append(c.astype(np.int32))  # (at most one entry a row: a row's values are distinct)
+    merged = [np.concatenate(firsts)]
+    firsts.clear()
+    uniq, which, _ = _vocabulary(merged)
+    counts = np.bincount(which, weights=np.concatenate(tallies), minlength=len(uniq)).astype(np.int64)
+    del which
+    tallies.clear()
+    ids = np.empty(int(offsets[-1]), dtype=_id_dtype(len(uniq)))
+    for k, a in enumerate(range(0, n, block)):
+        b = min(a + block, n)
+        lo, hi = int(offsets[a]), int(offsets[b])
+        if hi > lo:
+            ids[lo:hi] = np.searchsorted(uniq, np.concatenate(rows[a:b]).astype(np.uint64, copy=False))
+        rows[a:b] = [_NO_U64] * (b - a)
+        if k % 16 == 15:  # a block's array (4 MB) is under glibc's mmap threshold: freed, it stays on the heap
+            release_heap_of(n)
+    rows.clear()
+    release_heap_of(n)
+    return offsets, uniq, ids, counts
+
+
 def _row_sums(offsets: np.ndarray, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Per row, ``weights[id]`` summed over the row's entries, each row on its own (not as a
     difference of one running sum, whose rounding would depend on the rows before it, i.e.
@@ -1733,14 +1782,7 @@ class PhrasingSignal:
         common_df, rare_df = effective_cutoffs(self.common_df, self.rare_df, n_total)
 
         # shingle vocabulary and document frequencies over the batch
-        sh_offsets, sh_flat = _csr(sh_list, np.uint64)
-        sh_list.clear()
-        flat = [sh_flat]
-        del sh_flat
-        # the per-chunk arrays just freed (4 MB each: under glibc's mmap threshold, on the
-        # heap) go back before the vocabulary's sort: at 117k accounts 164 MB
-        release_heap_of(n)
-        vocab, sh_ids, vocab_df = _vocabulary(flat)  # (consumes the flat shingles)
+        sh_offsets, vocab, sh_ids, vocab_df = _row_vocabulary(sh_list)  # (consumes sh_list)
         idf = np.maximum(np.log(common_df / np.maximum(vocab_df, 1)), 0.0) if len(vocab) else np.empty(0)
         if rarity is not None and len(vocab):
             vocab_df = rarity.df(self.name, _shingle_keys(vocab))
@@ -1750,7 +1792,7 @@ class PhrasingSignal:
         sent_offsets, sent_hashes = _csr(sent_hash_list, np.uint64)
         sent_hash_list.clear()
         if len(sent_hashes):
-            _, s_inv, s_cnt = np.unique(sent_hashes, return_inverse=True, return_counts=True)
+            _, s_inv, s_cnt = _vocabulary(sent_hashes)  # (np.unique's: ~40 bytes an entry at once, this ~17)
             sent_df = s_cnt[s_inv.ravel()].astype(np.int64)
             if rarity is not None:
                 sent_df = rarity.df(self.name, _sentence_keys(sent_hashes))

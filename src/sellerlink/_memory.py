@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 #: a step over fewer accounts than this leaves little heap: it is not handed back (a service
-#: linking or indexing small batches would walk its whole heap several times a call)
+#: linking or indexing small batches would walk its whole heap several times a call; the
+#: linker's ``_release_heap_of`` and phrasing's ``_row_vocabulary`` follow it)
 TRIM_MIN = 8000
 
 _MALLOC_TRIM: Any = None
@@ -30,10 +31,3 @@ def release_freed_heap() -> bool:
         return False
     _MALLOC_TRIM(0)
     return True
-
-
-def release_heap_of(n_accounts: int) -> None:
-    """:func:`release_freed_heap` after a step over ``n_accounts`` accounts, unless fewer
-    than :data:`TRIM_MIN`."""
-    if n_accounts >= TRIM_MIN:
-        release_freed_heap()

@@ -149,9 +149,7 @@ def _reduce_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
     cls = type(obj)
     get = _FIELD_GETTERS.get(cls)
     if get is None:
-        names = [f.name for f in fields(cls) if f.init]
-        one = attrgetter(*names)
-        get = _FIELD_GETTERS[cls] = one if len(names) > 1 else (lambda o: (one(o),))
+        get = _FIELD_GETTERS[cls] = attrgetter(*[f.name for f in fields(cls) if f.init])  # (several: a tuple)
     values = tuple(v.encode("utf-8", "surrogatepass") if type(v) is str and not v.isascii() else v for v in get(obj))
     return _from_fields, (cls, values)
 

@@ -94,7 +94,7 @@ from typing import Any
 import numpy as np
 
 from .._arrays import gather_ranges, unique_sorted
-from .._memory import release_heap_of
+from .._memory import TRIM_MIN, release_freed_heap
 from .._text import INVISIBLE, clean_text
 from ..records import Account
 from .base import (
@@ -1259,16 +1259,18 @@ def _row_vocabulary(
     del which
     tallies.clear()
     ids = np.empty(int(offsets[-1]), dtype=_id_dtype(len(uniq)))
+    trim = n >= TRIM_MIN
     for k, a in enumerate(range(0, n, block)):
         b = min(a + block, n)
         lo, hi = int(offsets[a]), int(offsets[b])
         if hi > lo:
             ids[lo:hi] = np.searchsorted(uniq, np.concatenate(rows[a:b]).astype(np.uint64, copy=False))
         rows[a:b] = [_NO_U64] * (b - a)
-        if k % 16 == 15:  # a block's array (4 MB) is under glibc's mmap threshold: freed, it stays on the heap
-            release_heap_of(n)
+        if trim and k % 16 == 15:  # a block's array (4 MB) is under glibc's mmap threshold: freed, it stays on the heap
+            release_freed_heap()
     rows.clear()
-    release_heap_of(n)
+    if trim:
+        release_freed_heap()
     return offsets, uniq, ids, counts
 
 

@@ -275,6 +275,73 @@ def test_min_score_kept_keeps_exactly_the_pairs_above_and_the_same_trace():
     assert np.array_equal(small.left, b.left) and np.array_equal(small.score, b.score)
 
 
+def _random_parts(n_parts, rows, seed):
+    from sellerlink.linker import PairTable
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _ in range(n_parts):
+        t = PairTable.__new__(PairTable)
+        t.fingerprints, t.signals, t.scorer = None, [], None
+        m = int(rng.integers(0, rows))
+        t.left, t.right = rng.integers(0, 10**6, m), rng.integers(0, 10**6, m)
+        t.features = {f"f{k}": rng.random(m) for k in range(6)}
+        t.term_weights = {f"w{k}": rng.random(m) for k in range(4)}
+        t.score = rng.random(m)
+        parts.append(t)
+    return parts
+
+
+def _columns(t):
+    return {"left": t.left, "right": t.right, "score": t.score, **t.features, **t.term_weights}
+
+
+def test_concat_consuming_the_parts_equals_concat_and_holds_one_column_twice():
+    """concat(consume=True) gives the same table as concat, empties the parts as it goes, and at
+    its peak holds little more than one column twice (concat holds every column twice)."""
+    import tracemalloc
+
+    from sellerlink.linker import PairTable
+
+    def peak_growth(consume):
+        tracemalloc.start()  # before the parts are made, so that freeing them counts
+        try:
+            parts = _random_parts(40, 4000, seed=3)
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            out = PairTable.concat(parts, consume=consume)
+            return out, parts, tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+
+    plain, _, plain_growth = peak_growth(False)
+    out, parts, growth = peak_growth(True)
+    column_bytes = len(plain) * 8
+    a, b = _columns(plain), _columns(out)
+    assert a.keys() == b.keys() and len(a) == 13
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert all(sum(len(v) for v in _columns(t).values()) == 0 for t in parts)
+    assert growth < 2 * column_bytes, (growth, column_bytes)
+    assert plain_growth > 12 * column_bytes  # the plain concat holds the whole table twice
+
+
+def test_consuming_concat_hands_the_heap_back_after_each_column(monkeypatch):
+    import sellerlink.linker as L
+
+    calls = []
+    monkeypatch.setattr(L, "_release_freed_heap", lambda: calls.append(1))
+    parts = _random_parts(5, 400, seed=4)
+    rows = sum(len(t) for t in parts)
+    monkeypatch.setattr(L, "_TRIM_ROWS", rows)
+    L.PairTable.concat(_random_parts(5, 400, seed=4))
+    assert calls == []
+    L.PairTable.concat(parts, consume=True)
+    assert len(calls) == 13
+    monkeypatch.setattr(L, "_TRIM_ROWS", rows + 1)  # a smaller table is not worth the walk
+    L.PairTable.concat(_random_parts(5, 400, seed=4), consume=True)
+    assert len(calls) == 13
+
+
 def test_min_score_kept_must_not_exceed_threshold():
     with pytest.raises(ValueError, match="min_score_kept"):
         Linker(signals=[TagSignal()], threshold=0.5, min_score_kept=0.6)

@@ -35,7 +35,9 @@ Markets are generated without photos (``--photos-upto N`` adds photos for sizes 
 generation time is not measured. Peak memory is the child's ``ru_maxrss`` (whole process,
 DuckDB's native memory included). sellerlink's worker processes (and the forkserver that
 starts them) count with their private memory (USS, sampled every 2 s; the shared libraries
-they map are left out): "with workers MB" is the sampled peak of the child's RSS plus theirs.
+they map are left out): "with workers MB" is the sampled peak of the child's RSS plus theirs,
+up to the end of the link (the pair-quality scoring after it, which loads the ground truth, is
+not counted).
 CPU seconds include the CPU time the worker processes report for their tasks. A child whose
 memory passes ``--max-rss-gb`` or whose wall time passes ``--timeout`` is stopped and
 reported as such. Nothing is extrapolated.
@@ -108,6 +110,20 @@ class MemStopwatch(C.Stopwatch):
         return max((m[2] for m in self.mem), default=0.0)
 
 
+_LINKED_MARK: Path | None = None  # set in a child: the file it creates when its link is done
+
+
+def _mark_linked() -> None:
+    """Tell the parent the link is done: what the child does after it (scoring the pairs against
+    the ground truth) is not the system's memory."""
+    if _LINKED_MARK is not None:
+        _LINKED_MARK.touch()
+
+
+def _linked_mark(child_out: str | Path) -> Path:
+    return Path(f"{child_out}.linked")
+
+
 def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = None) -> dict[str, Any]:
     from sellerlink.evaluate import load_truth, pairwise_metrics
     from sellerlink.linker import (
@@ -146,6 +162,7 @@ def child_sellerlink(mdir: Path, workers: int, min_score_kept: float | None = No
         pt = sw.run(f"compare + scoring (keep >= {min_score_kept:g})", lambda: lk.score_candidates(fps, left, right))
     g = sw.run("graph", lambda: build_graph(pt, lk.threshold))
     sw.run("clusters", lambda: cluster_graph(g, fps.ids))
+    _mark_linked()
     wall, cpu = sw.total()
     peak = max(C.peak_rss_mb(), sw.peak_mb())
     frame = pt.to_frame()
@@ -203,6 +220,7 @@ def child_splink(mdir: Path, u_max_pairs: float, memory_gb: float | None = None,
                             memory_gb=memory_gb, spill_dir=spill_dir)
     finally:
         parquet.unlink(missing_ok=True)
+    _mark_linked()
     wall, cpu = sw.total()
     rss_loaded = sw.mem[1][3]  # after its input became a DuckDB table
     splink_peak = max(max((m[2] for m in sw.mem[1:]), default=0.0), C.peak_rss_mb())
@@ -245,13 +263,16 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
     proc = subprocess.Popen(cmd)
     ps = psutil.Process(proc.pid)
     spy = _start_py_spy(proc.pid, system, mdir, args) if args.py_spy else None
+    linked = _linked_mark(out_path)
     peak, peak_tree, why, t_kids, private = 0.0, 0.0, "", 0.0, 0.0
     while proc.poll() is None:
         try:
             rss = ps.memory_info().rss / 2**20
         except psutil.Error:
             rss = 0.0
-        peak = max(peak, rss)
+        done = linked.exists()  # the link is over: the pair-quality scoring after it is not sampled
+        if not done:
+            peak = max(peak, rss)
         # the child's worker processes add their private memory (USS: pages no other
         # process maps; read from smaps, so every 2 s)
         if time.perf_counter() - t_kids >= 2.0:
@@ -262,7 +283,8 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
                     private += kid.memory_full_info().uss / 2**20
             except psutil.Error:
                 pass
-        peak_tree = max(peak_tree, rss + private)
+        if not done:
+            peak_tree = max(peak_tree, rss + private)
         if rss + private > args.max_rss_gb * 1024:
             why = f"stopped: RSS passed {args.max_rss_gb} GB"
         elif time.perf_counter() - t0 > args.timeout:
@@ -282,6 +304,7 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
             break
         time.sleep(0.5)
     elapsed = time.perf_counter() - t0
+    linked.unlink(missing_ok=True)
     if spy is not None:
         try:
             spy.wait(timeout=120)  # it writes its file once the child is gone
@@ -345,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.child:
+        global _LINKED_MARK
+        _LINKED_MARK = _linked_mark(args.child_out)
         mdir = Path(args.market)
         res = (child_sellerlink(mdir, args.workers, args.min_score_kept) if args.child == "sellerlink"
                else child_splink(mdir, args.u_max_pairs, args.splink_memory_gb,

@@ -346,6 +346,17 @@ def test_batch_compare_matches_slow_reference(market, pairs, max_shingles):
     g = sig.compare(table, right, left)
     for name in sig.feature_names:
         assert np.allclose(f[name], g[name])
+    # compare intersects only the weighted entries (boilerplate shingles weigh 0 here): the
+    # same floats as the intersections of the full rows
+    assert len(table.sh_weighted[1]) < len(table.sh_ids) and len(table.sent_weighted[1]) < len(table.sent_ids)
+    from sellerlink.signals.phrasing import _both_have_text, _pair_intersections
+
+    has = _both_have_text(table, left, right)
+    full = _pair_intersections(table.sh_offsets, table.sh_ids, left, right, table.idf) if max_shingles > 1000 else None
+    if full is not None:  # (uncapped rows: no bottom-k limit to pass)
+        assert np.array_equal(f["text_info"][has], full[has])
+    full_sent = _pair_intersections(table.sent_offsets, table.sent_ids, left, right, table.sent_rare)
+    assert np.array_equal(f["sentence_shared"], full_sent)
 
 
 _TABLES: dict = {}
@@ -553,6 +564,27 @@ def test_pair_intersections_match_sets_whatever_the_chunking(rows, pairs, chunk,
         assert got[k] == pytest.approx(sum(weights[x] for x in shared), abs=1e-12)
         assert upto[k] == pytest.approx(sum(weights[x] for x in sets[a] if x <= cap), abs=1e-12)
     assert rowsum == pytest.approx([sum(weights[x] for x in s) for s in sets], abs=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 9), max_size=6), max_size=12),
+    st.lists(st.sampled_from([0.0, 0.5, 2.0]), min_size=10, max_size=10),
+    st.sampled_from([1, 2, 3, 5, 1 << 22]),
+)
+def test_nonzero_csr_drops_the_ids_of_weight_0_block_by_block(rows, weights, block):
+    """The weighted CSR against a row-by-row filter: blocks that end inside a row, on a row's
+    start, empty rows first and last, all weights 0 or none."""
+    from sellerlink.signals.phrasing import _nonzero_csr
+
+    offsets = np.concatenate(([0], np.cumsum([len(r) for r in rows]))).astype(np.int64)
+    ids = np.array([x for r in rows for x in r], dtype=np.int32)
+    w = np.array(weights)
+    new_offsets, new_ids = _nonzero_csr(offsets, ids, w, block=block)
+    want = [[x for x in r if w[x] != 0] for r in rows]
+    assert new_ids.dtype == ids.dtype and len(new_offsets) == len(rows) + 1
+    assert [new_ids[new_offsets[i] : new_offsets[i + 1]].tolist() for i in range(len(rows))] == want
+    assert new_offsets[-1] == len(new_ids)
 
 
 @settings(max_examples=60, deadline=None)

@@ -37,7 +37,7 @@ DuckDB's native memory included). sellerlink's worker processes (and the forkser
 starts them) count with their private memory (USS, sampled every 2 s; the shared libraries
 they map are left out): "with workers MB" is the sampled peak of the child's RSS plus theirs,
 up to the end of the link (the pair-quality scoring after it, which loads the ground truth, is
-not counted).
+not counted; ``--max-rss-gb`` still stops a child there, to keep the machine safe).
 CPU seconds include the CPU time the worker processes report for their tasks. A child whose
 memory passes ``--max-rss-gb`` or whose wall time passes ``--timeout`` is stopped and
 reported as such. Nothing is extrapolated.
@@ -259,11 +259,12 @@ def run_child(system: str, mdir: Path, args: argparse.Namespace) -> dict[str, An
     cmd += ["--min-score-kept", str(args.min_score_kept)]
     out_path = Path(args.work_dir) / f"child_{system}_{os.getpid()}.json"
     cmd += ["--child-out", str(out_path)]
+    linked = _linked_mark(out_path)
+    linked.unlink(missing_ok=True)  # (left by an interrupted run of the same pid)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     ps = psutil.Process(proc.pid)
     spy = _start_py_spy(proc.pid, system, mdir, args) if args.py_spy else None
-    linked = _linked_mark(out_path)
     peak, peak_tree, why, t_kids, private = 0.0, 0.0, "", 0.0, 0.0
     while proc.poll() is None:
         try:
@@ -369,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.child:
         global _LINKED_MARK
-        _LINKED_MARK = _linked_mark(args.child_out)
+        _LINKED_MARK = _linked_mark(args.child_out) if args.child_out else None
         mdir = Path(args.market)
         res = (child_sellerlink(mdir, args.workers, args.min_score_kept) if args.child == "sellerlink"
                else child_splink(mdir, args.u_max_pairs, args.splink_memory_gb,

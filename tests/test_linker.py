@@ -325,6 +325,21 @@ def test_concat_consuming_the_parts_equals_concat_and_holds_one_column_twice():
     assert plain_growth > 12 * column_bytes  # the plain concat holds the whole table twice
 
 
+def test_consuming_concat_refuses_before_emptying_anything():
+    from sellerlink.linker import PairTable
+
+    parts = _random_parts(3, 50, seed=5)
+    del parts[2].features["f3"]
+    before = [{k: v.copy() for k, v in _columns(t).items()} for t in parts]
+    with pytest.raises(ValueError, match="same features"):
+        PairTable.concat(parts, consume=True)
+    parts = parts[:2]
+    with pytest.raises(ValueError, match="each table once"):
+        PairTable.concat([parts[0], parts[1], parts[0]], consume=True)
+    for t, cols in zip(parts, before):  # every part still whole
+        assert all(np.array_equal(_columns(t)[k], v) for k, v in cols.items())
+
+
 def test_consuming_concat_hands_the_heap_back_after_each_column(monkeypatch):
     import sellerlink.linker as L
 

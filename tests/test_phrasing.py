@@ -352,9 +352,11 @@ def test_batch_compare_matches_slow_reference(market, pairs, max_shingles):
     from sellerlink.signals.phrasing import _both_have_text, _pair_intersections
 
     has = _both_have_text(table, left, right)
-    full = _pair_intersections(table.sh_offsets, table.sh_ids, left, right, table.idf) if max_shingles > 1000 else None
-    if full is not None:  # (uncapped rows: no bottom-k limit to pass)
-        assert np.array_equal(f["text_info"][has], full[has])
+    offs, ids = table.sh_offsets, table.sh_ids
+    last = np.where(table.sh_capped, ids[np.maximum(offs[1:] - 1, 0)].astype(np.int64), np.iinfo(np.int64).max)
+    limit = np.minimum(last[left], last[right]) if table.sh_capped[left].any() or table.sh_capped[right].any() else None
+    full = _pair_intersections(offs, ids, left, right, table.idf, limit)
+    assert np.array_equal(f["text_info"][has], full[has])
     full_sent = _pair_intersections(table.sent_offsets, table.sent_ids, left, right, table.sent_rare)
     assert np.array_equal(f["sentence_shared"], full_sent)
 

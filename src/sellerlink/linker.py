@@ -376,6 +376,12 @@ class PairTable:
         if not tables:
             raise ValueError("concat needs at least one table")
         first = tables[0]
+        if consume:  # checked before any part is emptied: an error leaves the parts whole
+            if len({id(t) for t in tables}) != len(tables):
+                raise ValueError("concat(consume=True) needs each table once")
+            for t in tables:
+                if t.features.keys() != first.features.keys() or t.term_weights.keys() != first.term_weights.keys():
+                    raise ValueError("concat(consume=True) needs tables with the same features and weights")
         out = PairTable.__new__(PairTable)
         out.fingerprints = first.fingerprints
         out.signals = first.signals

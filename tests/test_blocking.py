@@ -176,3 +176,38 @@ def test_pair_union_leaves_the_callers_codes_alone(monkeypatch):
     assert all(np.array_equal(g, c) for g, c in zip(given, copies))
     want = np.unique(np.concatenate(copies))
     assert np.array_equal((lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64), want)
+
+
+def test_a_consumed_union_decodes_into_its_own_array_with_two_arrays_at_once():
+    """pairs(consume=True): the same pairs as pairs(), the union left empty, and at most the
+    codes and one more array of 8 bytes a pair held at once (the plain decode held four)."""
+    import tracemalloc
+
+    import sellerlink.blocking as B
+
+    rng = np.random.default_rng(3)
+    n = 400_000
+    lo = rng.integers(5, 60_000, n)
+    hi = lo + rng.integers(1, 60_000, n)
+
+    def decoded(consume):
+        tracemalloc.start()  # before the union's array is made, so that reusing it counts
+        try:
+            u = B.PairUnion(base=5)
+            u.add(B._encode(lo, hi, 5))
+            codes_bytes = u._union.result().nbytes
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            pairs = u.pairs(consume=consume)
+            return u, pairs, codes_bytes, tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+
+    u, (l1, h1), codes_bytes, growth = decoded(True)
+    _, (l0, h0), _, plain_growth = decoded(False)
+    want = np.unique(B._encode(lo, hi, 5))
+    assert np.array_equal(l1, (want >> np.uint64(32)).astype(np.int64) + 5)
+    assert np.array_equal(h1, (want & np.uint64(2**32 - 1)).astype(np.int64) + 5)
+    assert np.array_equal(l0, l1) and np.array_equal(h0, h1) and l1.dtype == h1.dtype == np.int64
+    assert len(u.pairs()[0]) == 0  # emptied
+    assert growth < 1.2 * codes_bytes < plain_growth

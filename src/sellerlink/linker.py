@@ -763,7 +763,7 @@ class Linker:
             # the signals' key arrays (names and contacts build theirs from Python lists) left
             # freed heap behind: ~190 MB of 295 at 117k accounts, handed back here
             _release_heap_of(len(fps.accounts))
-        return union.pairs()
+        return union.pairs(consume=True)
 
     def compare(
         self, fps: Fingerprints, left: np.ndarray, right: np.ndarray, *, chunk: int = 200_000

@@ -19,7 +19,7 @@ import math
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -388,28 +388,29 @@ class PairTable:
         out.scorer = first.scorer
         empty = np.empty(0)
 
-        def join(get: Callable[[PairTable], np.ndarray], put: Callable[[PairTable], object]) -> np.ndarray:
-            joined = np.concatenate([get(t) for t in tables])
-            if consume:
-                for t in tables:
-                    put(t)
-                if len(joined) >= _TRIM_ROWS:
-                    # the parts' small arrays lie on the heap: handed back column by column,
-                    # else the joined copy adds to the resident size all the same
-                    _release_freed_heap()
+        def join(attr: str, key: str | None = None) -> np.ndarray:
+            """One column of every table joined: the array ``attr``, or the entry ``key`` of
+            the dict ``attr``; with ``consume``, taken out of the tables."""
+            if key is not None:
+                arrays = [getattr(t, attr).pop(key) if consume else getattr(t, attr)[key] for t in tables]
+            else:
+                arrays = [getattr(t, attr) for t in tables]
+                if consume:
+                    for t in tables:
+                        setattr(t, attr, empty)
+            joined = np.concatenate(arrays)
+            del arrays
+            if consume and len(joined) >= _TRIM_ROWS:
+                # the parts' small arrays lie on the heap: handed back column by column,
+                # else the joined copy adds to the resident size all the same
+                _release_freed_heap()
             return joined
 
-        def column(name: str) -> np.ndarray:
-            return join(lambda t: getattr(t, name), lambda t: setattr(t, name, empty))
-
-        def entry(table: str, key: str) -> np.ndarray:
-            return join(lambda t: getattr(t, table)[key], lambda t: getattr(t, table).pop(key))
-
-        out.left = column("left")
-        out.right = column("right")
-        out.features = {k: entry("features", k) for k in list(first.features)}
-        out.term_weights = {k: entry("term_weights", k) for k in list(first.term_weights)}
-        out.score = column("score")
+        out.left = join("left")
+        out.right = join("right")
+        out.features = {k: join("features", k) for k in list(first.features)}
+        out.term_weights = {k: join("term_weights", k) for k in list(first.term_weights)}
+        out.score = join("score")
         return out
 
     def select(self, mask: np.ndarray) -> PairTable:

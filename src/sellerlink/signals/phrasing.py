@@ -1167,10 +1167,16 @@ def _nonzero_csr(
     return new_offsets, (np.concatenate(parts) if parts else ids[:0])
 
 
-def _csr(arrays: Sequence[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+def _row_offsets(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """CSR offsets of ``arrays`` as rows: ``int64``, one more than there are rows."""
     lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     np.cumsum(lens, out=offsets[1:])
+    return offsets
+
+
+def _csr(arrays: Sequence[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    offsets = _row_offsets(arrays)
     flat = np.concatenate(arrays).astype(dtype, copy=False) if arrays and offsets[-1] else np.empty(0, dtype=dtype)
     return offsets, flat
 
@@ -1279,9 +1285,7 @@ def _row_vocabulary(
     vocabulary of those (its :func:`_vocabulary`: ~17 bytes a block-distinct value).
     """
     n = len(rows)
-    lens = np.fromiter((len(a) for a in rows), dtype=np.int64, count=n)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lens, out=offsets[1:])
+    offsets = _row_offsets(rows)
     if n <= block or not offsets[-1]:
         flat = [np.concatenate(rows).astype(np.uint64, copy=False) if offsets[-1] else np.empty(0, dtype=np.uint64)]
         rows.clear()

@@ -626,6 +626,29 @@ def test_row_vocabulary_by_blocks_equals_numpy_unique_of_all_rows(rows, block):
     assert np.array_equal(ids, ref_inv.ravel()) and ids.dtype == np.int32
 
 
+@pytest.mark.parametrize("block", [1, 2, 3, 7])
+def test_candidate_keys_drawn_by_blocks_of_rows_are_those_of_one_block(market, monkeypatch, block):
+    """candidate_keys draws its keys _KEY_ROWS rows at a time (over the whole table at once it
+    held, per shingle entry, its row and count as int64 beside masks: ~3.6 GB at 1M accounts):
+    the same keys in the same order wherever the blocks cut, rows without text among them."""
+    from sellerlink.signals.base import RarityContext
+    import sellerlink.signals.phrasing as phr
+
+    sig, _, accounts = market
+    accs = [Account("empty"), *accounts[:5], Account("blank", bio="  "), *accounts[5:], Account("last")]
+    table = sig.fingerprint(accs, rarity=RarityContext(1000, lambda _s, k: (k % np.uint64(12)).astype(np.int64) + 1))
+    monkeypatch.setattr(phr, "_KEY_ROWS", 10**9)
+    want = sig.candidate_keys(table)
+    with_text = int((np.diff(table.sh_offsets) > 0).sum())
+    assert with_text == len(accs) - 3
+    # rare sentences and shingles (counts 2..key_df) as well as the band keys
+    assert len(want[0]) > sig.bands * with_text + 2 * len(accs)
+    monkeypatch.setattr(phr, "_KEY_ROWS", block)
+    got = sig.candidate_keys(table)
+    assert got[0].dtype == np.int64 and got[1].dtype == np.uint64
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
 @pytest.mark.parametrize("with_empty", [False, True])
 def test_index_keys_are_every_band_sentence_and_the_first_shingles_of_each_row(market, with_empty):
     """The keys an index stores per account: its band keys (none without text), every sentence

@@ -98,19 +98,30 @@ _WORDS = ["halo", "kak", "ready", "stok", "baju", "bekas", "impor", "mantap", "j
     texts=st.lists(st.lists(st.sampled_from(_WORDS), min_size=3, max_size=14), min_size=2, max_size=6),
     n_accounts=st.integers(0, 400_000),
     salt=st.integers(0, 2**16),
+    block=st.sampled_from([1, 2, 3, 16384]),
+    blank=st.integers(0, 6),
 )
-def test_rare_keys_follow_the_scaled_cut_off(texts: list[list[str]], n_accounts: int, salt: int) -> None:
+def test_rare_keys_follow_the_scaled_cut_off(texts: list[list[str]], n_accounts: int, salt: int, block: int,
+                                             blank: int) -> None:  # fmt: skip
     """Every rare key candidate_keys emits, and no other, against a slow reference, for
-    counts spread over 1..300 and collections from empty to 400,000 accounts."""
+    counts spread over 1..300 and collections from empty to 400,000 accounts, whether it
+    draws them a block of 1, 2, 3 or all rows at a time, with a row without text among them."""
+    from unittest import mock
+
+    import sellerlink.signals.phrasing as phr
+
     sig = PhrasingSignal(max_sentence_keys=2, max_shingle_keys=3)
     accs = [Account(f"a{i}", bio=" ".join(t) + ". " + " ".join(reversed(t))) for i, t in enumerate(texts)]
+    accs.insert(min(blank, len(accs)), Account("blank"))
 
     def counts(_sig: str, keys: np.ndarray) -> np.ndarray:
         return ((keys ^ np.uint64(salt)) % np.uint64(300)).astype(np.int64) + 1
 
     table = sig.fingerprint(accs, rarity=RarityContext(n_accounts, counts))
     assert table.key_df == effective_key_df(sig.key_df, n_accounts)
-    rows, keys = sig.candidate_keys(table)
+    with mock.patch.object(phr, "_KEY_ROWS", block):
+        rows, keys = sig.candidate_keys(table)
+    assert rows.dtype == np.int64 and keys.dtype == np.uint64
     has_text = np.flatnonzero(np.diff(table.sh_offsets) > 0)
     band = sig.band_keys(table.minhash[has_text])
     band_set = {(int(r), int(k)) for r, ks in zip(has_text, band) for k in ks}

@@ -1210,6 +1210,7 @@ def _row_of(offsets: np.ndarray) -> np.ndarray:
 # sketches, style vectors): 16k pairs x 128 uint64 x 2 sides is 32 MB, whatever the batch size.
 _PAIR_BLOCK = 16384
 _STYLE_ROWS = 65536  # rows standardised at a time (see _assemble)
+_KEY_ROWS = 16384  # rows whose candidate keys are drawn at a time (see PhrasingSignal.candidate_keys)
 
 
 def _column_mean_std(x: np.ndarray, rows: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1949,23 +1950,32 @@ class PhrasingSignal:
         """
         self._validate()
         n = len(table)
-        has_text = np.diff(table.sh_offsets) > 0
-        rows_t = np.flatnonzero(has_text).astype(np.int64)
-        bk = self.band_keys(table.minhash[rows_t])
-        rows = [np.repeat(rows_t, self.bands)]
-        keys = [bk.ravel()]
-        if self.max_sentence_keys and len(table.sent_hashes):
-            idx, r = _rarest_per_row(table.sent_offsets, table.sent_df, table.sent_hashes,
-                                     table.key_df, self.max_sentence_keys)  # fmt: skip
-            rows.append(r)
-            keys.append(_sentence_keys(table.sent_hashes[idx]))
-        if self.max_shingle_keys and len(table.sh_ids):
-            idx, r = _rarest_per_row(table.sh_offsets, table.vocab_df[table.sh_ids], table.sh_ids,
-                                     table.key_df, self.max_shingle_keys)  # fmt: skip
-            rows.append(r)
-            keys.append(_shingle_keys(table.vocab[table.sh_ids[idx]]))
-        out_rows = np.concatenate(rows).astype(np.int64)
-        out_keys = np.concatenate(keys).astype(np.uint64)
+        offs, s_offs = table.sh_offsets, table.sent_offsets
+        # _KEY_ROWS rows at a time, each kind's keys in row order as over the whole table at
+        # once: that made, per shingle entry, its row and its count as int64 and masks
+        # beside them (~3.6 GB at 1M accounts, the largest step of the link's candidate
+        # stage), and copied every row's sketch (1 KB a row) to draw the band keys
+        found: list[list[tuple[np.ndarray, np.ndarray]]] = [[], [], []]  # bands, sentences, shingles
+        for r0 in range(0, n, _KEY_ROWS):
+            r1 = min(r0 + _KEY_ROWS, n)
+            rows_t = r0 + np.flatnonzero(offs[r0 + 1 : r1 + 1] > offs[r0:r1])
+            bk = self.band_keys(table.minhash[rows_t])
+            found[0].append((np.repeat(rows_t, self.bands), bk.ravel()))
+            e0, e1 = int(s_offs[r0]), int(s_offs[r1])
+            if self.max_sentence_keys and e1 > e0:
+                hashes = table.sent_hashes[e0:e1]
+                idx, r = _rarest_per_row(s_offs[r0 : r1 + 1] - e0, table.sent_df[e0:e1], hashes,
+                                         table.key_df, self.max_sentence_keys)  # fmt: skip
+                found[1].append((r + r0, _sentence_keys(hashes[idx])))
+            e0, e1 = int(offs[r0]), int(offs[r1])
+            if self.max_shingle_keys and e1 > e0:
+                ids = table.sh_ids[e0:e1]
+                idx, r = _rarest_per_row(offs[r0 : r1 + 1] - e0, table.vocab_df[ids], ids,
+                                         table.key_df, self.max_shingle_keys)  # fmt: skip
+                found[2].append((r + r0, _shingle_keys(table.vocab[ids[idx]])))
+        parts = [p for kind in found for p in kind]
+        out_rows = np.concatenate([r for r, _ in parts]).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+        out_keys = np.concatenate([k for _, k in parts]).astype(np.uint64, copy=False) if parts else np.zeros(0, np.uint64)
         logger.debug("phrasing: %d candidate keys for %d rows", len(out_keys), n)
         return out_rows, out_keys
 

@@ -211,3 +211,69 @@ def test_a_consumed_union_decodes_into_its_own_array_with_two_arrays_at_once():
     assert np.array_equal(l0, l1) and np.array_equal(h0, h1) and l1.dtype == h1.dtype == np.int64
     assert len(u.pairs()[0]) == 0  # emptied
     assert growth < 1.2 * codes_bytes < plain_growth
+
+
+@pytest.mark.parametrize("repeats", [False, True])
+def test_dedupe_keeps_sorted_distinct_entries_and_copies_only_when_some_repeat(repeats):
+    """(row, key) entries sorted by key then row without repeats; when none repeats (a signal
+    draws distinct keys per row) the sorted arrays are returned as they are: three arrays of 8
+    bytes an entry at the peak (the order, keys, rows) instead of four and more."""
+    import tracemalloc
+
+    from sellerlink.blocking import _dedupe_sorted
+
+    rng = np.random.default_rng(5)
+    n = 200_000
+    rows = rng.integers(0, 50_000, n)
+    keys = rng.integers(0, 2**63, n).astype(np.uint64)
+    if repeats:
+        rows[::7], keys[::7] = rows[1::7][: len(rows[::7])], keys[1::7][: len(keys[::7])]
+    tracemalloc.start()
+    try:
+        r, k = _dedupe_sorted(rows, keys)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    want = sorted(set(zip(keys.tolist(), rows.tolist())))
+    assert list(zip(k.tolist(), r.tolist())) == want
+    assert (len(want) < n) == repeats
+    assert (peak < 3.5 * rows.nbytes) == (not repeats)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=200), st.integers(0, 6), st.sampled_from([1, 2, 3, 5, 1 << 20]))
+def test_distinct_in_place_equals_np_unique_wherever_the_blocks_cut(raw, spread, block):
+    """The distinct values of a sorted array written over its own front, a block at a time, and
+    the array shrunk to them: np.unique's answer, in the same array, runs crossing blocks."""
+    from sellerlink._arrays import distinct_in_place
+
+    a = np.sort(np.array([v >> (64 - spread) if spread else v for v in raw], dtype=np.uint64))  # many repeats
+    want = np.unique(a)
+    got = distinct_in_place(a, block)
+    assert got is a and a.flags.owndata
+    assert got.dtype == np.uint64 and got.tolist() == want.tolist()
+
+
+def test_the_union_merge_holds_no_distinct_copy_beside_its_concatenation():
+    """_CodeUnion's merge: the concatenation, sorted and made distinct in place, is the union;
+    traced memory grows by that one array (a distinct copy beside it was the union again)."""
+    import tracemalloc
+
+    import sellerlink.blocking as B
+
+    rng = np.random.default_rng(9)
+    parts = [np.sort(rng.integers(0, 2**40, 1_000_000).astype(np.uint64)) for _ in range(3)]
+    parts.append(parts[0][::2].copy())  # repeats across parts
+    want = np.unique(np.concatenate(parts))
+    u = B._CodeUnion()
+    u.pending, u.n_pending = list(parts), sum(len(p) for p in parts)
+    total = u.n_pending * 8
+    del parts
+    tracemalloc.start()
+    try:
+        u._merge()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(u.merged, want)
+    assert peak < 1.3 * total  # (the concatenation, and a block of 2 MB)

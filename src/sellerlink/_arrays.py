@@ -34,6 +34,34 @@ def distinct_of_sorted(s: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+def distinct_in_place(s: np.ndarray, block: int = 1 << 18) -> np.ndarray:
+    """:func:`distinct_of_sorted` written over the front of ``s`` itself, ``block`` values at a
+    time, and ``s`` shrunk to them (its tail handed back): no second array beside it. ``s``
+    must be a sorted 1-D array that owns its data with no view of it alive (the caller's own,
+    e.g. a concatenation it just sorted in place).
+
+    >>> distinct_in_place(np.array([1, 1, 2, 5, 5, 5], dtype=np.uint64)).tolist()
+    [1, 2, 5]
+    """
+    n = len(s)
+    if n < 2:
+        return s
+    w = 1  # s[:w] are the distinct values so far; the last of them is ``last``
+    last = s[0]
+    for a in range(1, n, block):
+        part = s[a : min(a + block, n)]
+        keep = np.empty(len(part), dtype=bool)
+        keep[0] = part[0] != last
+        np.not_equal(part[1:], part[:-1], out=keep[1:])
+        last = part[-1]
+        kept = part[keep]  # (a copy, taken before anything is written: w <= a)
+        s[w : w + len(kept)] = kept
+        w += len(kept)
+    if w < n:
+        s.resize(w, refcheck=False)  # (a realloc: the freed tail goes back to the system)
+    return s
+
+
 def gather_ranges(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Entry indices of ``rows`` in a CSR layout (row ``r``'s entries are
     ``offsets[r]:offsets[r + 1]``) concatenated, and the position in ``rows`` each came from.

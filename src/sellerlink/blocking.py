@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._arrays import distinct_of_sorted, unique_sorted
+from ._arrays import distinct_in_place, unique_sorted
 
 __all__ = ["DEFAULT_CHUNK_PAIRS", "PairUnion", "merge_pairs", "pair_codes_from_keys", "pairs_from_keys",
            "pairs_from_keys_reference"]
@@ -46,6 +46,8 @@ def _dedupe_sorted(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.n
         return r, k
     keep = np.ones(len(k), dtype=bool)
     keep[1:] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
+    if keep.all():  # (the usual case: a signal draws distinct keys per row) no second copy of both
+        return r, k
     return r[keep], k[keep]
 
 
@@ -98,8 +100,8 @@ class _CodeUnion:
             return
         parts = [self.merged, *self.pending] if len(self.merged) else self.pending
         self.pending, self.n_pending = [], 0
-        if len(parts) == 1:  # a caller's array: sorted into a copy
-            self.merged = unique_sorted(parts[0])
+        if len(parts) == 1:  # a caller's array: sorted into a copy, made distinct in place
+            self.merged = distinct_in_place(np.sort(parts[0]))
             return
         # the parts are copied in one by one, each let go once copied: the new array's pages
         # take memory only as they are written, so the union and the pending codes are not
@@ -115,7 +117,9 @@ class _CodeUnion:
             at += len(part)
             del part
         both.sort()  # in place: this concatenation is ours (a sorted copy was another 8 bytes a pair)
-        self.merged = distinct_of_sorted(both)
+        # and the distinct codes written over its front (a distinct copy beside it was the
+        # size of the union again)
+        self.merged = distinct_in_place(both)
 
     def result(self) -> np.ndarray:
         self._merge()

@@ -277,3 +277,14 @@ def test_the_union_merge_holds_no_distinct_copy_beside_its_concatenation():
         tracemalloc.stop()
     assert np.array_equal(u.merged, want)
     assert peak < 1.3 * total  # (the concatenation, and a block of 2 MB)
+
+
+def test_distinct_in_place_refuses_an_array_it_does_not_own():
+    """A view (of someone else's array) is refused, repeats or not: shrinking it would be unsafe."""
+    from sellerlink._arrays import distinct_in_place
+
+    base = np.array([1, 2, 3, 3, 4], dtype=np.uint64)
+    for view in (base[:3], base[1:]):
+        with pytest.raises(ValueError, match="owns its data"):
+            distinct_in_place(view)
+    assert base.tolist() == [1, 2, 3, 3, 4]

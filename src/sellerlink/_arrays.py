@@ -43,6 +43,8 @@ def distinct_in_place(s: np.ndarray, block: int = 1 << 18) -> np.ndarray:
     >>> distinct_in_place(np.array([1, 1, 2, 5, 5, 5], dtype=np.uint64)).tolist()
     [1, 2, 5]
     """
+    if s.ndim != 1 or not s.flags.owndata:
+        raise ValueError("distinct_in_place needs a 1-D array that owns its data")
     n = len(s)
     if n < 2:
         return s
@@ -57,8 +59,11 @@ def distinct_in_place(s: np.ndarray, block: int = 1 << 18) -> np.ndarray:
         kept = part[keep]  # (a copy, taken before anything is written: w <= a)
         s[w : w + len(kept)] = kept
         w += len(kept)
+    del part, kept  # (the last views of s)
     if w < n:
-        s.resize(w, refcheck=False)  # (a realloc: the freed tail goes back to the system)
+        # a realloc: the tail of a large (mmapped) array goes back to the system, a small
+        # one's to the heap
+        s.resize(w, refcheck=False)
     return s
 
 

@@ -1953,8 +1953,8 @@ class PhrasingSignal:
         offs, s_offs = table.sh_offsets, table.sent_offsets
         # _KEY_ROWS rows at a time, each kind's keys in row order as over the whole table at
         # once: that made, per shingle entry, its row and its count as int64 and masks
-        # beside them (~3.6 GB at 1M accounts, the largest step of the link's candidate
-        # stage), and copied every row's sketch (1 KB a row) to draw the band keys
+        # beside them, and copied every row's sketch (1 KB a row) for the band keys (a probe
+        # at 300k accounts: +1,059 MB in this step; by count ~3.6 GB at 1M)
         found: list[list[tuple[np.ndarray, np.ndarray]]] = [[], [], []]  # bands, sentences, shingles
         for r0 in range(0, n, _KEY_ROWS):
             r1 = min(r0 + _KEY_ROWS, n)
@@ -1973,9 +1973,14 @@ class PhrasingSignal:
                 idx, r = _rarest_per_row(offs[r0 : r1 + 1] - e0, table.vocab_df[ids], ids,
                                          table.key_df, self.max_shingle_keys)  # fmt: skip
                 found[2].append((r + r0, _shingle_keys(table.vocab[ids[idx]])))
-        parts = [p for kind in found for p in kind]
-        out_rows = np.concatenate([r for r, _ in parts]).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
-        out_keys = np.concatenate([k for _, k in parts]).astype(np.uint64, copy=False) if parts else np.zeros(0, np.uint64)
+        # the rows joined and their parts let go before the keys are joined
+        row_parts = [r for kind in found for r, _ in kind]
+        key_parts = [k for kind in found for _, k in kind]
+        found.clear()
+        out_rows = np.concatenate(row_parts).astype(np.int64, copy=False) if row_parts else np.zeros(0, np.int64)
+        row_parts.clear()
+        out_keys = np.concatenate(key_parts).astype(np.uint64, copy=False) if key_parts else np.zeros(0, np.uint64)
+        key_parts.clear()
         logger.debug("phrasing: %d candidate keys for %d rows", len(out_keys), n)
         return out_rows, out_keys
 

@@ -288,3 +288,29 @@ def test_distinct_in_place_refuses_an_array_it_does_not_own():
         with pytest.raises(ValueError, match="owns its data"):
             distinct_in_place(view)
     assert base.tolist() == [1, 2, 3, 3, 4]
+
+
+@pytest.mark.parametrize(("trim_bytes", "n_trims"), [(8, 4), (1 << 20, 4), (64 << 20, 0)])
+def test_a_merge_copies_the_union_so_far_block_by_block_and_hands_back_the_freed_parts(monkeypatch, trim_bytes,
+                                                                                       n_trims):  # fmt: skip
+    """A merge copies the pending codes (each let go once copied, the freed heap handed back
+    every _MERGE_TRIM bytes), then the union so far from its end, shrinking it as it goes: the
+    union of everything, whatever the blocks. (What it saves is resident memory, which
+    tracemalloc does not see: a probe of 60 parts of 2M codes, +834 -> +656 MB.)"""
+    import sellerlink.blocking as B
+
+    monkeypatch.setattr(B, "_MERGE_TRIM", trim_bytes)
+    trims = []
+    monkeypatch.setattr(B, "release_freed_heap", lambda: trims.append(1) or True)
+    rng = np.random.default_rng(4)
+    n = 20_000 if trim_bytes == 8 else 1_000_000
+    u = B._CodeUnion()
+    u.merged = np.unique(rng.integers(0, 2**40, n).astype(np.uint64))
+    pending = [np.unique(rng.integers(0, 2**40, n // 4).astype(np.uint64)) for _ in range(3)]
+    pending.append(u.merged[::3].copy())  # repeats of the union
+    want = np.unique(np.concatenate([u.merged, *pending]))
+    u.pending, u.n_pending = pending, sum(len(p) for p in pending)
+    del pending
+    u._merge()
+    assert u.merged.dtype == np.uint64 and np.array_equal(u.merged, want)
+    assert len(trims) == n_trims  # (each of the 4 parts, 2-2.7 MB, reaches the first two thresholds)

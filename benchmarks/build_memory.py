@@ -128,14 +128,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"built {n:,} accounts: {wall:.1f} s wall, {cpu:.1f} s CPU (with the workers'), "
           f"peak RSS {ru:,.0f} MB (ru_maxrss; sampled {probe.steps[top][2]:,.0f} MB), "
           f"{ru * 1024 / max(n, 1):.1f} KB an account")
+    print_steps(probe.steps, show_all=args.all, rise_mb=50)
+    return 0
+
+
+def print_steps(steps: list[list[Any]], *, show_all: bool, rise_mb: float) -> None:
+    """The steps as a table: every one, or the first, the peak's (marked), and each ``rise_mb``
+    above the highest shown so far."""
+    top = max(range(len(steps)), key=lambda i: steps[i][2])
     print("\n| step | RSS at start MB | sampled peak MB |\n|---|---|---|")
     shown = -1.0
-    for i, (label, start, peak) in enumerate(probe.steps):
-        if args.all or i == top or peak > shown + 50 or i == 0:
+    for i, (label, start, peak) in enumerate(steps):
+        if show_all or i in (0, top) or peak > shown + rise_mb:
             mark = " **(peak)**" if i == top else ""
             print(f"| {label}{mark} | {start:,.0f} | {peak:,.0f} |")
             shown = max(shown, peak)
-    return 0
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C
-from build_memory import _Probe
+from build_memory import _Probe, print_steps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,13 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         top = max(range(len(steps)), key=lambda i: steps[i][2])
         print(f"\n{stage}: {wall:.1f} s wall, {cpu:.1f} s CPU; RSS {steps[0][1]:,.0f} -> peak "
               f"{steps[top][2]:,.0f} MB (+{steps[top][2] - steps[0][1]:,.0f})")
-        print("\n| step | RSS at start MB | sampled peak MB |\n|---|---|---|")
-        shown = -1.0
-        for i, (label, start, peak) in enumerate(steps):
-            if args.all or i in (0, top) or peak > shown + 20:
-                mark = " **(peak)**" if i == top else ""
-                print(f"| {label}{mark} | {start:,.0f} | {peak:,.0f} |")
-                shown = max(shown, peak)
+        print_steps(steps, show_all=args.all, rise_mb=20)
     return 0
 
 

@@ -37,9 +37,9 @@ _STEPS = ("_tables", "_rarity_per_signal", "_keys", "_insert_keys", "_bump", "_l
 class _Probe:
     """RSS samples filed under the step running (a stack of labels, one per wrapped call)."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, first: str = "(build: fingerprints, accounts and cards)") -> None:
         self.interval = interval
-        self.stack = ["(build: fingerprints, accounts and cards)"]
+        self.stack = [first]  # what the samples between wrapped steps are filed under
         self.steps: list[list[Any]] = []  # [label, rss at start, peak]
         self._open(self.stack[0])
         threading.Thread(target=self._sample, daemon=True).start()

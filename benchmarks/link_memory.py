@@ -64,9 +64,7 @@ def main(argv: list[str] | None = None) -> int:
           f"samples every {args.interval * 1000:.0f} ms", flush=True)
     del accs
 
-    probe = _Probe(args.interval)
-    probe.stack[0] = "(between steps)"
-    probe.steps[0][0] = "(start of the stage)"
+    probe = _Probe(args.interval, first="(between steps)")
     # after fingerprinting: the worker processes, which receive the signals, are gone
     for sig in lk.signals:
         sig.candidate_keys = probe.wrap(sig.candidate_keys, f"{sig.name}.candidate_keys")

@@ -632,8 +632,8 @@ def test_candidate_keys_drawn_by_blocks_of_rows_are_those_of_one_block(market, m
     held, per shingle entry, its row and count as int64 beside masks: +1,059 MB at 300k
     accounts): the same keys in the same order wherever the blocks cut, rows without text
     among them."""
-    from sellerlink.signals.base import RarityContext
     import sellerlink.signals.phrasing as phr
+    from sellerlink.signals.base import RarityContext
 
     sig, _, accounts = market
     accs = [Account("empty"), *accounts[:5], Account("blank", bio="  "), *accounts[5:], Account("last")]

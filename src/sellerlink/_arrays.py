@@ -24,8 +24,9 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
 
 
 def distinct_of_sorted(s: np.ndarray) -> np.ndarray:
-    """The distinct values of a sorted 1-D array (:func:`unique_sorted` without its sort, for
-    callers that sorted an array of their own in place)."""
+    """The distinct values of a sorted 1-D array, as a new array (:func:`unique_sorted` without
+    its sort; a caller that owns the sorted array and can give it up uses
+    :func:`distinct_in_place`, which holds no second array)."""
     if len(s) < 2:
         return s
     keep = np.empty(len(s), dtype=bool)

@@ -17,6 +17,7 @@ memory) instead; ``--load both`` does one and then the other on the same market.
     .venv/bin/python benchmarks/index_latency.py --sizes 10000 --load both   # add_many against build
     .venv/bin/python benchmarks/index_latency.py --sizes 1000000 --market DIR   # an existing market
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --cold      # queries only
+    .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --signup-fields   # as at sign-up
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --against OTHER/src  # paired A/B
 """
 
@@ -74,15 +75,22 @@ def evict(path: str) -> None:
                 os.close(fd)
 
 
-def query_child(path: str, queries: str, n: int, cold: bool = False, query_candidates: int = 32) -> None:
+def query_child(path: str, queries: str, n: int, cold: bool = False, query_candidates: int = 32,
+                signup: bool = False) -> None:
     """Run in a fresh process: open the index read-only, time ``n`` queries (wall and CPU),
     then (``cold``) the same queries each with the file evicted from the page cache first,
-    then the same queries with no candidate cap, to check that the cap loses no lead."""
+    then the same queries with no candidate cap, to check that the cap loses no lead.
+    ``signup``: each query account as it is while being created, without listings or photos
+    (names, bio and contacts only)."""
+    import dataclasses
+
     from sellerlink import load_accounts
     from sellerlink.index import Index
 
     base = peak_rss_mb()
     qs = load_accounts(queries)[:n]
+    if signup:
+        qs = [dataclasses.replace(q, listings=(), photos=()) for q in qs]
     res: dict[str, float] = {}
     with Index.open(path, readonly=True, query_candidates=query_candidates) as ix:
         ix.query(qs[0])  # warm-up (imports, regex compilation)
@@ -130,7 +138,8 @@ def query_child(path: str, queries: str, n: int, cold: bool = False, query_candi
                       "cpu_p50_per_floor": float(np.percentile(cpu, 50) / np.percentile(floor, 50)),
                       "per_query_cpu_per_floor_p50": float(np.median(np.asarray(cpu) / np.asarray(floor))),
                       "cands": float(np.mean(cands)), "rss_open_query": rss, "rss_base": base,
-                      "same_leads": same, "same_matches": same_m, "n_queries": len(qs), "n_leads": sum(len(x) for x in full)}))
+                      "same_leads": same, "same_matches": same_m, "n_queries": len(qs), "n_leads": sum(len(x) for x in full),
+                      "n_matches": sum(len(x) for x in full_m), "signup_fields": signup}))
 
 
 def against(path: str, queries: str, n: int, src: str, rounds: int) -> None:
@@ -241,7 +250,8 @@ def run(size: int, args: argparse.Namespace, workdir: Path) -> list[dict[str, An
         rss_build = peak_rss_mb()
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(ipath), str(qpath), str(n_queries),
-             *(["--cold"] if args.cold else []), "--query-candidates", str(args.query_candidates)],
+             *(["--cold"] if args.cold else []), *(["--signup-fields"] if args.signup_fields else []),
+             "--query-candidates", str(args.query_candidates)],
             capture_output=True, text=True, check=True,
         )
         q = json.loads(out.stdout.strip().splitlines()[-1])
@@ -300,6 +310,9 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true",
                     help="also time every query with the index file evicted from the operating system's page "
                          "cache first (what a file larger than memory costs; the process keeps its caches)")
+    ap.add_argument("--signup-fields", action="store_true",
+                    help="query each account as it is while being created: without its listings and photos "
+                         "(names, bio and contacts only)")
     ap.add_argument("--index", nargs=2, metavar=("FILE", "QUERIES"),
                     help="no build: time the queries of QUERIES (JSONL) against an existing index FILE")
     ap.add_argument("--against", metavar="SRC",
@@ -310,7 +323,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         query_child(args.child[0], args.child[1], int(args.child[2]), cold=args.cold,
-                    query_candidates=args.query_candidates)
+                    query_candidates=args.query_candidates, signup=args.signup_fields)
         return
     if args.against and not args.index:
         sys.exit("--against needs --index FILE QUERIES")
@@ -323,7 +336,7 @@ def main() -> None:
         print(f"index {args.index[0]} ({os.path.getsize(args.index[0]) / 2**20:.0f} MB), queries {args.index[1]}",
               flush=True)
         query_child(args.index[0], args.index[1], args.queries, cold=args.cold,
-                    query_candidates=args.query_candidates)
+                    query_candidates=args.query_candidates, signup=args.signup_fields)
         return
     print(machine(), flush=True)
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="slx-bench-"))
@@ -349,6 +362,8 @@ def main() -> None:
                 print(f"          batch trace of the same accounts ({r['batch_s']:.0f} s): {r['batch_leads']} leads; "
                       f"the index holds {r['leads_in_both']} of them (and {r['index_leads']} leads in all)",
                       flush=True)
+    if args.signup_fields:
+        print("queries: each held-out account as it is while being created (no listings, no photos)", flush=True)
     print("same leads / matches: queries whose leads (matches) at the threshold equal those of the same query with no "
           "candidate cap (query_candidates=1,000,000), in the same run; add/s, add s and add CPU s are those of "
           "the load (add_many or build), CPU counting the fingerprinting processes too", flush=True)

@@ -327,6 +327,8 @@ def main() -> None:
         return
     if args.against and not args.index:
         sys.exit("--against needs --index FILE QUERIES")
+    if args.against and args.signup_fields:
+        sys.exit("--signup-fields does not apply to --against (both codes are timed on the queries as given)")
     if args.index and args.against:
         print(machine(), flush=True)
         against(args.index[0], args.index[1], args.queries, args.against, args.rounds)

@@ -29,7 +29,8 @@ __all__ = ["DEFAULT_CHUNK_PAIRS", "PairUnion", "merge_pairs", "pair_codes_from_k
 
 #: Pairs generated per step inside :func:`pairs_from_keys` (about 60 bytes of working memory each).
 DEFAULT_CHUNK_PAIRS = 1 << 21
-#: bytes of pending codes copied into a growing union between two hand-backs of the freed heap
+#: bytes of pending codes copied into a growing union between two hand-backs of the freed heap,
+#: and the block by which a merge copies the union so far (shrinking it behind the copy)
 _MERGE_TRIM = 64 << 20
 
 _SHIFT = np.uint64(32)
@@ -126,7 +127,7 @@ class _CodeUnion:
                 release_freed_heap()
                 freed = 0
         while m:  # (the union is ours, and never handed out while it can still grow)
-            a = max(m - _MERGE_TRIM // 8, 0)
+            a = max(m - _MERGE_TRIM // merged.itemsize, 0)
             both[a:m] = merged[a:m]
             merged.resize(a, refcheck=False)
             m = a

@@ -483,3 +483,124 @@ def test_only_candidates_at_min_direct_are_looked_up_on_the_watchlist(
         assert all(want.get(ld.violator_id) == ld.score for ld in r.leads if ld.direct)
         n_direct += len(want)
     assert n_direct >= 3 and sum(asked) < n_cands / 3  # not vacuous, and far fewer rows read
+
+
+_PHRASED: dict[int, Any] = {}
+
+
+def _phrased(accs: list[Account], max_shingles: int) -> Any:
+    """(signal, states, table without a context) of ``accs``, made once per setting."""
+    if max_shingles not in _PHRASED:
+        sig = PhrasingSignal(max_shingles=max_shingles)
+        _PHRASED[max_shingles] = (sig, sig.extract(accs), sig.fingerprint(accs))
+    return _PHRASED[max_shingles]
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_compare_one_is_the_tables_compare_to_the_last_bit(
+    market: tuple[list[Account], list[Account]], data: st.DataObject
+) -> None:
+    """PhrasingSignal.compare_one (a query's first pass, without a table of the batch) against
+    the table's compare, on any account against any rows: the same features exactly (not
+    within a tolerance: a query's answers must not depend on which way they were made). Rows
+    capped at a few shingles (a small max_shingles) exercise the bottom-k limit; a context with
+    and without style statistics, counting every value or only the query's own."""
+    from sellerlink.signals.base import RarityContext
+    from sellerlink.signals.phrasing import _sentence_keys, _shingle_keys
+
+    wl, live = market
+    accs = [*wl, *live, Account("quiet", display_name="no text at all")]
+    sig, states, plain = _phrased(accs, data.draw(st.sampled_from([12, 40, 400]), label="max_shingles"))
+    uniq, n = np.unique(sig.rarity_keys(plain)[1], return_counts=True)
+    q = data.draw(st.integers(0, len(accs) - 1), label="query row")
+    pool = [i for i in range(len(accs)) if i != q]
+    # mostly the rows most like the query (what a query's candidates are), some at random
+    sims = sig.compare(plain, np.full(len(pool), q), np.array(pool))["text_sim"]
+    near = [pool[i] for i in np.argsort(-sims, kind="stable")[: data.draw(st.integers(0, 30), label="near")]]
+    rows = list(dict.fromkeys(near + data.draw(st.lists(st.sampled_from(pool), max_size=8, unique=True), label="more")))
+    if data.draw(st.booleans(), label="no text"):
+        rows.append(len(accs) - 1)  # (the account without text)
+    rows = [r for r in dict.fromkeys(rows) if r != q]
+
+    def full(_s: str, k: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(uniq, k), len(uniq) - 1)
+        return np.where(uniq[pos] == k, n[pos], 0)
+
+    qs = plain.vocab[plain.sh_ids[plain.sh_offsets[q] : plain.sh_offsets[q + 1]]]
+    own = set(_shingle_keys(qs).tolist()) | set(
+        _sentence_keys(plain.sent_hashes[plain.sent_offsets[q] : plain.sent_offsets[q + 1]]).tolist()
+    )
+
+    def bounded(s: str, k: np.ndarray) -> np.ndarray:
+        return np.where([int(x) in own for x in k.tolist()], full(s, k), 1 << 40)
+
+    width = len(plain.style[0])
+    stats = {"phrasing": {"style_mean": np.full(width, 0.3), "style_std": np.linspace(0.0, 2.0, width)}}
+    ctx = RarityContext(
+        len(accs) + data.draw(st.integers(0, 5000), label="more accounts"),
+        data.draw(st.sampled_from([full, bounded]), label="counts"),
+        data.draw(st.sampled_from([stats, {}]), label="stats"),
+    )
+    ids, others = [accs[i].account_id for i in rows], [states[i] for i in rows]
+    if data.draw(st.booleans(), label="pieces of the query"):
+        # each of the query's texts as an account of its own: short rows (often under the
+        # cap while the query is over it) holding the query's own shingles
+        a = accs[q]
+        pieces = [Account(f"piece{i}", bio=t) for i, t in enumerate([a.bio, *(x.description for x in a.listings)]) if t]
+        ids += [p.account_id for p in pieces]
+        others += sig.extract(pieces)
+    m = len(others)
+    table = sig.assemble([*ids, accs[q].account_id], [*others, states[q]], rarity=ctx)
+    want = sig.compare(table, np.full(m, m, dtype=np.int64), np.arange(m, dtype=np.int64))
+    got = sig.compare_one(others, states[q], rarity=ctx)
+    assert list(got.values) == list(want.values)
+    for name in sig.feature_names:
+        assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
+
+
+def test_compare_one_covers_what_it_claims(market: tuple[list[Account], list[Account]]) -> None:
+    """The property above is not vacuous on this market: capped pairs, shared rare sentences,
+    style and text all occur among an account's nearest rows; and a state of other settings,
+    or a corrupt one, is refused as by assemble."""
+    from sellerlink.signals.base import RarityContext
+
+    wl, live = market
+    accs = [*wl, *live]
+    sig = PhrasingSignal(max_shingles=12)
+    states = sig.extract(accs)
+    ctx = RarityContext(len(accs), lambda _s, k: np.full(len(k), 2, dtype=np.int64))
+    seen = {name: 0 for name in sig.feature_names}
+    for q in range(0, len(accs), 7):
+        got = sig.compare_one(states[:q] + states[q + 1 :], states[q], rarity=ctx)
+        for name in seen:
+            seen[name] += int((got[name] > 0).sum())
+    assert all(v >= 5 for v in seen.values()), seen
+    other = PhrasingSignal(k=4).extract(accs[:1])[0]
+    with pytest.raises(ValueError, match="settings"):
+        sig.compare_one(states[:3], other, rarity=ctx)
+    with pytest.raises(ValueError):
+        sig.compare_one(states[:3], states[3][:40], rarity=ctx)
+    assert sig.compare_one([], states[0], rarity=ctx)["text_sim"].shape == (0,)
+
+
+def test_a_query_answers_the_same_without_compare_one(
+    market: tuple[list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index's first pass takes phrasing's compare_one when there is one; the answers are
+    the table's exactly (matches, scores, evidence, leads)."""
+    wl, live = market
+    ix = _index(wl[:-6], live)
+    some = [*wl[-6:], *live[:20]]
+    calls: list[int] = []
+    real = PhrasingSignal.compare_one
+
+    def spy(self: PhrasingSignal, states: Any, one: bytes, *, rarity: Any) -> Any:
+        calls.append(len(states))
+        return real(self, states, one, rarity=rarity)
+
+    monkeypatch.setattr(PhrasingSignal, "compare_one", spy)
+    res = _answer(ix, some)
+    assert len(calls) == sum(1 for r in res if r[2]) and sum(len(r[0]) for r in res) >= 2
+    monkeypatch.delattr(PhrasingSignal, "compare_one")
+    assert res == _answer(ix, some)

@@ -1710,17 +1710,28 @@ class Index:
         # a pair with it can share, so the candidates' other values are never looked up
         own = {sig.name: unique_sorted(rk[sig.name][1]) for sig in self._shared_count_signals() if sig.name in rk}
         own.update(bound)
-        tables = self._tables(batch, self._bounded(ctx, own) if own else ctx, focus=focus)
-        feats = self._features(tables, left, right)
+        bctx = self._bounded(ctx, own) if own else ctx
+        # a bound signal that can compare one row with many does so without a table of the
+        # batch (its table is the exact pass's, made for the pairs the bound keeps)
+        direct = [sig for sig in self.signals
+                  if sig.name in bound and hasattr(sig, "compare_one") and sig.name in batch.states]  # fmt: skip
+        tables = self._tables(batch, bctx, focus=focus, only=[sig for sig in self.signals if sig not in direct])
+        feats: dict[str, np.ndarray] = {}
+        for sig in self.signals:  # (in the signals' order, as _features)
+            if sig in direct:
+                states = batch.states[sig.name]
+                feats.update(sig.compare_one(states[:n], states[n], rarity=bctx).values)
+            else:
+                feats.update(sig.compare(tables[sig.name], left, right).values)
         if bound:
             keep = np.flatnonzero(self._proba(feats) >= self.min_direct)
             if not len(keep):
                 return QueryResult(acc.account_id, [], [], self.threshold, n)
             exact = [sig for sig in self.signals if sig.name in bound]
-            held = {sig.name: np.union1d(bound[sig.name], self._row_keys(sig, tables[sig.name], keep)) for sig in exact}
             # exact counts for the kept pairs only (the others stay at their bound, below
-            # min_direct: never reported, never a hop)
-            tables.update(self._tables(batch, self._bounded(ctx, held), focus=focus, only=exact, rows=np.append(keep, n)))
+            # min_direct: never reported, never a hop). The tables ask only about the values
+            # of the rows kept and the query's own, each of them counted exactly by ``ctx``.
+            tables.update(self._tables(batch, ctx, focus=focus, only=exact, rows=np.append(keep, n)))
             for sig in exact:
                 for name, v in sig.compare(tables[sig.name], left[keep], right[keep]).values.items():
                     feats[name] = feats[name].copy()  # (a signal's arrays may be shared or read-only)

@@ -1524,6 +1524,32 @@ def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[An
     return part, arrs.get("mh"), list(settings) if isinstance(settings, list) else settings
 
 
+def _style_units(signal: str, styles: np.ndarray, has_text: np.ndarray, rarity: RarityContext | None) -> np.ndarray:
+    """The rows' style vectors standardised (by the context's statistics, else those of the
+    rows with text), clipped and of unit length; 0 for rows without text. What ``style_sim``
+    takes the cosine of (one function for a table and :meth:`PhrasingSignal.compare_one`, so
+    that both round alike)."""
+    style_unit = np.zeros_like(styles)
+    if has_text.any():
+        if rarity is not None and rarity.stat(signal, "style_mean") is not None:
+            mu = np.asarray(rarity.stat(signal, "style_mean"), dtype=np.float64)
+            sd = np.asarray(rarity.stat(signal, "style_std"), dtype=np.float64)
+        else:
+            mu, sd = _column_mean_std(styles, np.flatnonzero(has_text), _STYLE_ROWS)
+        # row by row the same arithmetic, _STYLE_ROWS rows at a time: over all rows at
+        # once its five float64 temporaries were the peak of a link's phrasing stage
+        # (~1 GB each at 1M accounts)
+        with_text = np.flatnonzero(has_text)
+        spread = np.where(sd > 1e-9, sd, 1.0)
+        for s in range(0, len(with_text), _STYLE_ROWS):
+            rows_s = with_text[s : s + _STYLE_ROWS]
+            z = np.where(sd > 1e-9, (styles[rows_s].astype(np.float64) - mu) / spread, 0.0)
+            z = np.clip(z, -4.0, 4.0)
+            norm = np.linalg.norm(z, axis=1, keepdims=True)
+            style_unit[rows_s] = (z / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+    return style_unit
+
+
 def _both_have_text(table: PhrasingTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Per pair, whether both rows hold shingles (the pairs every feature is 0 without)."""
     offs = table.sh_offsets
@@ -1534,7 +1560,12 @@ def _style_sim(table: PhrasingTable, left: np.ndarray, right: np.ndarray, has: n
     """Cosine of the pairs' standardised style vectors, clipped to 0..1; 0 unless both rows have
     text (``has``: :func:`_both_have_text`, when the caller has it already)."""
     has = _both_have_text(table, left, right) if has is None else has
-    su = table.style_unit
+    return _unit_cosines(table.style_unit, left, right, has)
+
+
+def _unit_cosines(su: np.ndarray, left: np.ndarray, right: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """Per pair, the cosine of rows ``left`` and ``right`` of ``su`` (unit vectors), clipped to
+    0..1; 0 where not ``has``."""
     style_sim = np.empty(len(left), dtype=np.float64)
     for s in range(0, len(left), _PAIR_BLOCK):  # bounded memory: 16k pairs x style features, in float64
         sl = slice(s, s + _PAIR_BLOCK)
@@ -1870,24 +1901,7 @@ class PhrasingSignal:
         # style: standardise over the batch, clip, unit length
         if has_text is None:
             has_text = np.diff(sh_offsets) > 0
-        style_unit = np.zeros_like(styles)
-        if has_text.any():
-            if rarity is not None and rarity.stat(self.name, "style_mean") is not None:
-                mu = np.asarray(rarity.stat(self.name, "style_mean"), dtype=np.float64)
-                sd = np.asarray(rarity.stat(self.name, "style_std"), dtype=np.float64)
-            else:
-                mu, sd = _column_mean_std(styles, np.flatnonzero(has_text), _STYLE_ROWS)
-            # row by row the same arithmetic, _STYLE_ROWS rows at a time: over all rows at
-            # once its five float64 temporaries were the peak of a link's phrasing stage
-            # (~1 GB each at 1M accounts)
-            with_text = np.flatnonzero(has_text)
-            spread = np.where(sd > 1e-9, sd, 1.0)
-            for s in range(0, len(with_text), _STYLE_ROWS):
-                rows_s = with_text[s : s + _STYLE_ROWS]
-                z = np.where(sd > 1e-9, (styles[rows_s].astype(np.float64) - mu) / spread, 0.0)
-                z = np.clip(z, -4.0, 4.0)
-                norm = np.linalg.norm(z, axis=1, keepdims=True)
-                style_unit[rows_s] = (z / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+        style_unit = _style_units(self.name, styles, has_text, rarity)
 
         habit_df: dict[str, int] = dict(collections.Counter(itertools.chain.from_iterable(habits)))
 
@@ -2043,6 +2057,110 @@ class PhrasingSignal:
         sentence_shared = _pair_intersections(*table.sent_weighted, left, right, table.sent_rare)
 
         style_sim = _style_sim(table, left, right, has)
+        return PairFeatures(
+            {
+                "text_sim": text_sim,
+                "text_jaccard": text_jaccard,
+                "sentence_shared": sentence_shared,
+                "style_sim": style_sim,
+                "text_info": np.where(has, inter, 0.0),
+            }
+        )
+
+    def compare_one(self, states: Sequence[bytes], one: bytes, *, rarity: RarityContext) -> PairFeatures:
+        """Features of the pairs ``(one, states[j])``: exactly what :meth:`compare` gives for the
+        pairs ``(n, j)`` of ``assemble(ids, [*states, one], rarity=rarity)`` (``n = len(states)``),
+        without the table: no vocabulary of the batch, no CSR of it, no sentence texts.
+
+        An index query's first pass (one account against its ~33 candidates, with a context
+        in which the values only a candidate holds weigh nothing): its features came from a
+        table of the 34 rows, built for the pairs of one row. Every number here is made by the
+        same operations on the same values in the same order as there (row sums by the same
+        ``reduceat`` over each row's entries, zero weights kept; shared weights summed by
+        ``bincount`` in hash order, as the table's sorted ids; style by the same function),
+        so that the two agree to the last bit (a property test holds them to it).
+        """
+        self._validate()
+        n = len(states)
+        settings = self._settings()
+        parts = []
+        minhash = np.empty((n + 1, self.num_perm), dtype=np.uint64)
+        for i, st in enumerate([*states, one]):
+            part, mh, made_with = _parse_state(st)
+            if made_with != settings:
+                raise ValueError(f"phrasing state was made with settings {made_with}, not {settings}")
+            if mh is None:  # stored before the sketch was: the table's way computes every sketch
+                table = self.assemble([str(j) for j in range(n + 1)], [*states, one], rarity=rarity)
+                return self.compare(table, np.full(n, n, dtype=np.int64), np.arange(n, dtype=np.int64))
+            if mh.shape != (self.num_perm,):
+                raise ValueError("corrupt phrasing state")
+            minhash[i] = mh
+            parts.append(part)
+        if n == 0:
+            return PairFeatures({name: np.empty(0, dtype=np.float64) for name in self.feature_names})
+        common_df, rare_df = effective_cutoffs(self.common_df, self.rare_df, rarity.n_accounts)
+
+        # every row's shingle entries with their weights (the table: per vocabulary id, the
+        # same function of the same count)
+        sh_offsets, sh = _csr([p[0] for p in parts], np.uint64)
+        lens = np.diff(sh_offsets)
+        if len(sh):
+            idf = np.maximum(np.log(common_df / np.maximum(rarity.df(self.name, _shingle_keys(sh)), 1)), 0.0)
+        else:
+            idf = np.empty(0, dtype=np.float64)
+        rowsum = _row_sums(sh_offsets, np.arange(len(sh)), idf)
+        q0, q1 = int(sh_offsets[n]), int(sh_offsets[n + 1])
+        q_sh, q_idf = sh[q0:q1], idf[q0:q1]
+        has = (lens[:n] > 0) & (lens[n] > 0)
+
+        # consistent bottom-k: if either side was capped, only hashes up to the smaller of the
+        # capped sides' largest (the table's ids are its vocabulary's ranks, in hash order)
+        capped = np.array([p[1] for p in parts], dtype=bool)
+        last = sh[np.maximum(sh_offsets[1:] - 1, 0)] if len(sh) else np.zeros(n + 1, dtype=np.uint64)
+        limited = (capped[:n] | capped[n]) & has
+        limit = np.where(capped[:n], np.minimum(last[:n], last[n]), last[n]) if capped[n] else last[:n]
+        # the other rows' entries (each row in its hash order) and which of them the one holds
+        row, o_sh, o_idf = np.repeat(np.arange(n), lens[:n]), sh[:q0], idf[:q0]
+        pos = np.minimum(np.searchsorted(q_sh, o_sh), max(len(q_sh) - 1, 0))
+        # (a shared hash is within both rows' largest, so within the limit: only the sums of
+        # the rows on their own are cut by it)
+        hit = (q_sh[pos] == o_sh) if len(q_sh) else np.zeros(q0, dtype=bool)
+        inter = np.bincount(row[hit], weights=o_idf[hit], minlength=n)
+        wl = np.full(n, rowsum[n])
+        wr = rowsum[:n].copy()
+        cut_r = np.flatnonzero(limited & (last[:n] > limit))
+        if len(cut_r):  # (as the table's _row_sums_upto: the entries within the limit, by bincount)
+            within = np.isin(row, cut_r) & (o_sh <= limit[row])
+            wr[cut_r] = np.bincount(row[within], weights=o_idf[within], minlength=n)[cut_r]
+        cut_l = np.flatnonzero(limited & (last[n] > limit))
+        if len(cut_l):
+            within = q_sh[None, :] <= limit[cut_l][:, None]
+            owner = np.broadcast_to(np.arange(len(cut_l))[:, None], within.shape)[within]
+            w = np.broadcast_to(q_idf, within.shape)[within]
+            wl[cut_l] = np.bincount(owner, weights=w, minlength=len(cut_l))
+        union = wl + wr - inter
+        text_sim = np.where(has & (union > 1e-12), inter / np.where(union > 1e-12, union, 1.0), 0.0)
+        text_sim = np.clip(text_sim, 0.0, 1.0)
+
+        same = minhash[:n] == minhash[n]
+        text_jaccard = same.sum(axis=1, dtype=np.int32) / self.num_perm
+        text_jaccard[~has] = 0.0
+
+        # rare sentences both hold (a sentence's count: the table's, of its vocabulary entry)
+        s_offsets, sent = _csr([p[2] for p in parts], np.uint64)
+        s0, s1 = int(s_offsets[n]), int(s_offsets[n + 1])
+        q_sent = sent[s0:s1]
+        sentence_shared = np.zeros(n, dtype=np.float64)
+        if len(q_sent) and s0:
+            q_rare = np.asarray(rarity.df(self.name, _sentence_keys(q_sent))) <= rare_df
+            spos = np.minimum(np.searchsorted(q_sent, sent[:s0]), len(q_sent) - 1)
+            shit = (q_sent[spos] == sent[:s0]) & q_rare[spos]
+            srow = np.repeat(np.arange(n + 1), np.diff(s_offsets))[:s0]
+            sentence_shared = np.bincount(srow[shit], minlength=n).astype(np.float64)
+
+        styles = np.array([p[4] for p in parts], dtype=np.float32).reshape(n + 1, len(STYLE_FEATURES))
+        su = _style_units(self.name, styles, lens > 0, rarity)
+        style_sim = _unit_cosines(su, np.full(n, n, dtype=np.int64), np.arange(n, dtype=np.int64), has)
         return PairFeatures(
             {
                 "text_sim": text_sim,

@@ -584,23 +584,77 @@ def test_compare_one_covers_what_it_claims(market: tuple[list[Account], list[Acc
     assert sig.compare_one([], states[0], rarity=ctx)["text_sim"].shape == (0,)
 
 
+def _full_answer(ix: Index, queries: list[Account]) -> list[tuple[Any, ...]]:
+    """Every field of every match and lead, evidence items whole (keys, counts, weights)."""
+    out = []
+    for q in queries:
+        r = ix.query(q, k=20)
+        out.append((
+            [(m.left, m.right, m.score, m.weights, [e.__dict__ for e in m.evidence]) for m in r.matches],
+            [(ld.violator_id, ld.score, ld.path, [(s.left, s.right, s.score, [e.__dict__ for e in s.evidence]) for s in ld.steps])
+             for ld in r.leads],
+            r.n_candidates,
+        ))  # fmt: skip
+    return out
+
+
 def test_a_query_answers_the_same_without_compare_one(
     market: tuple[list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The index's first pass takes phrasing's compare_one when there is one; the answers are
-    the table's exactly (matches, scores, evidence, leads)."""
+    """The index's first pass takes a signal's compare_one when there is one (phrasing,
+    contacts), and makes contacts' table only for the pairs it reports; the answers are the
+    tables' exactly (matches, scores, evidence with its keys and counts, leads and their steps)."""
     wl, live = market
     ix = _index(wl[:-6], live)
     some = [*wl[-6:], *live[:20]]
-    calls: list[int] = []
-    real = PhrasingSignal.compare_one
+    calls: list[str] = []
+    for cls in (PhrasingSignal, ContactsSignal):
+        real = cls.compare_one
 
-    def spy(self: PhrasingSignal, states: Any, one: bytes, *, rarity: Any) -> Any:
-        calls.append(len(states))
-        return real(self, states, one, rarity=rarity)
+        def spy(self: Any, states: Any, one: bytes, *, rarity: Any, real: Any = real) -> Any:
+            calls.append(self.name)
+            return real(self, states, one, rarity=rarity)
 
-    monkeypatch.setattr(PhrasingSignal, "compare_one", spy)
-    res = _answer(ix, some)
-    assert len(calls) == sum(1 for r in res if r[2]) and sum(len(r[0]) for r in res) >= 2
+        monkeypatch.setattr(cls, "compare_one", spy)
+    res = _full_answer(ix, some)
+    asked = sum(1 for r in res if r[2])
+    assert sorted(calls) == ["contacts"] * asked + ["phrasing"] * asked
+    assert sum(len(r[0]) for r in res) >= 2 and sum(len(r[1]) for r in res) >= 1
+    assert any(e["signal"] == "contacts" for r in res for m in r[0] for e in m[4])
     monkeypatch.delattr(PhrasingSignal, "compare_one")
-    assert res == _answer(ix, some)
+    monkeypatch.delattr(ContactsSignal, "compare_one")
+    assert res == _full_answer(ix, some)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_contacts_compare_one_is_the_tables_compare(
+    market: tuple[list[Account], list[Account]], data: st.DataObject
+) -> None:
+    """ContactsSignal.compare_one against the table's compare with the account in focus, on any
+    account against any rows (with copies of its own contacts among them), any counts."""
+    from sellerlink.signals.base import RarityContext
+
+    wl, live = market
+    accs = [*wl, *live, Account("quiet", display_name="no contacts")]
+    sig = ContactsSignal()
+    states = sig.extract(accs)
+    q = data.draw(st.integers(0, len(accs) - 1), label="query row")
+    rows = data.draw(st.lists(st.integers(0, len(accs) - 1), max_size=40), label="rows")
+    a = accs[q]
+    # accounts holding some of the query's own contacts (and nothing else): shared values
+    copies = [Account(f"copy{i}", phones=a.phones[: i + 1], emails=a.emails[i:], links=a.links[::2], bank_accounts=a.bank_accounts)
+              for i in range(data.draw(st.integers(0, 3), label="copies"))]  # fmt: skip
+    others = [states[i] for i in rows] + sig.extract(copies)
+    ids = [accs[i].account_id for i in rows] + [c.account_id for c in copies]
+    salt = data.draw(st.integers(0, 9), label="counts")
+    ctx = RarityContext(len(accs) + 100, lambda _s, k: (k % np.uint64(7 + salt)).astype(np.int64))
+    m = len(others)
+    table = sig.assemble([*ids, a.account_id], [*others, states[q]], rarity=ctx, focus=[m])
+    want = sig.compare(table, np.full(m, m, dtype=np.int64), np.arange(m, dtype=np.int64))
+    got = sig.compare_one(others, states[q], rarity=ctx)
+    assert list(got.values) == list(want.values)
+    for name in sig.feature_names:
+        assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
+    if copies and (a.phones or a.emails):
+        assert got["phone_shared"][-1] + got["email_shared"][-1] >= 1

@@ -338,6 +338,7 @@ class Index:
         self.cache_size = int(cache_size)
         self._cache: dict[str, Any] = {}  # while a query runs: _CountCaches and the stats
         self._cache_version: tuple[int, int, int] | None = None
+        self._blanks: dict[str, bytes] = {}  # per signal, the state of an account holding nothing
         self._caching = False
         self._writes = 0
         self.query_candidates = int(query_candidates)
@@ -1711,10 +1712,12 @@ class Index:
         own = {sig.name: unique_sorted(rk[sig.name][1]) for sig in self._shared_count_signals() if sig.name in rk}
         own.update(bound)
         bctx = self._bounded(ctx, own) if own else ctx
-        # a bound signal that can compare one row with many does so without a table of the
-        # batch (its table is the exact pass's, made for the pairs the bound keeps)
+        # a signal of the first pass that can compare one row with many does so without a
+        # table of the batch: its table is made later for the pairs it must explain (a bound
+        # signal's by the exact pass, for the pairs the bound keeps; the others' for the
+        # pairs reported)
         direct = [sig for sig in self.signals
-                  if sig.name in bound and hasattr(sig, "compare_one") and sig.name in batch.states]  # fmt: skip
+                  if sig.name in own and hasattr(sig, "compare_one") and sig.name in batch.states]  # fmt: skip
         tables = self._tables(batch, bctx, focus=focus, only=[sig for sig in self.signals if sig not in direct])
         feats: dict[str, np.ndarray] = {}
         for sig in self.signals:  # (in the signals' order, as _features)
@@ -1737,12 +1740,34 @@ class Index:
                     feats[name] = feats[name].copy()  # (a signal's arrays may be shared or read-only)
                     feats[name][keep] = v
         pt = self._score(batch, tables, left, right, feats)
+        later = [sig for sig in direct if sig.name not in tables]
+        if later:
+            # only pairs at min_direct or above are ever explained (matches, and the first
+            # edge of a lead): the other candidates' rows are left empty. (Their tables are
+            # made with the query in focus, and a pair's evidence reads only its two rows and
+            # the counts of the values the query holds.)
+            near = np.flatnonzero(pt.score >= self.min_direct)
+            pt.fingerprints.tables.update(
+                self._tables(self._blanked(batch, np.append(near, n), later), bctx, focus=focus, only=later)
+            )
         order = np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score))
         matches = [
             pt.match(int(j)) for j in order[:k] if pt.score[j] >= self.min_direct
         ]
         leads = self._query_leads(acc.account_id, pt, cand)
         return QueryResult(acc.account_id, matches, leads, self.threshold, n)
+
+    def _blanked(self, batch: _Batch, rows: np.ndarray, signals: Sequence[Any]) -> _Batch:
+        """``batch`` with the states of ``signals`` emptied outside ``rows`` (each row then holds
+        nothing of those signals: an account with no names, no contacts)."""
+        states = dict(batch.states)
+        wanted = set(rows.tolist())
+        for sig in signals:
+            blank = self._blanks.get(sig.name)
+            if blank is None:
+                blank = self._blanks[sig.name] = sig.extract([Account("blank")])[0]
+            states[sig.name] = [st if r in wanted else blank for r, st in enumerate(states[sig.name])]
+        return _Batch(batch.ids, batch.rids, states, batch.accounts)
 
     def _bounded(self, ctx: RarityContext, own: dict[str, np.ndarray]) -> RarityContext:
         """``ctx``, except that for the signals in ``own`` (namespaced keys the query holds,

@@ -1376,6 +1376,41 @@ class ContactsSignal:
             values[f"{kind}_min_df"] = np.ascontiguousarray(min_df[:, k])
         return PairFeatures({name: values[name] for name in FEATURE_NAMES})
 
+    def compare_one(self, states: Sequence[bytes], one: bytes, *, rarity: RarityContext) -> PairFeatures:
+        """Features of the pairs ``(one, states[j])``: exactly what :meth:`compare` gives for the
+        pairs ``(n, j)`` of ``assemble(ids, [*states, one], rarity=rarity, focus=[n])``
+        (``n = len(states)``), without the table. Only the values ``one`` holds are counted
+        (by ``rarity``): a pair can share no other. An index query's first pass."""
+        n = len(states)
+        held: list[set[tuple[int, str]]] = []
+        for st in [*states, one]:  # (checked as assemble checks them)
+            arrs, meta = unpack(st)
+            kd = arrs["kind"].tolist()
+            k, rw, src = meta
+            if not (len(kd) == len(k) == len(rw) == len(src)):
+                raise ValueError("corrupt contacts state")
+            if any(not 0 <= c < len(KINDS) for c in kd):
+                raise ValueError("corrupt contacts state: unknown kind")
+            held.append(set(zip(kd, map(str, k))))
+        shared = np.zeros((n, len(KINDS)), dtype=np.float64)
+        min_df = np.zeros((n, len(KINDS)), dtype=np.float64)
+        mine = sorted(held[n])
+        if n and mine:
+            keys = np.empty(len(mine), dtype=object)
+            keys[:] = [key for _, key in mine]
+            df = rarity.df("contacts", _key_hashes(keys, np.array([c for c, _ in mine], dtype=np.int8)))
+            count = dict(zip(mine, df.astype(np.float64).tolist()))
+            for j in range(n):
+                for c, key in held[j] & held[n]:
+                    d = count[(c, key)]
+                    min_df[j, c] = d if not shared[j, c] else min(min_df[j, c], d)
+                    shared[j, c] += 1.0
+        values: dict[str, np.ndarray] = {}
+        for c, kind in enumerate(KINDS):
+            values[f"{kind}_shared"] = np.ascontiguousarray(shared[:, c])
+            values[f"{kind}_min_df"] = np.ascontiguousarray(min_df[:, c])
+        return PairFeatures({name: values[name] for name in FEATURE_NAMES})
+
     # -- explain -------------------------------------------------------------------------
     def explain(self, table: ContactsTable, i: int, j: int) -> list[Evidence]:
         """One :class:`Evidence` per value both accounts hold, rarest first within a kind."""

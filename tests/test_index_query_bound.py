@@ -602,13 +602,14 @@ def test_a_query_answers_the_same_without_compare_one(
     market: tuple[list[Account], list[Account]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The index's first pass takes a signal's compare_one when there is one (phrasing,
-    contacts), and makes contacts' table only for the pairs it reports; the answers are the
-    tables' exactly (matches, scores, evidence with its keys and counts, leads and their steps)."""
+    contacts, names), and makes the tables of contacts and names only for the pairs it
+    reports; the answers are the tables' exactly (matches, scores, evidence with its keys and
+    counts, leads and their steps)."""
     wl, live = market
     ix = _index(wl[:-6], live)
     some = [*wl[-6:], *live[:20]]
     calls: list[str] = []
-    for cls in (PhrasingSignal, ContactsSignal):
+    for cls in (PhrasingSignal, ContactsSignal, NamesSignal):
         real = cls.compare_one
 
         def spy(self: Any, states: Any, one: bytes, *, rarity: Any, real: Any = real) -> Any:
@@ -618,11 +619,12 @@ def test_a_query_answers_the_same_without_compare_one(
         monkeypatch.setattr(cls, "compare_one", spy)
     res = _full_answer(ix, some)
     asked = sum(1 for r in res if r[2])
-    assert sorted(calls) == ["contacts"] * asked + ["phrasing"] * asked
+    assert sorted(calls) == ["contacts"] * asked + ["names"] * asked + ["phrasing"] * asked
     assert sum(len(r[0]) for r in res) >= 2 and sum(len(r[1]) for r in res) >= 1
-    assert any(e["signal"] == "contacts" for r in res for m in r[0] for e in m[4])
-    monkeypatch.delattr(PhrasingSignal, "compare_one")
-    monkeypatch.delattr(ContactsSignal, "compare_one")
+    for signal in ("contacts", "names"):
+        assert any(e["signal"] == signal for r in res for m in r[0] for e in m[4])
+    for cls in (PhrasingSignal, ContactsSignal, NamesSignal):
+        monkeypatch.delattr(cls, "compare_one")
     assert res == _full_answer(ix, some)
 
 
@@ -658,3 +660,58 @@ def test_contacts_compare_one_is_the_tables_compare(
         assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
     if copies and (a.phones or a.emails):
         assert got["phone_shared"][-1] + got["email_shared"][-1] >= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_names_compare_one_is_the_tables_compare(
+    market: tuple[list[Account], list[Account]], data: st.DataObject
+) -> None:
+    """NamesSignal.compare_one against the table's compare with the account in focus, to the
+    last bit: any account against any rows, among them accounts wearing the query's names
+    (swapped, cut to a token, glued), so that exact keys and shared tokens occur; any counts."""
+    from sellerlink.signals.base import RarityContext
+
+    wl, live = market
+    accs = [*wl, *live, Account("nameless")]
+    sig = NamesSignal()
+    states = sig.extract(accs)
+    q = data.draw(st.integers(0, len(accs) - 1), label="query row")
+    rows = data.draw(st.lists(st.integers(0, len(accs) - 1), max_size=40), label="rows")
+    a = accs[q]
+    d, u = a.display_name or "", a.username or ""
+    kin = [Account("k0", display_name=u, username=d), Account("k1", display_name=" ".join(d.split()[:1]) + " jaya"),
+           Account("k2", username=d.replace(" ", "")), Account("k3", display_name=" ".join(reversed(d.split()))),
+           Account("k4", display_name=" ".join(reversed(f"{d} {u} toko".split())))]  # fmt: skip
+    # (k4 first: the tokens take their ids in its order, and the sums of many shared tokens
+    # round by that order)
+    kin = data.draw(st.lists(st.sampled_from(kin), max_size=5), label="kin")
+    others = sig.extract(kin) + [states[i] for i in rows]
+    ids = [k.account_id for k in kin] + [accs[i].account_id for i in rows]
+    salt = data.draw(st.integers(0, 9), label="counts")
+    ctx = RarityContext(len(accs) + 7 * salt, lambda _s, k: (k % np.uint64(5 + salt)).astype(np.int64))
+    m = len(others)
+    table = sig.assemble([*ids, a.account_id], [*others, states[q]], rarity=ctx, focus=[m])
+    want = sig.compare(table, np.full(m, m, dtype=np.int64), np.arange(m, dtype=np.int64))
+    got = sig.compare_one(others, states[q], rarity=ctx)
+    assert list(got.values) == list(want.values)
+    for name in sig.feature_names:
+        assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
+
+
+def test_names_evidence_does_not_depend_on_the_other_rows(market: tuple[list[Account], list[Account]]) -> None:
+    """Of two keys a pair shares that are equally rare, explain names the same one whatever
+    the other rows of the table and their order (a query explains its pairs from a table
+    whose other rows are left empty)."""
+    wl, live = market
+    sig = NamesSignal()
+    # the pair shares the order-insensitive key "budijaya" and the flat form "jayabudi",
+    # equally rare in each table; a row before them holding "jayabudi" gives it the smaller id
+    pair = [Account("p", display_name="Jaya Budi"), Account("r", display_name="jaya budi")]
+    noise = [Account("n1", display_name="jayabudi"), Account("n2", display_name="budijaya")]
+    seen = set()
+    for rows in ([*pair], [*noise, *pair], [*reversed(noise), *live[:5], *pair]):
+        t = sig.fingerprint(rows)
+        ev = sig.explain(t, len(rows) - 2, len(rows) - 1)
+        seen.add(tuple((e.kind, e.key, e.left, e.right) for e in ev))
+    assert len(seen) == 1 and next(iter(seen))[0][1]  # one answer, naming a key

@@ -852,6 +852,92 @@ class NamesSignal:
             "name_info": info,
         }
 
+    def compare_one(self, states: Sequence[bytes], one: bytes, *, rarity: RarityContext) -> PairFeatures:
+        """Features of the pairs ``(one, states[j])``: exactly what :meth:`compare` gives for the
+        pairs ``(n, j)`` of ``assemble(ids, [*states, one], rarity=rarity, focus=[n])``
+        (``n = len(states)``), without the table. The names are normalised into one vocabulary
+        as the table's (same ids, so the same similarities); the keys and tokens are set
+        against ``one``'s only, the only ones a pair can share, and only those are counted.
+        A token's information is summed in the order of the table's token ids (first seen
+        in the batch), so that the sums round alike. An index query's first pass."""
+        self._check_params()
+        n = len(states)
+        disp: list[str] = []
+        user: list[str] = []
+        tokens: dict[str, list[str]] = {}
+        for st in [*states, one]:  # (checked as assemble checks them)
+            _, meta = unpack(st)
+            if not (isinstance(meta, list) and len(meta) in (2, 4) and all(isinstance(x, str) for x in meta[:2])):
+                raise ValueError("corrupt names state")
+            if len(meta) == 4:
+                for raw, toks in zip(meta[:2], meta[2:]):
+                    if not (isinstance(toks, list) and all(isinstance(t, str) for t in toks)):
+                        raise ValueError("corrupt names state")
+                    tokens[raw] = toks
+            disp.append(meta[0] or "")
+            user.append(meta[1] or "")
+        if n == 0:
+            return PairFeatures({name: np.empty(0, dtype=np.float64) for name in self.feature_names})
+        vocab = _Vocab(tokens)
+        d_nid, u_nid = vocab.add_many(disp), vocab.add_many(user)
+        norm_vocab, norm_key, norm_flat, norm_flat_is_key = vocab.arrays()
+        left, right = np.full(n, n, dtype=np.intp), np.arange(n, dtype=np.intp)
+        a = np.concatenate([d_nid[left], d_nid[left], u_nid[left], u_nid[left]])
+        b = np.concatenate([d_nid[right], u_nid[right], d_nid[right], u_nid[right]])
+        sim = _score_ids(a, b, norm_key, norm_flat, norm_flat_is_key, self.workers).reshape(4, n).max(axis=0)
+
+        def of(values: np.ndarray, nid: int) -> str:
+            return str(values[nid]) if nid >= 0 else ""
+
+        # exact: the rarest of the query's keys (key and flat form of either name) a row holds
+        def keys_of(i: int) -> set[str]:
+            d, u = int(d_nid[i]), int(u_nid[i])
+            return {k for k in (of(norm_key, d), of(norm_flat, d), of(norm_key, u), of(norm_flat, u)) if k}
+
+        mine = sorted(keys_of(n))
+        big = np.iinfo(np.int64).max
+        exact_df = np.full(n, big, dtype=np.int64)
+        if mine:
+            kdf = dict(zip(mine, rarity.df(self.name, _hash_all("names:key", _obj_array(mine))).tolist()))
+            for j in range(n):
+                common = keys_of(j).intersection(kdf)
+                if common:
+                    exact_df[j] = min(kdf[k] for k in common)
+        exact = exact_df < big
+        n_total = int(rarity.n_accounts)
+        key_info = np.zeros(n, dtype=np.float64)
+        key_info[exact] = np.log(n_total / exact_df[exact])
+
+        # shared tokens: the query's, in the order of the ids the table gives them
+        tok_index: dict[str, int] = {}
+        row_tokens: list[set[str]] = []
+        for i in range(n + 1):
+            toks = (of(norm_vocab, int(d_nid[i])) + " " + of(norm_vocab, int(u_nid[i]))).split()
+            for t in toks:
+                tok_index.setdefault(t, len(tok_index))
+            row_tokens.append(set(toks))
+        q_toks = sorted(row_tokens[n], key=tok_index.__getitem__)
+        tok_info = np.zeros(n, dtype=np.float64)
+        tok_df = np.zeros(n, dtype=np.int64)
+        if q_toks:
+            qdf = rarity.df(self.name, _hash_all("names:tok", _obj_array(q_toks)))
+            found = np.array([t in row_tokens[j] for j in range(n) for t in q_toks], dtype=bool)
+            if found.any():
+                pair = np.repeat(np.arange(n), len(q_toks))[found]
+                df = np.tile(qdf, n)[found]
+                tok_info = np.bincount(pair, weights=np.log(n_total / df), minlength=n)
+                md = np.full(n, big, dtype=np.int64)
+                np.minimum.at(md, pair, df)
+                tok_df = np.where(md == big, 0, md).astype(np.int64)
+        return PairFeatures(
+            {
+                "name_sim": sim,
+                "name_exact": exact.astype(np.float64),
+                "name_df": np.where(exact, exact_df, tok_df).astype(np.float64),
+                "name_info": np.maximum(tok_info, key_info),
+            }
+        )
+
     # -- explanation ----------------------------------------------------------------------
     def explain(self, table: NamesTable, i: int, j: int) -> list[Evidence]:
         """For each name of account ``i``, its best match among account ``j``'s names.
@@ -885,7 +971,9 @@ class NamesSignal:
                     continue
                 rkeys = {int(table.row_key_ids[j, c]) for c in rcols} | {int(getattr(table, f"{rf}_key_id")[j])}
                 matched = lkeys & rkeys
-                kid = min(matched, key=lambda k: (int(table.key_df[k]), k)) if matched else -1
+                # rarest first, then by the key itself: not by its id, which follows the
+                # order the batch's rows came in (evidence must not depend on the others)
+                kid = min(matched, key=lambda k: (int(table.key_df[k]), str(table.key_vocab[k]))) if matched else -1
                 sim = _score(
                     str(getattr(table, f"{lf}_key")[i]),
                     str(getattr(table, f"{rf}_key")[j]),

@@ -617,15 +617,26 @@ def test_a_query_answers_the_same_without_compare_one(
             return real(self, states, one, rarity=rarity)
 
         monkeypatch.setattr(cls, "compare_one", spy)
+    made: list[int] = []  # rows of each names table made
+    real_assemble = NamesSignal.assemble
+
+    def assemble(self: NamesSignal, ids: Any, states: Any, **kw: Any) -> Any:
+        made.append(len(ids))
+        return real_assemble(self, ids, states, **kw)
+
+    monkeypatch.setattr(NamesSignal, "assemble", assemble)
     res = _full_answer(ix, some)
     asked = sum(1 for r in res if r[2])
     assert sorted(calls) == ["contacts"] * asked + ["names"] * asked + ["phrasing"] * asked
     assert sum(len(r[0]) for r in res) >= 2 and sum(len(r[1]) for r in res) >= 1
     for signal in ("contacts", "names"):
         assert any(e["signal"] == signal for r in res for m in r[0] for e in m[4])
+    with_one, made[:] = sum(made), []
     for cls in (PhrasingSignal, ContactsSignal, NamesSignal):
         monkeypatch.delattr(cls, "compare_one")
     assert res == _full_answer(ix, some)
+    # the tables made for what is reported hold its rows and the query's, not every candidate's
+    assert with_one < sum(made) - sum(r[2] for r in res) // 2
 
 
 @settings(max_examples=60, deadline=None)

@@ -338,7 +338,6 @@ class Index:
         self.cache_size = int(cache_size)
         self._cache: dict[str, Any] = {}  # while a query runs: _CountCaches and the stats
         self._cache_version: tuple[int, int, int] | None = None
-        self._blanks: dict[str, bytes] = {}  # per signal, the state of an account holding nothing
         self._caching = False
         self._writes = 0
         self.query_candidates = int(query_candidates)
@@ -1741,33 +1740,25 @@ class Index:
                     feats[name][keep] = v
         pt = self._score(batch, tables, left, right, feats)
         later = [sig for sig in direct if sig.name not in tables]
-        if later:
+        near = np.flatnonzero(pt.score >= self.min_direct)
+        if later and len(near):
             # only pairs at min_direct or above are ever explained (matches, and the first
-            # edge of a lead): the other candidates' rows are left empty. (Their tables are
+            # edge of a lead): these tables hold their rows and the query's only. (They are
             # made with the query in focus, and a pair's evidence reads only its two rows and
             # the counts of the values the query holds.)
-            near = np.flatnonzero(pt.score >= self.min_direct)
+            rows = np.append(near, n)
+            at = np.full(n + 1, -1, dtype=np.int64)
+            at[rows] = np.arange(len(rows))
             pt.fingerprints.tables.update(
-                self._tables(self._blanked(batch, np.append(near, n), later), bctx, focus=focus, only=later)
+                self._tables(self._subset(batch, rows), bctx, focus=np.array([len(near)]), only=later)
             )
+            pt.fingerprints.rows.update({sig.name: at for sig in later})
         order = np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score))
         matches = [
             pt.match(int(j)) for j in order[:k] if pt.score[j] >= self.min_direct
         ]
         leads = self._query_leads(acc.account_id, pt, cand)
         return QueryResult(acc.account_id, matches, leads, self.threshold, n)
-
-    def _blanked(self, batch: _Batch, rows: np.ndarray, signals: Sequence[Any]) -> _Batch:
-        """``batch`` with the states of ``signals`` emptied outside ``rows`` (each row then holds
-        nothing of those signals: an account with no names, no contacts)."""
-        states = dict(batch.states)
-        wanted = set(rows.tolist())
-        for sig in signals:
-            blank = self._blanks.get(sig.name)
-            if blank is None:
-                blank = self._blanks[sig.name] = sig.extract([Account("blank")])[0]
-            states[sig.name] = [st if r in wanted else blank for r, st in enumerate(states[sig.name])]
-        return _Batch(batch.ids, batch.rids, states, batch.accounts)
 
     def _bounded(self, ctx: RarityContext, own: dict[str, np.ndarray]) -> RarityContext:
         """``ctx``, except that for the signals in ``own`` (namespaced keys the query holds,

@@ -274,10 +274,16 @@ def _extract_chunks(pool: Any, k: int, accs: list[Account], done: Any = None) ->
 
 @dataclass
 class Fingerprints:
-    """Per-signal columnar tables over a batch of accounts (row i = ``accounts[i]``)."""
+    """Per-signal columnar tables over a batch of accounts (row i = ``accounts[i]``).
+
+    ``rows`` (optional, per signal): the row of that signal's table for each account, when
+    its table holds only some of them (-1: not there). An index query makes some tables
+    only for the pairs it reports.
+    """
 
     accounts: list[Account]
     tables: dict[str, Any]
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def ids(self) -> list[str]:
@@ -433,7 +439,11 @@ class PairTable:
         sig_w: dict[str, float] = by_signal(term_w)  # type: ignore[assignment]
         evidence: list[Evidence] = []
         for sig in self.signals:
-            items = sig.explain(self.fingerprints.tables[sig.name], i, j)
+            at = self.fingerprints.rows.get(sig.name)
+            ti, tj = (i, j) if at is None else (int(at[i]), int(at[j]))
+            if ti < 0 or tj < 0:
+                raise ValueError(f"the {sig.name} table holds no row for pair {k} ({i}, {j})")
+            items = sig.explain(self.fingerprints.tables[sig.name], ti, tj)
             total = sig_w.get(sig.name, 0.0)
             evidence.extend(_spread(items, total))
         evidence.sort(key=lambda e: -e.weight)

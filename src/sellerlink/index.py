@@ -24,7 +24,9 @@ above; the second counts every value of the candidates whose bound reaches ``min
 (and assembles those signals for them and the query only). Every score reported is the
 exact one. Signals whose features and evidence read only the counts of values both
 accounts hold (``shared_counts_only``: names, contacts) are exact in the first pass already:
-a query never looks up the values only its candidates hold.
+a query never looks up the values only its candidates hold. In the first pass these signals
+compare the account with its candidates directly (``compare_one``: no table of the batch,
+the same floats); their tables are made afterwards for the pairs a query explains only.
 
 Adding accounts scores the new accounts against their candidates (the same two passes) and re-scores the
 stored pairs among those candidates (they share a value whose count just changed), and

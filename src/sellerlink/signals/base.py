@@ -59,6 +59,12 @@ the stored record):
   gives the exact features of every pair with a ``focus`` row, so an index query never
   looks up the values only its candidates hold. Their ``assemble(focus=)`` goes one step
   further and asks the context (and hashes) only the focus rows' values.
+- ``compare_one(states, one, *, rarity) -> PairFeatures``: the features of the pairs
+  ``(one, states[j])`` without a table, **exactly** (to the last bit) those ``compare``
+  gives for the pairs ``(n, j)`` of ``assemble(ids, [*states, one], rarity=rarity)``
+  (with ``focus=[n]`` for a ``shared_counts_only`` signal). An index query's first pass
+  uses it for the signals above (phrasing, names, contacts) and makes their tables later,
+  only for the pairs it explains: a table of ~34 rows cost more than the comparison.
 """
 
 from __future__ import annotations

@@ -485,6 +485,19 @@ def test_only_candidates_at_min_direct_are_looked_up_on_the_watchlist(
     assert n_direct >= 3 and sum(asked) < n_cands / 3  # not vacuous, and far fewer rows read
 
 
+def _assert_compare_one_exact(sig: Any, ids: list[str], others: list[bytes], one_id: str, one: bytes,
+                              ctx: Any, focus: bool) -> None:
+    """``sig.compare_one(others, one)`` is the table's compare of (one, each other), bit for bit."""
+    m = len(others)
+    kw = {"focus": [m]} if focus else {}
+    table = sig.assemble([*ids, one_id], [*others, one], rarity=ctx, **kw)
+    want = sig.compare(table, np.full(m, m, dtype=np.int64), np.arange(m, dtype=np.int64))
+    got = sig.compare_one(others, one, rarity=ctx)
+    assert list(got.values) == list(want.values)
+    for name in sig.feature_names:
+        assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
+
+
 _PHRASED: dict[int, Any] = {}
 
 
@@ -550,13 +563,7 @@ def test_compare_one_is_the_tables_compare_to_the_last_bit(
         pieces = [Account(f"piece{i}", bio=t) for i, t in enumerate([a.bio, *(x.description for x in a.listings)]) if t]
         ids += [p.account_id for p in pieces]
         others += sig.extract(pieces)
-    m = len(others)
-    table = sig.assemble([*ids, accs[q].account_id], [*others, states[q]], rarity=ctx)
-    want = sig.compare(table, np.full(m, m, dtype=np.int64), np.arange(m, dtype=np.int64))
-    got = sig.compare_one(others, states[q], rarity=ctx)
-    assert list(got.values) == list(want.values)
-    for name in sig.feature_names:
-        assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
+    _assert_compare_one_exact(sig, ids, others, accs[q].account_id, states[q], ctx, focus=False)
 
 
 def test_compare_one_covers_what_it_claims(market: tuple[list[Account], list[Account]]) -> None:
@@ -662,14 +669,9 @@ def test_contacts_compare_one_is_the_tables_compare(
     ids = [accs[i].account_id for i in rows] + [c.account_id for c in copies]
     salt = data.draw(st.integers(0, 9), label="counts")
     ctx = RarityContext(len(accs) + 100, lambda _s, k: (k % np.uint64(7 + salt)).astype(np.int64))
-    m = len(others)
-    table = sig.assemble([*ids, a.account_id], [*others, states[q]], rarity=ctx, focus=[m])
-    want = sig.compare(table, np.full(m, m, dtype=np.int64), np.arange(m, dtype=np.int64))
-    got = sig.compare_one(others, states[q], rarity=ctx)
-    assert list(got.values) == list(want.values)
-    for name in sig.feature_names:
-        assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
-    if copies and (a.phones or a.emails):
+    _assert_compare_one_exact(sig, ids, others, a.account_id, states[q], ctx, focus=True)
+    if copies and (a.phones or a.emails):  # (not vacuous: the copies share values)
+        got = sig.compare_one(others, states[q], rarity=ctx)
         assert got["phone_shared"][-1] + got["email_shared"][-1] >= 1
 
 
@@ -701,20 +703,14 @@ def test_names_compare_one_is_the_tables_compare(
     ids = [k.account_id for k in kin] + [accs[i].account_id for i in rows]
     salt = data.draw(st.integers(0, 9), label="counts")
     ctx = RarityContext(len(accs) + 7 * salt, lambda _s, k: (k % np.uint64(5 + salt)).astype(np.int64))
-    m = len(others)
-    table = sig.assemble([*ids, a.account_id], [*others, states[q]], rarity=ctx, focus=[m])
-    want = sig.compare(table, np.full(m, m, dtype=np.int64), np.arange(m, dtype=np.int64))
-    got = sig.compare_one(others, states[q], rarity=ctx)
-    assert list(got.values) == list(want.values)
-    for name in sig.feature_names:
-        assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
+    _assert_compare_one_exact(sig, ids, others, a.account_id, states[q], ctx, focus=True)
 
 
 def test_names_evidence_does_not_depend_on_the_other_rows(market: tuple[list[Account], list[Account]]) -> None:
     """Of two keys a pair shares that are equally rare, explain names the same one whatever
-    the other rows of the table and their order (a query explains its pairs from a table
-    whose other rows are left empty)."""
-    wl, live = market
+    the other rows of the table and their order (a query explains its pairs from a table of
+    the reported rows only)."""
+    _, live = market
     sig = NamesSignal()
     # the pair shares the order-insensitive key "budijaya" and the flat form "jayabudi",
     # equally rare in each table; a row before them holding "jayabudi" gives it the smaller id

@@ -589,6 +589,19 @@ def test_compare_one_covers_what_it_claims(market: tuple[list[Account], list[Acc
     with pytest.raises(ValueError):
         sig.compare_one(states[:3], states[3][:40], rarity=ctx)
     assert sig.compare_one([], states[0], rarity=ctx)["text_sim"].shape == (0,)
+    # states stored before the sketch was (no "mh"): the table's way, which sketches again
+    from sellerlink.signals.base import pack, unpack
+
+    def unsketched(st: bytes) -> bytes:
+        arrs, meta = unpack(st)
+        del arrs["mh"]
+        return pack(arrs, meta)
+
+    old = [unsketched(x) for x in states[:30]]
+    assert old[0] != states[0]
+    _assert_compare_one_exact(sig, [a.account_id for a in accs[1:30]], old[1:], accs[0].account_id, old[0], ctx, focus=False)
+    assert np.array_equal(sig.compare_one(old[1:], old[0], rarity=ctx)["text_jaccard"],
+                          sig.compare_one(states[1:30], states[0], rarity=ctx)["text_jaccard"])  # fmt: skip
 
 
 def _full_answer(ix: Index, queries: list[Account]) -> list[tuple[Any, ...]]:

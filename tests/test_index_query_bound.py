@@ -583,6 +583,9 @@ def test_compare_one_covers_what_it_claims(market: tuple[list[Account], list[Acc
         for name in seen:
             seen[name] += int((got[name] > 0).sum())
     assert all(v >= 5 for v in seen.values()), seen
+    from sellerlink.signals.phrasing import _parse_state
+
+    assert sum(_parse_state(x)[0][1] for x in states) > len(states) / 2  # most rows capped at 12
     other = PhrasingSignal(k=4).extract(accs[:1])[0]
     with pytest.raises(ValueError, match="settings"):
         sig.compare_one(states[:3], other, rarity=ctx)

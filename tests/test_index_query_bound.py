@@ -738,3 +738,27 @@ def test_names_evidence_does_not_depend_on_the_other_rows(market: tuple[list[Acc
         ev = sig.explain(t, len(rows) - 2, len(rows) - 1)
         seen.add(tuple((e.kind, e.key, e.left, e.right) for e in ev))
     assert len(seen) == 1 and next(iter(seen))[0][1]  # one answer, naming a key
+
+
+def test_a_reported_pairs_evidence_counts_the_whole_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables made for the reported pairs hold a few rows, but a value's count in the
+    evidence is the index's (asked for the query's values): "wijaya", shared by the query and
+    b only among the accounts reported, is held by eight accounts of the index."""
+    lk = Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+    ix = Index(linker=lk)
+    flowers = ["kenanga", "melati", "anggrek", "mawar", "dahlia", "kamboja"]
+    ix.add([
+        Account("a", display_name="Sari Collection", phones=("0812-1111-2222",)),
+        Account("b", display_name="Wijaya Gallery", emails=("gallery.pl@gmail.com",)),
+        *(Account(f"n{i}", display_name=f"Wijaya {w}") for i, w in enumerate(flowers)),
+        *(Account(f"f{i}", display_name=f"Akun{i:03d} Qwz{i}") for i in range(60)),
+    ])  # fmt: skip
+    q = Account("q", display_name="Sari Wijaya", phones=("+62 812 1111 2222",), emails=("gallery.pl@gmail.com",))
+    res = _full_answer(ix, [q])
+    ((matches, _, _),) = res
+    assert [m[1] for m in matches] == ["a", "b"]  # (a first: the row the others' tables start with)
+    tok = [e for e in matches[1][4] if e["signal"] == "names"]
+    assert tok and tok[0]["extra"]["shared_tokens"] == ["wijaya"] and tok[0]["shared_by"] == 8  # b, n0..n5, q
+    for cls in (PhrasingSignal, ContactsSignal, NamesSignal):
+        monkeypatch.delattr(cls, "compare_one")
+    assert res == _full_answer(ix, [q])

@@ -1299,18 +1299,12 @@ class ContactsSignal:
         n_states = 0
         for r, st in enumerate(states):
             n_states += 1
-            arrs, meta = unpack(st)
-            kd = arrs["kind"].tolist()
-            k, rw, src = meta
-            if not (len(kd) == len(k) == len(rw) == len(src)):
-                raise ValueError("corrupt contacts state")
+            kd, k, rw, src = _occurrences(st)
             rows.extend([r] * len(kd))
             kinds.extend(kd)  # (Python ints: tolist of an integer array)
             keys.extend(map(str, k))  # (maps, not generators: a query assembles ~33 states twice)
             raws.extend(map(str, rw))
             sources.extend(map(sys.intern, map(str, src)))  # a handful of field names
-        if any(not 0 <= k < len(KINDS) for k in kinds):
-            raise ValueError("corrupt contacts state: unknown kind")
         if n_states != len(account_ids):
             raise ValueError(f"{n_states} contacts states for {len(account_ids)} accounts")
         return _build_table(tuple(account_ids), rows, kinds, keys, raws, sources, rarity,
@@ -1383,14 +1377,8 @@ class ContactsSignal:
         (by ``rarity``): a pair can share no other. An index query's first pass."""
         n = len(states)
         held: list[set[tuple[int, str]]] = []
-        for st in [*states, one]:  # (checked as assemble checks them)
-            arrs, meta = unpack(st)
-            kd = arrs["kind"].tolist()
-            k, rw, src = meta
-            if not (len(kd) == len(k) == len(rw) == len(src)):
-                raise ValueError("corrupt contacts state")
-            if any(not 0 <= c < len(KINDS) for c in kd):
-                raise ValueError("corrupt contacts state: unknown kind")
+        for st in [*states, one]:
+            kd, k, _, _ = _occurrences(st)
             held.append(set(zip(kd, map(str, k))))
         shared = np.zeros((n, len(KINDS)), dtype=np.float64)
         min_df = np.zeros((n, len(KINDS)), dtype=np.float64)
@@ -1485,6 +1473,19 @@ class _Collector:
                 self._cache[text] = found
         for (kind, key), s, e in found:
             self.add(kind, key, text[s:e].strip() or text, source)
+
+
+def _occurrences(state: bytes) -> tuple[list[int], list[Any], list[Any], list[Any]]:
+    """A state's contact occurrences: kinds (Python ints), keys, raw values, sources.
+    ``ValueError`` for a corrupt state (lengths that differ, an unknown kind)."""
+    arrs, meta = unpack(state)
+    kd = arrs["kind"].tolist()
+    k, rw, src = meta
+    if not (len(kd) == len(k) == len(rw) == len(src)):
+        raise ValueError("corrupt contacts state")
+    if any(not 0 <= c < len(KINDS) for c in kd):
+        raise ValueError("corrupt contacts state: unknown kind")
+    return kd, k, rw, src
 
 
 def _key_hashes(unique_key: np.ndarray, unique_kind: np.ndarray) -> np.ndarray:

@@ -746,18 +746,9 @@ class NamesSignal:
         pair with a focus row are exact. Keys (:meth:`candidate_keys`, :meth:`rarity_keys`)
         never depend on counts. An index query's candidates: ~33 rows, one of them in focus.
         """
-        accs = []
         tokens: dict[str, list[str]] = {}
-        for aid, st in zip(account_ids, states, strict=True):  # ValueError when the lengths differ
-            _, meta = unpack(st)
-            if not (isinstance(meta, list) and len(meta) in (2, 4) and all(isinstance(x, str) for x in meta[:2])):
-                raise ValueError("corrupt names state")
-            if len(meta) == 4:  # tokens stored since the index kept them (older states have names only)
-                for raw, toks in zip(meta[:2], meta[2:]):
-                    if not (isinstance(toks, list) and all(isinstance(t, str) for t in toks)):
-                        raise ValueError("corrupt names state")
-                    tokens[raw] = toks
-            accs.append(Account(str(aid), display_name=meta[0], username=meta[1]))
+        accs = [Account(str(aid), display_name=d, username=u)
+                for aid, (d, u) in zip(account_ids, _names_of(states, tokens), strict=True)]  # fmt: skip
         return self._fingerprint(accs, rarity, tokens, row_numbers(focus, len(accs), "focus"))
 
     # -- blocking -------------------------------------------------------------------------
@@ -862,20 +853,10 @@ class NamesSignal:
         in the batch), so that the sums round alike. An index query's first pass."""
         self._check_params()
         n = len(states)
-        disp: list[str] = []
-        user: list[str] = []
         tokens: dict[str, list[str]] = {}
-        for st in [*states, one]:  # (checked as assemble checks them)
-            _, meta = unpack(st)
-            if not (isinstance(meta, list) and len(meta) in (2, 4) and all(isinstance(x, str) for x in meta[:2])):
-                raise ValueError("corrupt names state")
-            if len(meta) == 4:
-                for raw, toks in zip(meta[:2], meta[2:]):
-                    if not (isinstance(toks, list) and all(isinstance(t, str) for t in toks)):
-                        raise ValueError("corrupt names state")
-                    tokens[raw] = toks
-            disp.append(meta[0] or "")
-            user.append(meta[1] or "")
+        names = list(_names_of([*states, one], tokens))
+        disp = [d or "" for d, _ in names]
+        user = [u or "" for _, u in names]
         if n == 0:
             return PairFeatures({name: np.empty(0, dtype=np.float64) for name in self.feature_names})
         vocab = _Vocab(tokens)
@@ -1013,6 +994,22 @@ class NamesSignal:
                 )
             )
         return out
+
+
+def _names_of(states: Iterable[bytes], tokens: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
+    """Each state's (display name, username); the tokens it stored (states since the index
+    kept them; older ones have names only) go into ``tokens`` (raw name -> its tokens).
+    ``ValueError`` for a corrupt state."""
+    for st in states:
+        _, meta = unpack(st)
+        if not (isinstance(meta, list) and len(meta) in (2, 4) and all(isinstance(x, str) for x in meta[:2])):
+            raise ValueError("corrupt names state")
+        if len(meta) == 4:
+            for raw, toks in zip(meta[:2], meta[2:]):
+                if not (isinstance(toks, list) and all(isinstance(t, str) for t in toks)):
+                    raise ValueError("corrupt names state")
+                tokens[raw] = toks
+        yield meta[0], meta[1]
 
 
 def _hash_all(salt: str, values: np.ndarray) -> np.ndarray:

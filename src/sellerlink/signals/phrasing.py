@@ -1754,11 +1754,7 @@ class PhrasingSignal:
         # process (at 117k accounts the table was 0.35 GB and the process 1.1 GB after it)
         chunk: list[tuple[Any, ...]] = []
         for i, st in enumerate(states):
-            part, mh, made_with = _parse_state(st)
-            if made_with != settings:
-                raise ValueError(f"phrasing state was made with settings {made_with}, not {settings}")
-            if mh is not None and mh.shape != (self.num_perm,):
-                raise ValueError("corrupt phrasing state")
+            part, mh = self._state(st, settings)
             if wanted is not None:
                 had_text.append(len(part[0]) > 0)
                 if i < n and not wanted[i]:
@@ -1778,6 +1774,16 @@ class PhrasingSignal:
             raise ValueError(f"{len(parts)} phrasing states for {n} accounts")
         has_text = np.array(had_text, dtype=bool) if wanted is not None else None
         return self._assemble(list(account_ids), parts, rarity, minhash if n else None, has_text)
+
+    def _state(self, st: bytes, settings: list[Any]) -> tuple[tuple[Any, ...], np.ndarray | None]:
+        """A stored state's part and sketch (None: stored before the sketch was), checked:
+        ``ValueError`` when made with other settings or corrupt."""
+        part, mh, made_with = _parse_state(st)
+        if made_with != settings:
+            raise ValueError(f"phrasing state was made with settings {made_with}, not {settings}")
+        if mh is not None and mh.shape != (self.num_perm,):
+            raise ValueError("corrupt phrasing state")
+        return part, mh
 
     def rarity_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
         """(rows, keys): each row's shingles and sentences, in the candidate-key hash space."""
@@ -2086,14 +2092,10 @@ class PhrasingSignal:
         parts = []
         minhash = np.empty((n + 1, self.num_perm), dtype=np.uint64)
         for i, st in enumerate([*states, one]):
-            part, mh, made_with = _parse_state(st)
-            if made_with != settings:
-                raise ValueError(f"phrasing state was made with settings {made_with}, not {settings}")
+            part, mh = self._state(st, settings)
             if mh is None:  # stored before the sketch was: the table's way computes every sketch
                 table = self.assemble([str(j) for j in range(n + 1)], [*states, one], rarity=rarity)
                 return self.compare(table, np.full(n, n, dtype=np.int64), np.arange(n, dtype=np.int64))
-            if mh.shape != (self.num_perm,):
-                raise ValueError("corrupt phrasing state")
             minhash[i] = mh
             parts.append(part)
         if n == 0:
@@ -2108,9 +2110,10 @@ class PhrasingSignal:
             idf = np.maximum(np.log(common_df / np.maximum(rarity.df(self.name, _shingle_keys(sh)), 1)), 0.0)
         else:
             idf = np.empty(0, dtype=np.float64)
-        rowsum = _row_sums(sh_offsets, np.arange(len(sh)), idf)
+        entry = np.arange(len(sh), dtype=np.int64)  # (the table's ids: see the row sums cut below)
+        rowsum = _row_sums(sh_offsets, entry, idf)
         q0, q1 = int(sh_offsets[n]), int(sh_offsets[n + 1])
-        q_sh, q_idf = sh[q0:q1], idf[q0:q1]
+        q_sh = sh[q0:q1]
         has = (lens[:n] > 0) & (lens[n] > 0)
 
         # consistent bottom-k: if either side was capped, only hashes up to the smaller of the
@@ -2126,18 +2129,17 @@ class PhrasingSignal:
         # the rows on their own are cut by it)
         hit = (q_sh[pos] == o_sh) if len(q_sh) else np.zeros(q0, dtype=bool)
         inter = np.bincount(row[hit], weights=o_idf[hit], minlength=n)
-        wl = np.full(n, rowsum[n])
-        wr = rowsum[:n].copy()
-        cut_r = np.flatnonzero(limited & (last[:n] > limit))
-        if len(cut_r):  # (as the table's _row_sums_upto: the entries within the limit, by bincount)
-            within = np.isin(row, cut_r) & (o_sh <= limit[row])
-            wr[cut_r] = np.bincount(row[within], weights=o_idf[within], minlength=n)[cut_r]
-        cut_l = np.flatnonzero(limited & (last[n] > limit))
-        if len(cut_l):
-            within = q_sh[None, :] <= limit[cut_l][:, None]
-            owner = np.broadcast_to(np.arange(len(cut_l))[:, None], within.shape)[within]
-            w = np.broadcast_to(q_idf, within.shape)[within]
-            wl[cut_l] = np.bincount(owner, weights=w, minlength=len(cut_l))
+        # each side's own weight, cut at the limit by the table's _row_sums_upto: its ids here
+        # are the entries' positions (in hash order within a row, as the table's ids), the
+        # limit the last position within it (no limit: past every position)
+        lim_l = np.full(n, np.iinfo(np.int64).max)
+        lim_r = lim_l.copy()
+        if limited.any():
+            within = np.bincount(row, weights=limited[row] & (o_sh <= limit[row]), minlength=n).astype(np.int64)
+            lim_r[limited] = (sh_offsets[:n] + within - 1)[limited]
+            lim_l[limited] = (q0 + np.searchsorted(q_sh, limit, side="right") - 1)[limited]
+        wl = _row_sums_upto(sh_offsets, entry, idf, rowsum, np.full(n, n, dtype=np.int64), lim_l)
+        wr = _row_sums_upto(sh_offsets, entry, idf, rowsum, np.arange(n, dtype=np.int64), lim_r)
         union = wl + wr - inter
         text_sim = np.where(has & (union > 1e-12), inter / np.where(union > 1e-12, union, 1.0), 0.0)
         text_sim = np.clip(text_sim, 0.0, 1.0)

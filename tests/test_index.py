@@ -99,6 +99,30 @@ def test_query_features_equal_batch_features(market: tuple[list[Account], list[A
     assert {o for o, s in batch.items() if s >= 0.01} <= set(mine)
 
 
+def test_query_evidence_counts_equal_batch_evidence_counts(market: tuple[list[Account], list[Account]]) -> None:
+    """What a query's evidence says about rarity (the rare sentences two accounts share, their
+    shared writing habits, and how many accounts hold each) is what the batch pipeline over
+    everything says for the same pair: the index counts habits as it counts sentences."""
+    wl, live = market
+    ix = Index(linker=_linker(), min_direct=1e-12)  # report (and explain) every candidate
+    ix.add(wl, watchlist=True)
+    ix.add(live[1:])
+    res = ix.query(live[0], k=50)
+    full = _linker().score_pairs([*wl, *live[1:], live[0]])
+    ids = list(full.fingerprints.ids)
+    at = {frozenset((int(a), int(b))): kk for kk, (a, b) in enumerate(zip(full.left, full.right))}
+
+    def said(evidence: list) -> set:  # type: ignore[type-arg]
+        return {(e.kind, e.key, e.shared_by) for e in evidence if e.signal == "phrasing"}
+
+    habits = 0
+    for m in res.matches:
+        kk = at[frozenset((len(ids) - 1, ids.index(m.right)))]
+        assert said(m.evidence) == said(full.match(kk).evidence), m.right
+        habits += sum(e.kind == "style" and e.shared_by > 2 for e in m.evidence)
+    assert len(res.matches) >= 3 and habits >= 1
+
+
 _word = st.sampled_from(["halo", "kak", "baju", "ready", "budi", "sari", "thrift", "jaya", "order", "no", "tipu", "!!"])
 
 

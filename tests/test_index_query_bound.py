@@ -762,3 +762,74 @@ def test_a_reported_pairs_evidence_counts_the_whole_index(monkeypatch: pytest.Mo
     for cls in (PhrasingSignal, ContactsSignal, NamesSignal):
         monkeypatch.delattr(cls, "compare_one")
     assert res == _full_answer(ix, [q])
+
+
+def _habit_counts(accs: list[Account]) -> dict[str, int]:
+    """The reference: how many of ``accs`` carry each habit label, one account at a time."""
+    from collections import Counter
+
+    from sellerlink.signals.phrasing import style_features
+
+    return dict(Counter(lab for a in accs for lab in style_features(a)[1]))
+
+
+def _style_item(r: Any, right: str) -> Any:
+    (m,) = [m for m in r.matches if m.right == right]
+    (item,) = [e for e in m.evidence if e.signal == "phrasing" and e.kind == "style"]
+    return item
+
+
+def test_a_habits_count_in_the_evidence_is_the_index_s() -> None:
+    """How many accounts share a habit ("ends with '🙏'") is counted over the whole index, as
+    every other value: a query's evidence is explained from a table of its ~33 candidates,
+    whose count of the habit stopped at them. Removing accounts takes their habits back."""
+    lk = Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+    ix = Index(linker=lk)
+    goods = ["gamis", "sepatu", "tas", "kemeja", "celana", "jaket", "rok", "kaos", "sandal", "topi"]
+    a = Account("a", display_name="Toko Sari", phones=("0812-1111-2222",),
+                bio="Halo kak, tersedia sepatu anak murah. Chat dulu ya 🙏")  # fmt: skip
+    fillers = [Account(f"f{i}", display_name=f"Akun{i:03d} Qwz{i}",
+                       bio=f"Halo kak, jual {goods[i % 10]} nomor {i} di gudang {i * 7}. Tanya dulu ya 🙏")
+               for i in range(60)]  # fmt: skip
+    others = [Account(f"o{i}", display_name=f"Lain{i:03d} Xyv{i}", bio=f"Grosir {goods[i % 10]} seri {i}.")
+              for i in range(20)]  # fmt: skip
+    ix.add([a, *fillers, *others])
+    q = Account("q", display_name="Sari Store", phones=("+62 812 1111 2222",),
+                bio="Halo kak, ready stok gamis baru. Order langsung ya 🙏")  # fmt: skip
+    r = ix.query(q, k=5)
+    assert r.n_candidates <= ix.query_candidates < len(fillers)  # the batch cannot hold them all
+    ref = _habit_counts([a, *fillers, *others, q])
+    item = _style_item(r, "a")
+    shared = sorted(set(_habit_counts([q])) & set(_habit_counts([a])), key=lambda lab: (ref[lab], lab))
+    assert item.extra["shared_habits"] == shared
+    assert item.shared_by == ref[shared[0]] > ix.query_candidates + 1
+    # the count follows removals
+    assert ix.remove([f.account_id for f in fillers[:25]]) == 25
+    ref = _habit_counts([a, *fillers[25:], *others, q])
+    item = _style_item(ix.query(q, k=5), "a")
+    assert item.shared_by == ref[sorted(shared, key=lambda lab: (ref[lab], lab))[0]] == 37  # a, 35 fillers, q
+
+
+def test_a_file_without_habit_counts_explains_with_the_batch_s() -> None:
+    """An index written before habits were counted has none in its file: its evidence counts a
+    habit over the rows explained, as it did (never below the pair itself), and nothing else
+    of the answer moves."""
+    from sellerlink.index import _i64, _ns
+    from sellerlink.signals.phrasing import _habit_keys
+
+    lk = Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+    ix = Index(linker=lk)
+    a = Account("a", display_name="Toko Sari", phones=("0812-1111-2222",), bio="Halo kak, sepatu anak. Chat dulu ya 🙏")
+    ix.add([a, *(Account(f"f{i}", display_name=f"Akun{i:03d}", bio=f"Halo kak, jual tas {i}. Tanya ya 🙏") for i in range(40))])
+    q = Account("q", display_name="Sari Store", phones=("+62 812 1111 2222",), bio="Halo kak, gamis baru. Order ya 🙏")
+    before = _full_answer(ix, [q])
+    labels = sorted(_habit_counts([a, q]))
+    keys = _i64(_habit_keys(labels) ^ _ns("phrasing")).tolist()
+    assert ix._con.execute(f"SELECT COUNT(*) FROM counts WHERE key IN ({','.join('?' * len(keys))})", keys).fetchone()[0]
+    ix._con.execute(f"DELETE FROM counts WHERE key IN ({','.join('?' * len(keys))})", keys)
+    ix._writes += 1  # (the query's cache of counts is per version of the file)
+    after = _full_answer(ix, [q])
+    item = _style_item(ix.query(q, k=5), "a")
+    assert item.shared_by == 2  # the pair's own two rows: none of the few candidates has the habit
+    strip = [[(m[:4], [e for e in m[4] if e["kind"] != "style"]) for m in res[0]] for res in before + after]
+    assert strip[0] == strip[1] and before[0][1:] == after[0][1:] and before != after

@@ -5,10 +5,11 @@ writer at a time). Per account it stores the record (JSON), each signal's per-re
 fingerprint state (numpy bytes with explicit dtype and JSON, never pickle; all of an
 account's states in one row, ``cards``, so a query reads one row per candidate), the keys a
 later query looks up (``postings``), and global counts of every value whose rarity a
-signal uses (``counts``: phones, name keys and tokens, shingles, sentences), plus
-additive statistics (phrasing's style mean / standard deviation). Scored pairs at or
-above ``min_direct`` are kept (``pairs``), so clusters and leads over everything indexed
-are read from the file.
+signal uses (``counts``: phones, name keys and tokens, shingles, sentences, writing
+habits; in a file written before habits were counted, a shared habit's count is over the
+accounts a query compares, as it was), plus additive statistics (phrasing's style mean /
+standard deviation). Scored pairs at or above ``min_direct`` are kept (``pairs``), so
+clusters and leads over everything indexed are read from the file.
 
 A query fingerprints the one account, looks its candidate keys up in ``postings``
 (keys held by more than ``max_block`` accounts are skipped, as in the batch pipeline),

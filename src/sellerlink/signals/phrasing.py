@@ -104,6 +104,7 @@ from .base import (
     pack,
     row_numbers,
     stable_hash64,
+    stable_hash64_many,
     unpack,
 )
 
@@ -1086,7 +1087,8 @@ class PhrasingTable:
         sent_rare: ``float64`` per sentence id: 1 if at most ``rare_df`` accounts use it.
         sent_text: ``object`` per sentence entry: the sentence as first written by the account
             (``None`` unless 2..``rare_df`` accounts use it: only those are ever explained).
-        habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count.
+        habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count
+            (the batch's rows, or with a rarity context its count, at least the batch's).
         num_perm, seed: the MinHash parameters.
         common_df, rare_df, key_df: the cut-offs for this collection's size
             (:func:`effective_cutoffs`, :func:`effective_key_df`).
@@ -1438,6 +1440,30 @@ def _shingle_keys(shingles: np.ndarray) -> np.ndarray:
     return _mix64(np.asarray(shingles, dtype=np.uint64) ^ _U64(0x7368696E676C6573))
 
 
+def _habit_keys(labels: Sequence[str]) -> np.ndarray:
+    """The keys of habit labels ("uses '!!!'") whose counts a context is asked for."""
+    return stable_hash64_many(labels, "phrasing.habit")
+
+
+def _habit_df(habits: np.ndarray, name: str, rarity: RarityContext | None,
+              wanted: np.ndarray | None = None) -> dict[str, int]:  # fmt: skip
+    """label -> how many accounts carry it: the batch's rows, or with ``rarity`` the context's
+    count for the labels of the ``wanted`` rows (all rows if None; the others' labels keep
+    the batch's count: only pairs among the wanted rows are explained). The larger of the
+    two: a file written before habits were counted answers 0 for them (a partly counted one
+    less than the batch holds), and a count is never less than the batch's own rows."""
+    batch = collections.Counter(itertools.chain.from_iterable(habits))
+    if rarity is None or not batch:
+        return dict(batch)
+    held = habits if wanted is None else habits[wanted]
+    labels = sorted(set(itertools.chain.from_iterable(held)))
+    out = dict(batch)
+    if labels:
+        counted = np.asarray(rarity.counts(name, _habit_keys(labels)), dtype=np.int64)
+        out.update({lab: max(int(c), batch[lab]) for lab, c in zip(labels, counted.tolist())})
+    return out
+
+
 def _rarest_per_row(
     offsets: np.ndarray, df: np.ndarray, tiebreak: np.ndarray, max_df: int, per_row: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1773,7 +1799,7 @@ class PhrasingSignal:
         if len(parts) != n:
             raise ValueError(f"{len(parts)} phrasing states for {n} accounts")
         has_text = np.array(had_text, dtype=bool) if wanted is not None else None
-        return self._assemble(list(account_ids), parts, rarity, minhash if n else None, has_text)
+        return self._assemble(list(account_ids), parts, rarity, minhash if n else None, has_text, wanted)
 
     def _state(self, st: bytes, settings: list[Any]) -> tuple[tuple[Any, ...], np.ndarray | None]:
         """A stored state's part and sketch (None: stored before the sketch was), checked:
@@ -1786,14 +1812,22 @@ class PhrasingSignal:
         return part, mh
 
     def rarity_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, keys): each row's shingles and sentences, in the candidate-key hash space."""
+        """(rows, keys): each row's shingles and sentences, in the candidate-key hash space,
+        and its habit labels (how many accounts share a habit is evidence's ``shared_by``)."""
         r1 = _row_of(table.sh_offsets)
         # each distinct shingle's key once, then one gather per entry (a build hashed every
         # entry, with the hash's temporaries, beside all the others)
         k1 = _shingle_keys(table.vocab)[table.sh_ids] if len(table.sh_ids) else np.zeros(0, np.uint64)
         r2 = _row_of(table.sent_offsets)
         k2 = _sentence_keys(table.sent_hashes)
-        return np.concatenate([r1, r2]), np.concatenate([k1, k2]).astype(np.uint64, copy=False)
+        # labels: a few hundred distinct ones, each hashed once
+        per_row = [h or () for h in table.habits]
+        labels = sorted(set(itertools.chain.from_iterable(per_row)))
+        code = {lab: i for i, lab in enumerate(labels)}
+        hk = _habit_keys(labels)
+        r3 = np.repeat(np.arange(len(per_row), dtype=np.int64), [len(h) for h in per_row])
+        k3 = hk[np.fromiter((code[lab] for h in per_row for lab in h), dtype=np.int64, count=len(r3))]
+        return np.concatenate([r1, r2, r3]), np.concatenate([k1, k2, k3]).astype(np.uint64, copy=False)
 
     def index_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
         """Band keys, every sentence and the ``4 * max_shingle_keys`` smallest shingles of each row.
@@ -1845,9 +1879,9 @@ class PhrasingSignal:
 
     def _assemble(self, account_ids: Sequence[str], parts: Sequence[tuple[Any, ...]],
                   rarity: RarityContext | None, minhash: np.ndarray | None = None,
-                  has_text: np.ndarray | None = None) -> PhrasingTable:  # fmt: skip
+                  has_text: np.ndarray | None = None, wanted: np.ndarray | None = None) -> PhrasingTable:  # fmt: skip
         # has_text: the rows with shingles before ``assemble(rows=)`` dropped some (the batch's
-        # style statistics are over those)
+        # style statistics are over those); wanted: the rows it kept (None: all)
         n = len(parts)
         sh_list: list[np.ndarray] = [p[0] for p in parts]
         capped = np.array([p[1] for p in parts], dtype=bool)
@@ -1909,7 +1943,7 @@ class PhrasingSignal:
             has_text = np.diff(sh_offsets) > 0
         style_unit = _style_units(self.name, styles, has_text, rarity)
 
-        habit_df: dict[str, int] = dict(collections.Counter(itertools.chain.from_iterable(habits)))
+        habit_df = _habit_df(habits, self.name, rarity, wanted)
 
         ids = np.empty(n, dtype=object)
         ids[:] = list(account_ids)
@@ -2195,7 +2229,8 @@ class PhrasingSignal:
 
         Sentences used by at most ``rare_df`` accounts are listed rarest first; at most
         ``max_items`` of them. The style item
-        lists the shared habit labels, rarest in the batch first.
+        lists the shared habit labels, rarest first: by the context's counts when the table was
+        made with one (an index's: every account it holds), else by the batch's.
         """
         left, right = self._check_pairs(table, np.array([i]), np.array([j]))
         i, j = int(left[0]), int(right[0])

@@ -20,7 +20,7 @@ from sellerlink import Linker, load_accounts
 from sellerlink.index import FORMAT_VERSION, Index, IndexFormatError
 from sellerlink.linker import PairTable
 from sellerlink.records import Account
-from sellerlink.signals.base import RarityContext, pack, unpack
+from sellerlink.signals.base import Evidence, RarityContext, pack, unpack
 from sellerlink.signals.contacts import ContactsSignal
 from sellerlink.signals.names import NamesSignal
 from sellerlink.signals.phrasing import PhrasingSignal
@@ -112,7 +112,7 @@ def test_query_evidence_counts_equal_batch_evidence_counts(market: tuple[list[Ac
     ids = list(full.fingerprints.ids)
     at = {frozenset((int(a), int(b))): kk for kk, (a, b) in enumerate(zip(full.left, full.right))}
 
-    def said(evidence: list) -> set:  # type: ignore[type-arg]
+    def said(evidence: list[Evidence]) -> set[tuple[str, str, int]]:
         return {(e.kind, e.key, e.shared_by) for e in evidence if e.signal == "phrasing"}
 
     habits = 0

@@ -810,26 +810,58 @@ def test_a_habits_count_in_the_evidence_is_the_index_s() -> None:
     assert item.shared_by == ref[min(shared, key=lambda lab: (ref[lab], lab))] == 37  # a, 35 fillers, q
 
 
-def test_a_file_without_habit_counts_explains_with_the_batch_s() -> None:
-    """An index written before habits were counted has none in its file: its evidence counts a
-    habit over the rows explained, as it did (never below the pair itself), and nothing else
-    of the answer moves."""
+def _as_written_before_habits(ix: Index) -> None:
+    """Make ``ix``'s file what an index written before habits were counted holds: no habit
+    counts, no ``habit_n`` statistic, and no habit keys or share of ``habit_n`` in any
+    account's book (what a remove takes back)."""
     from sellerlink.index import _i64, _ns
+    from sellerlink.signals.base import pack, unpack
     from sellerlink.signals.phrasing import _habit_keys
 
+    labels = sorted({lab for (st,) in ix._con.execute("SELECT state FROM cards") for lab in _labels_of(st)})
+    keys = np.asarray(_i64(_habit_keys(labels) ^ _ns("phrasing")), dtype=np.int64)
+    ix._con.execute("BEGIN")
+    ix._con.executemany("DELETE FROM counts WHERE key = ?", [(k,) for k in keys.tolist()])
+    ix._con.execute("DELETE FROM stats WHERE signal = 'phrasing' AND name = 'habit_n'")
+    for rid, kind, value in ix._con.execute("SELECT rid, kind, value FROM book WHERE kind IN ('_df', '_st')").fetchall():
+        arrs, _ = unpack(value)
+        if kind == "_df":
+            arrs = {"k": arrs["k"][~np.isin(arrs["k"], keys)]}
+        else:
+            arrs.pop("phrasing.habit_n")
+        ix._con.execute("UPDATE book SET value = ? WHERE rid = ? AND kind = ?", (pack(arrs), rid, kind))
+    ix._con.execute("COMMIT")
+    ix._writes += 1  # (the query's cache of counts is per version of the file)
+
+
+def _labels_of(card: bytes) -> tuple[str, ...]:
+    from sellerlink.index import _split_states
+    from sellerlink.signals.base import unpack
+
+    return tuple(unpack(_split_states(card)["phrasing"])[1][2])
+
+
+def test_a_file_without_habit_counts_explains_with_the_batch_s() -> None:
+    """An index written before habits were counted (no habit counts, no ``habit_n`` among its
+    statistics) counts a shared habit over the accounts a query compares, as it did, and
+    nothing else of the answer moves. Accounts added to it later do not make its counts
+    partial: they are used once every account in the file had its habits counted."""
     lk = Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
     ix = Index(linker=lk)
     a = Account("a", display_name="Toko Sari", phones=("0812-1111-2222",), bio="Halo kak, sepatu anak. Chat dulu ya 🙏")
-    ix.add([a, *(Account(f"f{i}", display_name=f"Akun{i:03d}", bio=f"Halo kak, jual tas {i}. Tanya ya 🙏") for i in range(40))])
+    old = [Account(f"f{i}", display_name=f"Akun{i:03d}", bio=f"Halo kak, jual tas {i}. Tanya ya 🙏") for i in range(40)]
+    ix.add([a, *old])
     q = Account("q", display_name="Sari Store", phones=("+62 812 1111 2222",), bio="Halo kak, gamis baru. Order ya 🙏")
     before = _full_answer(ix, [q])
-    labels = sorted(_habit_counts([a, q]))
-    keys = _i64(_habit_keys(labels) ^ _ns("phrasing")).tolist()
-    assert ix._con.execute(f"SELECT COUNT(*) FROM counts WHERE key IN ({','.join('?' * len(keys))})", keys).fetchone()[0]
-    ix._con.execute(f"DELETE FROM counts WHERE key IN ({','.join('?' * len(keys))})", keys)
-    ix._writes += 1  # (the query's cache of counts is per version of the file)
+    r = ix.query(q, k=5)
+    assert r.n_candidates == 1 and _style_item(r, "a").shared_by == 42  # a, the 40, q
+    _as_written_before_habits(ix)
     after = _full_answer(ix, [q])
-    item = _style_item(ix.query(q, k=5), "a")
-    assert item.shared_by == 2  # the pair's own two rows: none of the few candidates has the habit
+    assert _style_item(ix.query(q, k=5), "a").shared_by == 2  # a is the only candidate: a and q
     strip = [[(m[:4], [e for e in m[4] if e["kind"] != "style"]) for m in res[0]] for res in before + after]
     assert strip[0] == strip[1] and before[0][1:] == after[0][1:] and before != after
+    # five carriers added now, their habits counted: 5 of 46 accounts, so the counts stay unused
+    new = [Account(f"g{i}", display_name=f"Baru{i:03d}", bio=f"Halo kak, jual topi {i}. Tanya ya 🙏") for i in range(5)]
+    ix.add(new)
+    r = ix.query(q, k=5)
+    assert r.n_candidates == 1 and _style_item(r, "a").shared_by == 2  # (the file's partial count: 6)

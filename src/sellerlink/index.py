@@ -6,10 +6,11 @@ fingerprint state (numpy bytes with explicit dtype and JSON, never pickle; all o
 account's states in one row, ``cards``, so a query reads one row per candidate), the keys a
 later query looks up (``postings``), and global counts of every value whose rarity a
 signal uses (``counts``: phones, name keys and tokens, shingles, sentences, writing
-habits; in a file written before habits were counted, a shared habit's count is over the
-accounts a query compares, as it was), plus additive statistics (phrasing's style mean /
-standard deviation). Scored pairs at or above ``min_direct`` are kept (``pairs``), so
-clusters and leads over everything indexed are read from the file.
+habits), plus additive statistics (phrasing's style mean / standard deviation, and how many
+accounts' habits are counted: in a file written before habits were counted, even one added
+to since, a shared habit's count is over the accounts a query compares, as it was).
+Scored pairs at or above ``min_direct`` are kept (``pairs``), so clusters and leads over
+everything indexed are read from the file.
 
 A query fingerprints the one account, looks its candidate keys up in ``postings``
 (keys held by more than ``max_block`` accounts are skipped, as in the batch pipeline),
@@ -1767,7 +1768,7 @@ class Index:
         """``ctx``, except that for the signals in ``own`` (namespaced keys the query holds,
         sorted) every other value counts as held by so many accounts that it weighs nothing.
         The counts of ``own`` are asked for once per signal, on first use: a table asks about
-        its keys in several calls (names: keys and tokens; phrasing: shingles and sentences)."""
+        its keys in several calls (names: keys and tokens; phrasing: shingles, sentences, habits)."""
         known: dict[str, np.ndarray] = {}
 
         def counts(signal: str, keys: np.ndarray) -> np.ndarray:

@@ -1447,13 +1447,17 @@ def _habit_keys(labels: Sequence[str]) -> np.ndarray:
 
 def _habit_df(habits: np.ndarray, name: str, rarity: RarityContext | None,
               wanted: np.ndarray | None = None) -> dict[str, int]:  # fmt: skip
-    """label -> how many accounts carry it: the batch's rows, or with ``rarity`` the context's
-    count for the labels of the ``wanted`` rows (all rows if None; the others' labels keep
-    the batch's count: only pairs among the wanted rows are explained). The larger of the
-    two: a file written before habits were counted answers 0 for them (a partly counted one
-    less than the batch holds), and a count is never less than the batch's own rows."""
+    """label -> how many accounts carry it: the batch's rows, or the context's count for the
+    labels of the ``wanted`` rows (all rows if None; the others' labels keep the batch's
+    count: only pairs among the wanted rows are explained) when the context counted the
+    habits of every one of its accounts (its ``habit_n`` stat, see
+    :meth:`PhrasingSignal.stats_to_context`; an index written before habits were counted,
+    or added to since, has not). Never less than the batch's own count."""
     batch = collections.Counter(itertools.chain.from_iterable(habits))
     if rarity is None or not batch:
+        return dict(batch)
+    counted = rarity.stat(name, "habit_n")
+    if counted is None or len(counted) != 1 or int(round(float(counted[0]))) != rarity.n_accounts:
         return dict(batch)
     held = habits if wanted is None else habits[wanted]
     labels = sorted(set(itertools.chain.from_iterable(held)))
@@ -1684,7 +1688,8 @@ class PhrasingSignal:
         """Fingerprint a batch of accounts into a :class:`PhrasingTable` (row ``i`` = ``accounts[i]``).
 
         With ``rarity``, shingle and sentence counts come from the context (keys as in
-        :meth:`rarity_keys`) and the style vectors are standardised with the context's
+        :meth:`rarity_keys`; habit counts too when it counted every account's, see
+        :meth:`stats_to_context`) and the style vectors are standardised with the context's
         ``style_mean`` / ``style_std`` (see :meth:`rarity_stats`) instead of this batch's.
         """
         self._validate()
@@ -1854,28 +1859,34 @@ class PhrasingSignal:
 
     def rarity_stats(self, table: PhrasingTable, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Additive statistics of the raw style vectors of rows with text (all rows, or ``rows``):
-        count, sum, sum of squares. With ``rows``, the work is theirs only: an index writes
-        each account's share, and a pass over the whole table per account was quadratic
-        (~4 ms an account at 1.17M)."""
+        count, sum, sum of squares; and ``habit_n``, the rows whose habit labels are counted
+        with their :meth:`rarity_keys` (all of them). With ``rows``, the work is theirs only:
+        an index writes each account's share, and a pass over the whole table per account was
+        quadratic (~4 ms an account at 1.17M)."""
         if rows is None:
             x = table.style[np.diff(table.sh_offsets) > 0].astype(np.float64)
+            n_rows = len(table.style)
         else:
             r = row_numbers(rows, len(table.style), "rows")  # (ascending: the sums add in row order)
             x = table.style[r[table.sh_offsets[r + 1] > table.sh_offsets[r]]].astype(np.float64)
+            n_rows = len(r)
         return {"style_n": np.array([len(x)], dtype=np.float64), "style_sum": x.sum(axis=0),
-                "style_sumsq": (x * x).sum(axis=0)}  # fmt: skip
+                "style_sumsq": (x * x).sum(axis=0), "habit_n": np.array([n_rows], dtype=np.float64)}  # fmt: skip
 
     @staticmethod
     def stats_to_context(stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Summed :meth:`rarity_stats` -> the ``style_mean`` / ``style_std`` a context carries."""
+        """Summed :meth:`rarity_stats` -> the ``style_mean`` / ``style_std`` a context carries, and
+        ``habit_n`` (how many of its accounts had their habits counted: a file written before
+        habits were counted has fewer than its accounts, and its habit counts are not used)."""
+        habit_n = {"habit_n": np.asarray(stats.get("habit_n", np.zeros(1)), dtype=np.float64)}
         n = float(stats["style_n"][0]) if len(stats.get("style_n", ())) else 0.0
         if n <= 0:
             z = np.zeros(len(STYLE_FEATURES))
-            return {"style_mean": z, "style_std": z}
+            return {"style_mean": z, "style_std": z, **habit_n}
         mu = stats["style_sum"] / n
         var = stats["style_sumsq"] / n - mu * mu
         var = np.where(var > 1e-12 * np.maximum(1.0, mu * mu), var, 0.0)
-        return {"style_mean": mu, "style_std": np.sqrt(var)}
+        return {"style_mean": mu, "style_std": np.sqrt(var), **habit_n}
 
     def _assemble(self, account_ids: Sequence[str], parts: Sequence[tuple[Any, ...]],
                   rarity: RarityContext | None, minhash: np.ndarray | None = None,

@@ -1457,7 +1457,7 @@ def _habit_df(habits: np.ndarray, name: str, rarity: RarityContext | None,
     if rarity is None or not batch:
         return dict(batch)
     counted = rarity.stat(name, "habit_n")
-    if counted is None or len(counted) != 1 or int(round(float(counted[0]))) != rarity.n_accounts:
+    if counted is None or len(counted) != 1 or round(float(counted[0])) != rarity.n_accounts:
         return dict(batch)
     held = habits if wanted is None else habits[wanted]
     labels = sorted(set(itertools.chain.from_iterable(held)))

@@ -1088,7 +1088,8 @@ class PhrasingTable:
         sent_text: ``object`` per sentence entry: the sentence as first written by the account
             (``None`` unless 2..``rare_df`` accounts use it: only those are ever explained).
         habits: ``object`` per row: tuple of habit labels; ``habit_df`` maps label -> count
-            (the batch's rows, or with a rarity context its count, at least the batch's).
+            (over the batch's rows, or a rarity context's count when it counted every one of
+            its accounts' habits; never below the batch's).
         num_perm, seed: the MinHash parameters.
         common_df, rare_df, key_df: the cut-offs for this collection's size
             (:func:`effective_cutoffs`, :func:`effective_key_df`).
@@ -1463,8 +1464,8 @@ def _habit_df(habits: np.ndarray, name: str, rarity: RarityContext | None,
     labels = sorted(set(itertools.chain.from_iterable(held)))
     out = dict(batch)
     if labels:
-        counted = np.asarray(rarity.counts(name, _habit_keys(labels)), dtype=np.int64)
-        out.update({lab: max(int(c), batch[lab]) for lab, c in zip(labels, counted.tolist())})
+        held_by = np.asarray(rarity.counts(name, _habit_keys(labels)), dtype=np.int64)
+        out.update({lab: max(int(c), batch[lab]) for lab, c in zip(labels, held_by.tolist())})
     return out
 
 
@@ -2241,7 +2242,8 @@ class PhrasingSignal:
         Sentences used by at most ``rare_df`` accounts are listed rarest first; at most
         ``max_items`` of them. The style item
         lists the shared habit labels, rarest first: by the context's counts when the table was
-        made with one (an index's: every account it holds), else by the batch's.
+        made with one that counted every account's habits (an index's: all it holds), else by
+        the batch's.
         """
         left, right = self._check_pairs(table, np.array([i]), np.array([j]))
         i, j = int(left[0]), int(right[0])

@@ -1826,13 +1826,13 @@ class PhrasingSignal:
         k1 = _shingle_keys(table.vocab)[table.sh_ids] if len(table.sh_ids) else np.zeros(0, np.uint64)
         r2 = _row_of(table.sent_offsets)
         k2 = _sentence_keys(table.sent_hashes)
-        # labels: a few hundred distinct ones, each hashed once
+        # labels: a few hundred distinct ones, each hashed once, then one gather per label held
         per_row = [h or () for h in table.habits]
-        labels = sorted(set(itertools.chain.from_iterable(per_row)))
+        flat = list(itertools.chain.from_iterable(per_row))
+        labels = sorted(set(flat))
         code = {lab: i for i, lab in enumerate(labels)}
-        hk = _habit_keys(labels)
-        r3 = np.repeat(np.arange(len(per_row), dtype=np.int64), [len(h) for h in per_row])
-        k3 = hk[np.fromiter((code[lab] for h in per_row for lab in h), dtype=np.int64, count=len(r3))]
+        r3 = np.repeat(np.arange(len(per_row), dtype=np.int64), list(map(len, per_row)))
+        k3 = _habit_keys(labels)[np.fromiter(map(code.__getitem__, flat), dtype=np.int64, count=len(flat))]
         return np.concatenate([r1, r2, r3]), np.concatenate([k1, k2, k3]).astype(np.uint64, copy=False)
 
     def index_keys(self, table: PhrasingTable) -> tuple[np.ndarray, np.ndarray]:
@@ -2181,7 +2181,7 @@ class PhrasingSignal:
         lim_l = np.full(n, np.iinfo(np.int64).max)
         lim_r = lim_l.copy()
         if limited.any():
-            within = np.bincount(row, weights=limited[row] & (o_sh <= limit[row]), minlength=n).astype(np.int64)
+            within = np.bincount(row[limited[row] & (o_sh <= limit[row])], minlength=n)
             lim_r[limited] = (sh_offsets[:n] + within - 1)[limited]
             lim_l[limited] = (q0 + np.searchsorted(q_sh, limit, side="right") - 1)[limited]
         wl = _row_sums_upto(sh_offsets, entry, idf, rowsum, np.full(n, n, dtype=np.int64), lim_l)

@@ -450,6 +450,35 @@ def test_a_phone_that_becomes_too_common_to_block_on_drops_the_stored_lead() -> 
     assert [(ld.account_id, ld.violator_id) for ld in ix.leads()] == [("x0", "banned")]
 
 
+def test_adding_then_removing_the_same_accounts_gives_back_the_stored_pairs(
+    market: tuple[list[Account], list[Account]],
+) -> None:
+    """A remove takes back what the add of the same accounts did: every stored pair, with its
+    score (to the last bits a different order of sums may change), and every query's answer."""
+    wl, live = market
+    ix = Index(linker=_linker())
+    ix.add(wl, watchlist=True)
+    ix.add(live[30:])
+
+    def stored() -> dict[tuple[str, ...], float]:
+        ids = dict(ix._con.execute("SELECT rid, account_id FROM accounts").fetchall())
+        return {tuple(sorted((ids[a], ids[b]))): s for a, b, s in ix._con.execute("SELECT a, b, score FROM pairs")}
+
+    before, answers = stored(), [ix.query(q, k=50) for q in live[:30]]
+    ix.add(live[:30])
+    assert stored() != before  # the add moved scores and stored pairs with the new accounts
+    ix.remove([a.account_id for a in live[:30]])
+    after = stored()
+    assert after.keys() == before.keys() and len(before) >= 15
+    assert all(after[k] == pytest.approx(v, rel=1e-9, abs=1e-12) for k, v in before.items())
+    for q, was in zip(live[:30], answers):
+        now = ix.query(q, k=50)
+        assert [(m.right, round(m.score, 9)) for m in now.matches] == [(m.right, round(m.score, 9)) for m in was.matches]
+        assert [(ld.violator_id, round(ld.score, 9)) for ld in now.leads] == [
+            (ld.violator_id, round(ld.score, 9)) for ld in was.leads
+        ]
+
+
 def test_refresh_brings_every_stored_pair_to_the_batch_scores(market: tuple[list[Account], list[Account]]) -> None:
     wl, live = market
     ix = Index(linker=_linker(), min_direct=1e-9)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_photos import jpeg, textured
 
@@ -211,3 +212,50 @@ def test_leads_through_other_accounts_follow_the_linkers_strong_edge_and_hop_dec
         ix.add([far])
         have = {(ld.account_id, ld.violator_id): round(ld.score, 9) for ld in ix.leads(all_leads=True)}
     assert have == want
+
+
+def test_a_remove_takes_back_the_scores_its_add_changed_through_an_unstored_shingle() -> None:
+    """X shares one rare shingle with U and V, a stored pair. Adding X re-scores (U, V): their
+    shared phrase is held by one more account. Phrasing stores a sample of each account's
+    shingles (the ``4 * max_shingle_keys`` smallest), and the phrase is not in X's sample: X
+    found U and V through its probe keys (the rarest shingles it holds). The remove found its
+    neighbours by X's stored keys only, missed U and V, and left (U, V) at the add's score."""
+    from sellerlink.signals.phrasing import PhrasingSignal
+
+    def linker() -> Linker:
+        return Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal(max_shingle_keys=2)], progress=False)
+
+    phrase = "zorblat quintex vambrace"
+    u = Account("U", display_name="Toko Melati Jaya", bio=f"{phrase}. barang bagus sekali")
+    v = Account("V", display_name="Grosir Anggrek", bio=f"{phrase}. harga pas kirim cepat")
+    x = Account("X", display_name="Rumah Kain Sentosa", phones=PHONE,
+                bio=f"kami alun bening cahaya damar embun fajar gelora {phrase} hujan intan jingga kemuning lembayung "
+                    "mentari nirwana selalu")  # fmt: skip
+    others = [Account(f"o{i}", display_name=f"Penjual Nomor {i}", bio=f"produk {i} kualitas terbaik untuk anda")
+              for i in range(12)]  # fmt: skip
+
+    def uv(ix: Index) -> float:
+        rid = dict(ix._con.execute("SELECT account_id, rid FROM accounts").fetchall())
+        a, b = sorted((rid["U"], rid["V"]))
+        return float(ix._con.execute("SELECT score FROM pairs WHERE a = ? AND b = ?", (a, b)).fetchone()[0])
+
+    ix = Index(linker=linker())
+    ix.add([*others, u, v])
+    before = uv(ix)
+    ix.add(x)
+    # the setting: X reaches U and V by its probe keys, none of its stored keys is theirs
+    # (else the remove found them anyway), and adding X moved their pair's score
+    xr = ix._con.execute("SELECT rid FROM accounts WHERE account_id = 'X'").fetchone()[0]
+    tables = ix._tables(ix._load_batch([xr]), ix._context())
+    rid = dict(ix._con.execute("SELECT account_id, rid FROM accounts").fetchall())
+    _, found = ix._candidates(*reversed(ix._keys(tables, "probe_keys")), own=np.array([xr]))
+    _, held = ix._candidates(*reversed(ix._keys(tables, "index_keys")), own=np.array([xr]))
+    assert {rid["U"], rid["V"]} <= set(found.tolist()) and not {rid["U"], rid["V"]} & set(held.tolist())
+    during = uv(ix)
+    assert during < before - 0.01
+    ix.remove("X")
+    assert uv(ix) == pytest.approx(before, abs=1e-12)  # was left at `during`
+    # and a fresh index of the same accounts scores the pair alike
+    fresh = Index(linker=linker())
+    fresh.add([*others, u, v])
+    assert uv(ix) == pytest.approx(uv(fresh), abs=1e-12)

@@ -1571,12 +1571,21 @@ class Index:
             if not rids:
                 self._con.execute("COMMIT")
                 return 0
-            neighbours: set[int] = set()
+            ctx = self._context()
+            # the accounts each one's add re-scored the stored pairs among: its candidates,
+            # found again as the add found them (probe keys under today's counts, the same
+            # cap). Its index keys below miss those it reached through a rare shingle outside
+            # the sample of shingles it stored, whose pairs would keep the add's scores
+            gone = self._load_batch(rids)
+            probe = self._tables(gone, ctx, focus=np.zeros(0, dtype=np.int64))
+            prow, pkeys = self._keys(probe, "probe_keys")
+            _, found = self._candidates(pkeys, prow, limit=self.max_candidates, own=np.asarray(gone.rids, dtype=np.int64))
+            neighbours: set[int] = set(found.tolist())
+            del gone, probe
             if self._updaters:
                 # one account at a time, against the accounts it was linked with: exactly the
                 # shares its add gave (removing several together would also take back shares
                 # between them and accounts only one of them had been counted with)
-                ctx = self._context()
                 for rid in rids:
                     one = np.array([rid], dtype=np.int64)
                     linked = self._linked(one)

@@ -19,6 +19,7 @@ memory) instead; ``--load both`` does one and then the other on the same market.
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --cold      # queries only
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --signup-fields   # as at sign-up
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --against OTHER/src  # paired A/B
+    .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --add-remove   # add, then remove them
 """
 
 from __future__ import annotations
@@ -187,6 +188,81 @@ def against(path: str, queries: str, n: int, src: str, rounds: int) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _answers(ix: Any, qs: list[Any]) -> list[Any]:
+    """Every query's answer as plain data (matches with their evidence, leads with their steps)."""
+    out = []
+    for q in qs:
+        r = ix.query(q, k=50)
+        out.append({
+            "m": [[m.left, m.right, round(m.score, 9), [str(e) for e in m.evidence]] for m in r.matches],
+            "l": [[ld.violator_id, round(ld.score, 9), ld.path, [[s.left, s.right, round(s.score, 9)] for s in ld.steps]]
+                  for ld in r.leads],
+            "n": r.n_candidates,
+        })
+    return out
+
+
+def _stored_pairs(ix: Any) -> dict[tuple[str, str], float]:
+    q = ("SELECT x.account_id, y.account_id, p.score FROM pairs p JOIN accounts x ON x.rid = p.a "
+         "JOIN accounts y ON y.rid = p.b")  # fmt: skip
+    return {(a, b) if a < b else (b, a): s for a, b, s in ix._con.execute(q)}
+
+
+def add_remove(path: str, queries: str, n: int) -> None:
+    """Writes to ``path``: add the ``n`` query accounts (not indexed) in one ``add`` call and
+    remove them in one ``remove`` call, then add and remove the first of them alone; wall and
+    CPU of each call. Before and after each add-then-remove, the queries' answers (``k=50``)
+    and the stored pairs: a remove should take back what the add did."""
+    import hashlib
+
+    from sellerlink import load_accounts
+    from sellerlink.index import Index
+
+    qs = load_accounts(queries)[:n]
+    ids = [q.account_id for q in qs]
+    res: dict[str, Any] = {"n": len(qs)}
+
+    def timed(name: str, call: Any) -> None:
+        t, c = time.perf_counter(), time.process_time()
+        done = call()
+        res[name] = {"accounts": done, "wall_s": round(time.perf_counter() - t, 2),
+                     "cpu_s": round(time.process_time() - c, 2)}  # fmt: skip
+        print(f"  {name:10s} {done:>5} accounts: {res[name]['wall_s']:8.2f} s wall, {res[name]['cpu_s']:8.2f} s CPU, "
+              f"{done / max(res[name]['wall_s'], 1e-9):8.1f} accounts/s", flush=True)  # fmt: skip
+
+    def compare(tag: str, before: Any, after: Any) -> None:
+        (ans0, pairs0), (ans1, pairs1) = before, after
+        digest = [hashlib.sha1(json.dumps(x, sort_keys=True).encode()).hexdigest()[:12] for x in (ans0, ans1)]
+        moved = [abs(pairs0[k] - pairs1[k]) for k in pairs0.keys() & pairs1.keys() if pairs0[k] != pairs1[k]]
+        res[tag] = {
+            "answers_before": digest[0], "answers_after": digest[1], "same_answers": ans0 == ans1,
+            "matches": sum(len(a["m"]) for a in ans0), "leads": sum(len(a["l"]) for a in ans0),
+            "stored_pairs": len(pairs0), "pairs_only_before": len(pairs0.keys() - pairs1.keys()),
+            "pairs_only_after": len(pairs1.keys() - pairs0.keys()), "pairs_rescored_differently": len(moved),
+            "largest_score_change": max(moved, default=0.0),
+        }  # fmt: skip
+        r = res[tag]
+        print(f"  {tag}: answers {'the same' if r['same_answers'] else 'CHANGED'} ({r['matches']} matches, "
+              f"{r['leads']} leads); stored pairs {r['stored_pairs']}, {r['pairs_only_before']} gone, "
+              f"{r['pairs_only_after']} new, {len(moved)} re-scored differently (largest change "
+              f"{r['largest_score_change']:.2g})", flush=True)  # fmt: skip
+
+    with Index.open(path) as ix:
+        if ix.existing(ids):
+            sys.exit(f"--add-remove: {len(ix.existing(ids))} of the query accounts are in {path} already")
+        res["indexed"] = len(ix)
+        start = (_answers(ix, qs), _stored_pairs(ix))
+        timed("add", lambda: ix.add(qs))
+        timed("remove", lambda: ix.remove(ids))
+        back = (_answers(ix, qs), _stored_pairs(ix))
+        compare("after_add_remove", start, back)
+        timed("add_one", lambda: ix.add(qs[:1]))
+        timed("remove_one", lambda: ix.remove(ids[:1]))
+        compare("after_add_remove_one", back, (_answers(ix, qs), _stored_pairs(ix)))
+    res["peak_rss_mb"] = round(peak_rss_mb())
+    print(json.dumps(res), flush=True)
+
+
 def workers_cpu_s() -> float:
     """CPU seconds the fingerprinting worker processes have reported so far. (They are started
     by a fork server, which reaps them: ``RUSAGE_CHILDREN`` of this process never sees them.)"""
@@ -319,6 +395,10 @@ def main() -> None:
                     help="with --index: time this code against another checkout's (its src folder), both in one "
                          "process, each query by both in random order (the ratio per query)")
     ap.add_argument("--rounds", type=int, default=3, help="with --against: rounds over the queries (default 3)")
+    ap.add_argument("--add-remove", action="store_true",
+                    help="with --index: WRITES to FILE: add the query accounts in one call and remove them in one, "
+                         "then one of them alone; times each call and checks that the answers and the stored "
+                         "pairs are back as before")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -329,6 +409,14 @@ def main() -> None:
         sys.exit("--against needs --index FILE QUERIES")
     if args.against and args.signup_fields:
         sys.exit("--signup-fields does not apply to --against (both codes are timed on the queries as given)")
+    if args.add_remove:
+        if not args.index or args.against or args.cold or args.signup_fields:
+            sys.exit("--add-remove needs --index FILE QUERIES, and no --against, --cold or --signup-fields")
+        print(machine(), flush=True)
+        print(f"index {args.index[0]} ({os.path.getsize(args.index[0]) / 2**20:.0f} MB), accounts {args.index[1]}",
+              flush=True)
+        add_remove(args.index[0], args.index[1], args.queries)
+        return
     if args.index and args.against:
         print(machine(), flush=True)
         against(args.index[0], args.index[1], args.queries, args.against, args.rounds)

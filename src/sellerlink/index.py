@@ -1559,7 +1559,10 @@ class Index:
 
     def remove(self, account_ids: str | Iterable[str]) -> int:
         """Remove accounts by id (unknown ids are ignored), in one transaction; pairs among the
-        accounts that shared a value with them are re-scored. Returns how many were removed."""
+        accounts that shared a value with them are re-scored. Returns how many were removed.
+
+        Removing accounts right after adding them gives back the stored pairs, their scores to
+        rounding (the remove re-scores at least the pairs their add re-scored)."""
         ids = (
             [account_ids]
             if isinstance(account_ids, str)

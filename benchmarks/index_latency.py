@@ -212,7 +212,10 @@ def add_remove(path: str, queries: str, n: int) -> None:
     """Writes to ``path``: add the ``n`` query accounts (not indexed) in one ``add`` call and
     remove them in one ``remove`` call, then add and remove the first of them alone; wall and
     CPU of each call. Before and after each add-then-remove, the queries' answers (``k=50``)
-    and the stored pairs: a remove should take back what the add did."""
+    and the stored pairs: a remove should take back what the add did (exactly only when the
+    stored scores were current: a freshly built or refreshed file; on another, the remove
+    brings its neighbourhood to today's counts, and those pairs stay so). Stopped between an
+    add and its remove, the accounts stay in the file (``sellerlink index remove`` them)."""
     import hashlib
 
     from sellerlink import load_accounts
@@ -397,8 +400,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="with --against: rounds over the queries (default 3)")
     ap.add_argument("--add-remove", action="store_true",
                     help="with --index: WRITES to FILE: add the query accounts in one call and remove them in one, "
-                         "then one of them alone; times each call and checks that the answers and the stored "
-                         "pairs are back as before")
+                         "then one of them alone; times each call and reports whether the answers and the "
+                         "stored pairs are back as before (exact on a freshly built or refreshed file)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

@@ -454,7 +454,9 @@ def test_adding_then_removing_the_same_accounts_gives_back_the_stored_pairs(
     market: tuple[list[Account], list[Account]],
 ) -> None:
     """A remove takes back what the add of the same accounts did: every stored pair, with its
-    score (to the last bits a different order of sums may change), and every query's answer."""
+    score (to the last bits a different order of sums may change), and every query's answer.
+    (The stored scores are current before the add: each part was added in one call. A property
+    test: this small market does not reach the case of the test in test_index_edges.py.)"""
     wl, live = market
     ix = Index(linker=_linker())
     ix.add(wl, watchlist=True)
@@ -466,7 +468,9 @@ def test_adding_then_removing_the_same_accounts_gives_back_the_stored_pairs(
 
     before, answers = stored(), [ix.query(q, k=50) for q in live[:30]]
     ix.add(live[:30])
-    assert stored() != before  # the add moved scores and stored pairs with the new accounts
+    during = stored()
+    # the add re-scored pairs stored before it, not only added its own
+    assert any(during[k] != v for k, v in before.items() if k in during)
     ix.remove([a.account_id for a in live[:30]])
     after = stored()
     assert after.keys() == before.keys() and len(before) >= 15

@@ -1562,7 +1562,9 @@ class Index:
         accounts that shared a value with them are re-scored. Returns how many were removed.
 
         Removing accounts right after adding them gives back the stored pairs, their scores to
-        rounding (the remove re-scores at least the pairs their add re-scored)."""
+        rounding, when the stored scores were current before the add (after a build, a
+        refresh, or everything added in one call): the remove re-scores at least the pairs the
+        add re-scored. Otherwise the pairs around them come out at today's counts."""
         ids = (
             [account_ids]
             if isinstance(account_ids, str)

@@ -1,7 +1,8 @@
 """Edges of the persistent index found in review (each failed before its fix): the max_block
 rule when the probing account is itself indexed, an account never taking one of its own
 candidate slots, photo counts taken back exactly when several accounts leave together, a
-refresh interleaved with another writer, and a CLI add refused before its first batch."""
+refresh interleaved with another writer, a CLI add refused before its first batch, and a
+remove that missed pairs its add had re-scored."""
 
 from __future__ import annotations
 
@@ -218,8 +219,9 @@ def test_a_remove_takes_back_the_scores_its_add_changed_through_an_unstored_shin
     """X shares one rare shingle with U and V, a stored pair. Adding X re-scores (U, V): their
     shared phrase is held by one more account. Phrasing stores a sample of each account's
     shingles (the ``4 * max_shingle_keys`` smallest), and the phrase is not in X's sample: X
-    found U and V through its probe keys (the rarest shingles it holds). The remove found its
-    neighbours by X's stored keys only, missed U and V, and left (U, V) at the add's score."""
+    found U and V through its probe keys (the rarest shingles it holds). Before its fix the
+    remove found neighbours by X's stored keys only, missed U and V, and left (U, V) at the
+    add's score."""
     from sellerlink.signals.phrasing import PhrasingSignal
 
     def linker() -> Linker:

@@ -52,6 +52,13 @@ def batch_scores_of_last(full: PairTable) -> dict[str, float]:
     return out
 
 
+def _stored(ix: Index) -> dict[tuple[str, ...], float]:
+    """The index's stored pairs: (account ids, sorted) -> score."""
+    q = ("SELECT x.account_id, y.account_id, p.score FROM pairs p JOIN accounts x ON x.rid = p.a "
+         "JOIN accounts y ON y.rid = p.b")  # fmt: skip
+    return {tuple(sorted((a, b))): s for a, b, s in ix._con.execute(q)}
+
+
 def _partition(clusters: dict[str, int]) -> list[list[str]]:
     groups: dict[int, list[str]] = {}
     for a, c in clusters.items():
@@ -462,17 +469,13 @@ def test_adding_then_removing_the_same_accounts_gives_back_the_stored_pairs(
     ix.add(wl, watchlist=True)
     ix.add(live[30:])
 
-    def stored() -> dict[tuple[str, ...], float]:
-        ids = dict(ix._con.execute("SELECT rid, account_id FROM accounts").fetchall())
-        return {tuple(sorted((ids[a], ids[b]))): s for a, b, s in ix._con.execute("SELECT a, b, score FROM pairs")}
-
-    before, answers = stored(), [ix.query(q, k=50) for q in live[:30]]
+    before, answers = _stored(ix), [ix.query(q, k=50) for q in live[:30]]
     ix.add(live[:30])
-    during = stored()
+    during = _stored(ix)
     # the add re-scored pairs stored before it, not only added its own
     assert any(during[k] != v for k, v in before.items() if k in during)
     ix.remove([a.account_id for a in live[:30]])
-    after = stored()
+    after = _stored(ix)
     assert after.keys() == before.keys() and len(before) >= 15
     assert all(after[k] == pytest.approx(v, rel=1e-9, abs=1e-12) for k, v in before.items())
     for q, was in zip(live[:30], answers):
@@ -493,15 +496,10 @@ def test_refresh_brings_every_stored_pair_to_the_batch_scores(market: tuple[list
     ids = full.fingerprints.ids
     want = {tuple(sorted((ids[a], ids[b]))): s for a, b, s in zip(full.left, full.right, full.score) if s >= 1e-9}
 
-    def stored() -> dict[tuple[str, ...], float]:
-        q = ("SELECT x.account_id, y.account_id, p.score FROM pairs p JOIN accounts x ON x.rid = p.a "
-             "JOIN accounts y ON y.rid = p.b")  # fmt: skip
-        return {tuple(sorted((a, b))): s for a, b, s in ix._con.execute(q)}
-
     # stale scores (as if stored with the counts of long ago): refresh must recompute every one
     ix._con.execute("UPDATE pairs SET score = 0.5")
     n = ix.refresh(batch=37)
-    have = stored()
+    have = _stored(ix)
     assert n == len(have)
     common = set(have) & set(want)
     assert len(common) > 0.9 * len(want)

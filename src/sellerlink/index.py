@@ -1273,15 +1273,21 @@ class Index:
         rows = self._in("SELECT DISTINCT rid FROM postings WHERE key IN ({in})", keys)
         return unique_sorted(np.asarray([r[0] for r in rows], dtype=np.int64))
 
+    def _probe_candidates(self, batch: _Batch, ctx: RarityContext) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, rids): each indexed row's candidates as its add links them: its probe keys
+        under ``ctx``, at most ``max_candidates`` a row. (A remove finds them again the same
+        way, to re-score the pairs its add re-scored.)"""
+        # probe keys need no matching among the rows (empty focus skips it)
+        tables = self._tables(batch, ctx, focus=np.zeros(0, dtype=np.int64))
+        rows, keys = self._keys(tables, "probe_keys")
+        return self._candidates(keys, rows, limit=self.max_candidates, own=np.asarray(batch.rids, dtype=np.int64))
+
     def _link_new(self, new: _Batch, holders: np.ndarray | None = None) -> None:
         """Score new accounts against their candidates; re-score stored pairs among the candidates
         (and among ``holders``: accounts sharing a value that just became too common)."""
         ctx = self._context()
-        # probe keys need no matching among the new accounts (empty focus skips it)
-        tables = self._tables(new, ctx, focus=np.zeros(0, dtype=np.int64))
-        rows, keys = self._keys(tables, "probe_keys")
         rid_new = np.asarray(new.rids, dtype=np.int64)
-        cr, cc = self._candidates(keys, rows, limit=self.max_candidates, own=rid_new)
+        cr, cc = self._probe_candidates(new, ctx)
         a = rid_new[cr]
         keep = a != cc
         a, b = a[keep], cc[keep]
@@ -1578,15 +1584,10 @@ class Index:
                 return 0
             ctx = self._context()
             # the accounts each one's add re-scored the stored pairs among: its candidates,
-            # found again as the add found them (probe keys under today's counts, the same
-            # cap). Its index keys below miss those it reached through a rare shingle outside
-            # the sample of shingles it stored, whose pairs would keep the add's scores
-            gone = self._load_batch(rids)
-            probe = self._tables(gone, ctx, focus=np.zeros(0, dtype=np.int64))
-            prow, pkeys = self._keys(probe, "probe_keys")
-            _, found = self._candidates(pkeys, prow, limit=self.max_candidates, own=np.asarray(gone.rids, dtype=np.int64))
-            neighbours: set[int] = set(found.tolist())
-            del gone, probe
+            # found again as the add found them (under today's counts). Its index keys below
+            # miss those it reached through a rare shingle outside the sample of shingles it
+            # stored, whose pairs would keep the add's scores
+            neighbours: set[int] = set(self._probe_candidates(self._load_batch(rids), ctx)[1].tolist())
             if self._updaters:
                 # one account at a time, against the accounts it was linked with: exactly the
                 # shares its add gave (removing several together would also take back shares

@@ -251,8 +251,9 @@ def add_remove(path: str, queries: str, n: int) -> None:
               f"{r['largest_score_change']:.2g})", flush=True)  # fmt: skip
 
     with Index.open(path) as ix:
-        if ix.existing(ids):
-            sys.exit(f"--add-remove: {len(ix.existing(ids))} of the query accounts are in {path} already")
+        there = ix.existing(ids)
+        if there:
+            sys.exit(f"--add-remove: {len(there)} of the query accounts are in {path} already")
         res["indexed"] = len(ix)
         start = (_answers(ix, qs), _stored_pairs(ix))
         timed("add", lambda: ix.add(qs))

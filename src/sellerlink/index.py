@@ -1276,7 +1276,7 @@ class Index:
     def _probe_candidates(self, batch: _Batch, ctx: RarityContext) -> tuple[np.ndarray, np.ndarray]:
         """(rows, rids): each indexed row's candidates as its add links them: its probe keys
         under ``ctx``, at most ``max_candidates`` a row. (A remove finds them again the same
-        way, to re-score the pairs its add re-scored.)"""
+        way, to re-score the pairs its add re-scored; a re-link proposes its rows' pairs so.)"""
         # probe keys need no matching among the rows (empty focus skips it)
         tables = self._tables(batch, ctx, focus=np.zeros(0, dtype=np.int64))
         rows, keys = self._keys(tables, "probe_keys")
@@ -1311,9 +1311,7 @@ class Index:
         any more are dropped)."""
         if not len(rids):
             return
-        tables = self._tables(self._load_batch(rids.tolist()), ctx)
-        rows, keys = self._keys(tables, "probe_keys")
-        cr, cc = self._candidates(keys, rows, limit=self.max_candidates, own=rids)
+        cr, cc = self._probe_candidates(self._load_batch(rids.tolist()), ctx)
         a = rids[cr]
         inside = np.isin(cc, rids) & (a != cc)
         stored = self._pairs_within(rids)

@@ -81,21 +81,27 @@ def test_bounded_query_answers_exactly_like_the_one_phase_query(
     indexed, queries = live[:-40], live[-40:]
     ix = _index(wl, indexed)
     lookups = _count_lookups(monkeypatch)
-    # the exact pass assembles phrasing for the query and the kept candidates only
-    exact_rows: list[tuple[int, int]] = []
-    real_assemble = PhrasingSignal.assemble
+    # the exact pass compares the query with the kept candidates only (the first pass: with
+    # every candidate)
+    calls: list[list[int]] = []  # per query, the candidates of each phrasing compare_one
+    real_query, real_one = Index.query, PhrasingSignal.compare_one
 
-    def spy(self: PhrasingSignal, ids: Any, states: Any, *, rarity: Any = None, rows: Any = None) -> Any:
-        if rows is not None:
-            exact_rows.append((len(rows), len(ids)))
-            assert rows[-1] == len(ids) - 1  # the query's own row
-        return real_assemble(self, ids, states, rarity=rarity, rows=rows)
+    def query(self: Index, account: Any, *, k: int = 10) -> Any:
+        calls.append([])
+        return real_query(self, account, k=k)
 
-    monkeypatch.setattr(PhrasingSignal, "assemble", spy)
+    def spy(self: PhrasingSignal, states: Any, one: bytes, *, rarity: Any) -> Any:
+        calls[-1].append(len(states))
+        return real_one(self, states, one, rarity=rarity)
+
+    monkeypatch.setattr(Index, "query", query)
+    monkeypatch.setattr(PhrasingSignal, "compare_one", spy)
     bounded = _answer(ix, queries)
     n_bounded = sum(lookups)
-    assert exact_rows and all(r < n for r, n in exact_rows) and sum(r for r, _ in exact_rows) < sum(n for _, n in exact_rows) / 2
-    monkeypatch.setattr(PhrasingSignal, "assemble", real_assemble)
+    assert all(len(c) <= 2 for c in calls)
+    first, kept = [c[0] for c in calls if len(c) == 2], [c[1] for c in calls if len(c) == 2]
+    assert kept and all(0 < e < f for e, f in zip(kept, first)) and sum(kept) < sum(first) / 2
+    monkeypatch.setattr(PhrasingSignal, "compare_one", real_one)
     lookups.clear()
     _one_pass(monkeypatch)
     exact = _answer(ix, queries)
@@ -650,7 +656,9 @@ def test_a_query_answers_the_same_without_compare_one(
     monkeypatch.setattr(NamesSignal, "assemble", assemble)
     res = _full_answer(ix, some)
     asked = sum(1 for r in res if r[2])
-    assert sorted(calls) == ["contacts"] * asked + ["names"] * asked + ["phrasing"] * asked
+    # phrasing's once more where its bound kept candidates: the exact pass, for them only
+    assert calls.count("contacts") == calls.count("names") == asked < calls.count("phrasing") <= 2 * asked
+    assert len(calls) == 3 * asked + calls.count("phrasing") - asked
     assert sum(len(r[0]) for r in res) >= 2 and sum(len(r[1]) for r in res) >= 1
     for signal in ("contacts", "names"):
         assert any(e["signal"] == signal for r in res for m in r[0] for e in m[4])
@@ -865,3 +873,83 @@ def test_a_file_without_habit_counts_explains_with_the_batch_s() -> None:
     ix.add(new)
     r = ix.query(q, k=5)
     assert r.n_candidates == 1 and _style_item(r, "a").shared_by == 2  # (the file's partial count: 6)
+
+
+def test_a_file_without_habit_counts_counts_a_habit_over_every_candidate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a file without habit counts, a pair's habits are counted over the accounts the query
+    compares (as before habits were counted), all of them, not only the pairs it reports:
+    phrasing's table for the evidence is then the batch's (``rows_independent`` is false)."""
+    lk = Linker(signals=[NamesSignal(), ContactsSignal(), PhrasingSignal()], progress=False)
+    ix = Index(linker=lk)
+    a = Account("a", display_name="Toko Sari", phones=("0812-1111-2222",), bio="Halo kak, sepatu anak. Chat dulu ya 🙏")
+    old = [Account(f"f{i}", display_name=f"Akun{i:03d}", bio=f"Halo kak, jual tas {i}. Tanya ya 🙏") for i in range(40)]
+    # three accounts sharing a sentence with the query (candidates) and its habits, far below min_direct
+    cs = [Account(f"c{i}", display_name=f"Grosir{i:02d} Xq", bio=f"Halo kak, barang impor nomor {i * 13}. Order ya 🙏")
+          for i in range(3)]  # fmt: skip
+    ix.add([a, *old, *cs])
+    q = Account("q", display_name="Sari Store", phones=("+62 812 1111 2222",), bio="Halo kak, gamis baru. Order ya 🙏")
+    r = ix.query(q, k=20)
+    assert r.n_candidates == 4 and [m.right for m in r.matches] == ["a"]
+    assert _style_item(r, "a").shared_by == 45  # the index's count: a, the 40, the 3, q
+    _as_written_before_habits(ix)
+    ctx = ix._context()
+    assert not PhrasingSignal().rows_independent(ctx)
+    shared = _style_item(ix.query(q, k=20), "a")
+    batch = _habit_counts([a, *cs, q])  # the accounts the query compared
+    assert shared.shared_by == batch[shared.extra["shared_habits"][0]] == 5
+    # (a table of the reported pair's rows alone would count 2: a and q)
+    monkeypatch.setattr(PhrasingSignal, "rows_independent", lambda self, rarity: True)
+    assert _style_item(ix.query(q, k=20), "a").shared_by == 2
+
+
+def test_rows_independent_when_the_context_holds_style_and_every_habit(
+    market: tuple[list[Account], list[Account]],
+) -> None:
+    """``rows_independent``: true only with the style statistics and every account's habits
+    counted; then a table of any few rows explains and compares their pairs as the table of
+    the whole batch does."""
+    from sellerlink.signals.base import RarityContext
+
+    wl, live = market
+    accs = [*wl, *live][:80]
+    sig = PhrasingSignal()
+    ids, states = [a.account_id for a in accs], sig.extract(accs)
+    plain = sig.assemble(ids, states)
+    rk_rows, rk_keys = sig.rarity_keys(plain)
+    uniq, cnt = np.unique(rk_keys, return_counts=True)
+
+    def counts(_s: str, k: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(uniq, k), len(uniq) - 1)
+        return np.where(uniq[pos] == k, cnt[pos], 0)
+
+    n = len(accs)
+    full_stats = PhrasingSignal.stats_to_context(sig.rarity_stats(plain))
+    assert set(full_stats) >= {"style_mean", "habit_n"} and full_stats["habit_n"][0] == n
+    no_habits = {k: v for k, v in full_stats.items() if k != "habit_n"}
+    no_style = {k: v for k, v in full_stats.items() if not k.startswith("style")}
+    part_habits = {**full_stats, "habit_n": np.array([n - 1.0])}
+    assert not sig.rows_independent(None)
+    for st_ in (no_habits, no_style, part_habits):
+        assert not sig.rows_independent(RarityContext(n, counts, {"phrasing": st_}))
+    ctx = RarityContext(n, counts, {"phrasing": full_stats})
+    assert sig.rows_independent(ctx)
+    full = sig.assemble(ids, states, rarity=ctx)
+    m = len(accs)
+    li, ri = np.repeat(np.arange(m), m), np.tile(np.arange(m), m)
+    sims = sig.compare(full, li, ri)["text_sim"].reshape(m, m)
+    np.fill_diagonal(sims, -1)
+    q = int(np.argmax(np.sort(sims, axis=1)[:, -2]))
+    rows = np.append(np.argsort(-sims[q])[:3], q)
+    sub = sig.assemble([ids[r] for r in rows], [states[r] for r in rows], rarity=ctx)
+    si, sj = np.repeat(np.arange(len(rows)), len(rows)), np.tile(np.arange(len(rows)), len(rows))
+    a, b = sig.compare(full, rows[si], rows[sj]), sig.compare(sub, si, sj)
+    for name in sig.feature_names:
+        assert np.array_equal(a[name], b[name]), name
+    for i, j in zip(si.tolist(), sj.tolist()):
+        if i != j:
+            assert sig.explain(full, int(rows[i]), int(rows[j])) == sig.explain(sub, i, j)
+    # without the habit counts, the few rows' table counts their habits alone: it differs
+    lean = RarityContext(n, counts, {"phrasing": no_habits})
+    full_l = sig.assemble(ids, states, rarity=lean)
+    sub_l = sig.assemble([ids[r] for r in rows], [states[r] for r in rows], rarity=lean)
+    assert full_l.habit_df != sub_l.habit_df

@@ -1742,17 +1742,25 @@ class Index:
                 feats.update(sig.compare_one(states[:n], states[n], rarity=bctx).values)
             else:
                 feats.update(sig.compare(tables[sig.name], left, right).values)
+        exact: list[Any] = []
         if bound:
             keep = np.flatnonzero(self._proba(feats) >= self.min_direct)
             if not len(keep):
                 return QueryResult(acc.account_id, [], [], self.threshold, n)
             exact = [sig for sig in self.signals if sig.name in bound]
             # exact counts for the kept pairs only (the others stay at their bound, below
-            # min_direct: never reported, never a hop). The tables ask only about the values
-            # of the rows kept and the query's own, each of them counted exactly by ``ctx``.
-            tables.update(self._tables(batch, ctx, focus=focus, only=exact, rows=np.append(keep, n)))
+            # min_direct: never reported, never a hop): each asks only about the values of
+            # the rows kept and the query's own, counted exactly by ``ctx``. One row against
+            # a few where the signal can (the features of the table's pairs, without a table);
+            # else a table of the batch that holds only their values.
             for sig in exact:
-                for name, v in sig.compare(tables[sig.name], left[keep], right[keep]).values.items():
+                if sig in direct:
+                    states = batch.states[sig.name]
+                    got = sig.compare_one([states[j] for j in keep.tolist()], states[n], rarity=ctx).values
+                else:
+                    tables.update(self._tables(batch, ctx, focus=focus, only=[sig], rows=np.append(keep, n)))
+                    got = sig.compare(tables[sig.name], left[keep], right[keep]).values
+                for name, v in got.items():
                     feats[name] = feats[name].copy()  # (a signal's arrays may be shared or read-only)
                     feats[name][keep] = v
         pt = self._score(batch, tables, left, right, feats)
@@ -1760,16 +1768,24 @@ class Index:
         near = np.flatnonzero(pt.score >= self.min_direct)
         if later and len(near):
             # only pairs at min_direct or above are ever explained (matches, and the first
-            # edge of a lead): these tables hold their rows and the query's only. (They are
-            # made with the query in focus, and a pair's evidence reads only its two rows and
-            # the counts of the values the query holds.)
+            # edge of a lead): their tables are made now, with the query in focus. A bound
+            # signal's evidence reads counts of values only the candidate holds, so its
+            # table counts exactly (``ctx``); the others' read only the query's values.
+            # A table of their rows and the query's only, unless a signal's table reads
+            # other rows too under this context (``rows_independent``): then the batch's,
+            # holding only their values (as the exact pass's was).
             rows = np.append(near, n)
             at = np.full(n + 1, -1, dtype=np.int64)
             at[rows] = np.arange(len(rows))
-            pt.fingerprints.tables.update(
-                self._tables(self._subset(batch, rows), bctx, focus=np.array([len(near)]), only=later)
-            )
-            pt.fingerprints.rows.update({sig.name: at for sig in later})
+            whole = [sig for sig in later if sig in exact and not _rows_independent(sig, ctx)]
+            if whole:
+                pt.fingerprints.tables.update(self._tables(batch, ctx, focus=focus, only=whole, rows=rows))
+            sub = self._subset(batch, rows)
+            for group, c in (([sig for sig in later if sig in exact and sig not in whole], ctx),
+                             ([sig for sig in later if sig not in exact], bctx)):  # fmt: skip
+                if group:
+                    pt.fingerprints.tables.update(self._tables(sub, c, focus=np.array([len(near)]), only=group))
+                    pt.fingerprints.rows.update({sig.name: at for sig in group})
         order = np.lexsort((np.asarray(batch.ids[:n], dtype=object).astype(str), -pt.score))
         matches = [
             pt.match(int(j)) for j in order[:k] if pt.score[j] >= self.min_direct
@@ -2014,6 +2030,14 @@ class _StoredPairs:
 class _Result:
     graph: nx.Graph
     pairs: _StoredPairs
+
+
+def _rows_independent(sig: Any, ctx: RarityContext) -> bool:
+    """Whether ``sig``'s table, counted by ``ctx``, gives a pair the features and evidence it
+    would have in a table of any other rows beside the pair's (``rows_independent``; a
+    signal without the hook is taken not to)."""
+    fn = getattr(sig, "rows_independent", None)
+    return bool(fn is not None and fn(ctx))
 
 
 def _check_min_direct(min_direct: float, threshold: float) -> None:

@@ -1446,6 +1446,12 @@ def _habit_keys(labels: Sequence[str]) -> np.ndarray:
     return stable_hash64_many(labels, "phrasing.habit")
 
 
+def _habits_counted(rarity: RarityContext, name: str) -> bool:
+    """Whether ``rarity`` counted the habits of every one of its accounts (``habit_n``)."""
+    counted = rarity.stat(name, "habit_n")
+    return counted is not None and len(counted) == 1 and round(float(counted[0])) == rarity.n_accounts
+
+
 def _habit_df(habits: np.ndarray, name: str, rarity: RarityContext | None,
               wanted: np.ndarray | None = None) -> dict[str, int]:  # fmt: skip
     """label -> how many accounts carry it: the batch's rows, or the context's count for the
@@ -1455,10 +1461,7 @@ def _habit_df(habits: np.ndarray, name: str, rarity: RarityContext | None,
     :meth:`PhrasingSignal.stats_to_context`; an index written before habits were counted,
     or added to since, has not). Never less than the batch's own count."""
     batch = collections.Counter(itertools.chain.from_iterable(habits))
-    if rarity is None or not batch:
-        return dict(batch)
-    counted = rarity.stat(name, "habit_n")
-    if counted is None or len(counted) != 1 or round(float(counted[0])) != rarity.n_accounts:
+    if rarity is None or not batch or not _habits_counted(rarity, name):
         return dict(batch)
     held = habits if wanted is None else habits[wanted]
     labels = sorted(set(itertools.chain.from_iterable(held)))
@@ -1534,7 +1537,7 @@ def _parse_state(st: bytes) -> tuple[tuple[Any, ...], np.ndarray | None, list[An
     """One stored state -> (the part ``_assemble`` takes, the sketch or None, the settings it
     was made with). Remembered: an index query assembles its candidates twice (a bound, then
     exact counts for the few it keeps); the arrays are read-only, being shared."""
-    arrs, meta = unpack(st)
+    arrs, meta = unpack(st, copy=False)  # (read-only views: this sets them so anyway)
     try:
         capped, texts, habits, settings = meta
         style = arrs["style"]
@@ -1873,6 +1876,14 @@ class PhrasingSignal:
             n_rows = len(r)
         return {"style_n": np.array([len(x)], dtype=np.float64), "style_sum": x.sum(axis=0),
                 "style_sumsq": (x * x).sum(axis=0), "habit_n": np.array([n_rows], dtype=np.float64)}  # fmt: skip
+
+    def rows_independent(self, rarity: RarityContext | None) -> bool:
+        """Whether a table assembled with ``rarity`` gives a pair the same features and evidence
+        whatever other rows it holds: when the context carries the style statistics and counted
+        every account's habits (else the table's rows supply them). An index query then
+        explains a pair from a table of the pair's rows and its own."""
+        return (rarity is not None and rarity.stat(self.name, "style_mean") is not None
+                and _habits_counted(rarity, self.name))  # fmt: skip
 
     @staticmethod
     def stats_to_context(stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

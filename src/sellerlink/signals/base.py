@@ -244,8 +244,11 @@ def _loads(raw: bytes | memoryview) -> Any:
         return json.loads(bytes(raw).decode("utf-8"))
 
 
-def unpack(data: bytes) -> tuple[dict[str, np.ndarray], Any]:
-    """Inverse of :func:`pack`. A malformed blob raises ``ValueError`` (never runs code)."""
+def unpack(data: bytes, *, copy: bool = True) -> tuple[dict[str, np.ndarray], Any]:
+    """Inverse of :func:`pack`. A malformed blob raises ``ValueError`` (never runs code).
+
+    ``copy=False``: the arrays are read-only views of ``data`` (which they keep alive), for a
+    reader that never writes to them (an index query unpacks ~100 states)."""
     try:
         n = int.from_bytes(data[:4], "little")
         # the header read in place: a phrasing state's header holds its sentences, and its
@@ -267,7 +270,7 @@ def unpack(data: bytes) -> tuple[dict[str, np.ndarray], Any]:
                 if count < 0 or min(shape, default=0) < 0 or pos + count * dtype.itemsize > end:
                     raise ValueError("truncated array data")
                 arr = np.frombuffer(data, dtype=dtype, count=count, offset=pos).reshape(shape)
-            out[str(name)] = arr.copy()
+            out[str(name)] = arr.copy() if copy else arr
             pos += count * dtype.itemsize
         return out, head.get("meta")
     except (KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:

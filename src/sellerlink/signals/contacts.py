@@ -1478,7 +1478,7 @@ class _Collector:
 def _occurrences(state: bytes) -> tuple[list[int], list[Any], list[Any], list[Any]]:
     """A state's contact occurrences: kinds (Python ints), keys, raw values, sources.
     ``ValueError`` for a corrupt state (lengths that differ, an unknown kind)."""
-    arrs, meta = unpack(state)
+    arrs, meta = unpack(state, copy=False)
     kd = arrs["kind"].tolist()
     k, rw, src = meta
     if not (len(kd) == len(k) == len(rw) == len(src)):

@@ -581,6 +581,15 @@ def _empty_table(n_accounts: int, n_skipped: int) -> PhotosTable:
 # the signal
 
 
+@functools.lru_cache(maxsize=1)
+def _empty_state() -> bytes:
+    """The state of an account without photos (nothing in it depends on the account)."""
+    parts = _stack_fingerprints([])
+    parts["key"] = _photo_keys([], [])
+    parts["pos"] = np.zeros(0, dtype=np.int64)
+    return pack({name: parts[name] for name in _STATE_ARRAYS}, {"v": STATE_VERSION, "paths": [], "skipped": 0})
+
+
 class PhotosSignal:
     """Shared product photos as evidence, robust to crop, mirror, border, re-encode, resize,
     brightness, watermark and small rotations.
@@ -746,6 +755,9 @@ class PhotosSignal:
         out = []
         for row, acc in enumerate(accounts):
             ks = per[row]
+            if not ks and not skipped[row]:  # no photo: the same bytes for every account
+                out.append(_empty_state())
+                continue
             parts = _stack_fingerprints([fps[k] for k in ks])  # type: ignore[misc]
             pos = [positions[k] for k in ks]
             parts["key"] = _photo_keys([acc.account_id] * len(ks), pos)

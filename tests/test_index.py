@@ -573,6 +573,12 @@ def test_pack_unpack_round_trip_and_every_damaged_blob_is_a_value_error(arrays, 
     for k, v in named.items():
         assert arrs[k].dtype == v.dtype and arrs[k].shape == v.shape
         assert arrs[k].tobytes() == v.tobytes() and arrs[k].flags.writeable
+    # without copies: the same arrays, read-only (views of the blob)
+    views, got_meta = unpack(blob, copy=False)
+    assert got_meta == meta and list(views) == list(named)
+    for k, v in named.items():
+        assert views[k].dtype == v.dtype and views[k].shape == v.shape and views[k].tobytes() == v.tobytes()
+        assert not views[k].flags.writeable
     cut = data.draw(st.integers(0, max(len(blob) - 1, 0)))
     damaged = [blob[:cut]]
     if blob:

@@ -511,6 +511,25 @@ def test_refresh_brings_every_stored_pair_to_the_batch_scores(market: tuple[list
         ix.refresh(batch=0)
 
 
+def test_refresh_keeps_a_pair_only_its_far_end_proposes() -> None:
+    """A pair is linked when either end proposes it (a build and an add link the union of both
+    ends' candidates). Here y has two candidates sharing two values each, so under
+    ``max_candidates=2`` it never proposes x, which shares one; x proposes y. A refresh of
+    y's batch must keep (x, y): x, outside that batch, still proposes it."""
+    x = Account("x", display_name="Qwerty Alpha", bank_accounts=("BCA 1234567890",))
+    y = Account("y", display_name="Zxcvb Beta", phones=("0812-1111-2222",), emails=("yy.shop@gmail.com",),
+                links=("https://tokopedia.com/yyshop",), bank_accounts=("BCA 1234567890", "BRI 555501234567"))  # fmt: skip
+    z1 = Account("z1", display_name="Mnbvc Gamma", phones=("+62 812 1111 2222",), links=("tokopedia.com/yyshop",))
+    z2 = Account("z2", display_name="Lkjhg Delta", emails=("YY.shop@gmail.com",), bank_accounts=("BRI 5555-0123-4567",))
+    for batch in (1, 2, 4):
+        ix = Index(linker=_linker(), max_candidates=2)
+        ix.add([x, y, z1, z2])
+        before = _stored(ix)
+        assert before.get(("x", "y"), 0.0) > 0.5 and {("y", "z1"), ("y", "z2")} <= set(before)
+        ix.refresh(batch=batch)
+        assert _stored(ix) == pytest.approx(before, abs=1e-12), batch
+
+
 def test_assemble_refuses_a_number_of_states_that_is_not_the_number_of_accounts() -> None:
     """States may come as a stream (Linker.fingerprint's worker processes): one too few or
     too many is an error, never a table with rows shifted or missing."""

@@ -1541,12 +1541,11 @@ class Index:
                     break
                 ctx = self._context()
                 arr = np.asarray(chunk, dtype=np.int64)
-                tables = self._tables(self._load_batch(chunk), ctx)
-                rows, keys = self._keys(tables, "probe_keys")
-                cr, cc = self._candidates(keys, rows, limit=self.max_candidates, own=arr)
-                a = arr[cr]
-                keep = a != cc
-                self._rescore(a[keep], cc[keep], ctx, self._pairs_touching(arr))
+                cr, cc = self._probe_candidates(self._load_batch(chunk), ctx)
+                a, b = merge_pairs([(arr[cr], cc)])
+                stored = self._pairs_touching(arr)
+                a, b = merge_pairs([(a, b), self._proposed_by_far_ends(arr, (a, b), stored, ctx)])
+                self._rescore(a, b, ctx, stored)
                 self._con.execute("COMMIT")
                 last = chunk[-1]
             except BaseException:
@@ -1554,6 +1553,30 @@ class Index:
                     self._con.execute("ROLLBACK")
                 raise
         return int(self._con.execute("SELECT COUNT(*) FROM pairs").fetchone()[0])
+
+    def _proposed_by_far_ends(self, rids: np.ndarray, proposed: tuple[np.ndarray, np.ndarray],
+                              stored: tuple[np.ndarray, np.ndarray], ctx: RarityContext
+                              ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """The ``stored`` pairs (lo < hi) that ``rids`` did not propose (``proposed``: lo < hi)
+        but whose other end, outside ``rids``, proposes today. A pair is linked when either
+        end proposes it (as a build links the union of both ends' candidates): a re-link of
+        ``rids`` that kept only its own proposals dropped the pairs only the far end proposes
+        (at 10k accounts, a refresh of a fresh build dropped 23 of 3,271 pairs, two at 0.985)."""
+        def code(lo: np.ndarray, hi: np.ndarray, span: int) -> np.ndarray:
+            return lo * span + hi
+
+        span = int(max(stored[1].max(initial=0), proposed[1].max(initial=0))) + 1
+        mine = np.isin(code(*stored, span), code(*proposed, span), invert=True)
+        lo, hi = stored[0][mine], stored[1][mine]
+        lo_in, hi_in = np.isin(lo, rids), np.isin(hi, rids)
+        far = unique_sorted(np.concatenate([lo[~lo_in], hi[~hi_in]]))  # (both ends in rids: both asked)
+        if not len(far):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        cr, cc = self._probe_candidates(self._load_batch(far.tolist()), ctx)
+        fa, fb = merge_pairs([(far[cr], cc)])
+        span = max(span, int(fb.max(initial=0)) + 1)
+        back = np.isin(code(fa, fb, span), code(lo, hi, span))
+        return fa[back], fb[back]
 
     def _pairs_touching(self, rids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Stored pairs with at least one end in ``rids``."""

@@ -288,6 +288,9 @@ def _accepts_cached(fn: Any, name: str) -> bool:
         return False
 
 
+_PROBA_CHUNK = 262_144  # pairs scored at a time by _proba beyond which it chunks
+
+
 @dataclass
 class _Batch:
     """Accounts being assembled: ids, rids (-1 = not indexed), states, records."""
@@ -1463,9 +1466,9 @@ class Index:
         """The scores a :class:`PairTable` of these features would hold."""
         from .linker import _plain_scorer
 
-        if _plain_scorer(self.scorer):
-            return self.scorer.weights_and_proba(feats)[1]
-        return self.scorer.predict_proba(feats)
+        if _plain_scorer(self.scorer) and next(map(len, feats.values()), 0) > _PROBA_CHUNK:
+            return self.scorer.weights_and_proba(feats, chunk=_PROBA_CHUNK)[1]  # (bounded temporaries)
+        return self.scorer.predict_proba(feats)  # (the same floats: see weights_and_proba)
 
     def _bound_signals(self) -> list[Any]:
         """Signals whose scores a first pass may bound without counting the far end's values

@@ -379,6 +379,10 @@ class Scorer:
             raise ValueError(f"chunk must be positive, got {chunk}")
         _, intercept = self._params()
         n = _n(features)
+        if n <= chunk:  # one chunk (an index query's few pairs): no copies into zeroed arrays
+            tw = self.term_weights(features)
+            weights = {t: np.asarray(tw[t], dtype=np.float64) for t in TERMS}
+            return weights, _sigmoid(np.asarray(intercept + sum(tw.values()), dtype=np.float64))
         weights = {t: np.zeros(n, dtype=np.float64) for t in TERMS}
         proba = np.empty(n, dtype=np.float64)
         for start in range(0, n, chunk):

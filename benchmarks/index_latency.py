@@ -20,6 +20,7 @@ memory) instead; ``--load both`` does one and then the other on the same market.
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --signup-fields   # as at sign-up
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --against OTHER/src  # paired A/B
     .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --add-remove   # add, then remove them
+    .venv/bin/python benchmarks/index_latency.py --index FILE QUERIES --refresh   # refresh; did anything move?
 """
 
 from __future__ import annotations
@@ -208,6 +209,48 @@ def _stored_pairs(ix: Any) -> dict[tuple[str, str], float]:
     return {(a, b) if a < b else (b, a): s for a, b, s in ix._con.execute(q)}
 
 
+def _compare(res: dict[str, Any], tag: str, before: Any, after: Any) -> None:
+    """``res[tag]``: the queries' answers and the stored pairs of ``before`` against ``after``, printed."""
+    import hashlib
+
+    (ans0, pairs0), (ans1, pairs1) = before, after
+    digest = [hashlib.sha1(json.dumps(x, sort_keys=True).encode()).hexdigest()[:12] for x in (ans0, ans1)]
+    moved = [abs(pairs0[k] - pairs1[k]) for k in pairs0.keys() & pairs1.keys() if pairs0[k] != pairs1[k]]
+    res[tag] = {
+        "answers_before": digest[0], "answers_after": digest[1], "same_answers": ans0 == ans1,
+        "matches": sum(len(a["m"]) for a in ans0), "leads": sum(len(a["l"]) for a in ans0),
+        "stored_pairs": len(pairs0), "pairs_only_before": len(pairs0.keys() - pairs1.keys()),
+        "pairs_only_after": len(pairs1.keys() - pairs0.keys()), "pairs_rescored_differently": len(moved),
+        "largest_score_change": max(moved, default=0.0),
+    }  # fmt: skip
+    r = res[tag]
+    print(f"  {tag}: answers {'the same' if r['same_answers'] else 'CHANGED'} ({r['matches']} matches, "
+          f"{r['leads']} leads); stored pairs {r['stored_pairs']}, {r['pairs_only_before']} gone, "
+          f"{r['pairs_only_after']} new, {len(moved)} re-scored differently (largest change "
+          f"{r['largest_score_change']:.2g})", flush=True)  # fmt: skip
+
+
+def refresh_check(path: str, queries: str, n: int) -> None:
+    """Writes to ``path``: ``Index.refresh()`` it, timed, with the queries' answers (``k=50``)
+    and the stored pairs before and after. On a freshly built file nothing should move: a
+    refresh links what a build links (the union of both ends' candidates, today's counts)."""
+    from sellerlink import load_accounts
+    from sellerlink.index import Index
+
+    qs = load_accounts(queries)[:n]
+    res: dict[str, Any] = {"n": len(qs)}
+    with Index.open(path) as ix:
+        res["indexed"] = len(ix)
+        before = (_answers(ix, qs), _stored_pairs(ix))
+        t, c = time.perf_counter(), time.process_time()
+        ix.refresh(progress=True)
+        res["refresh"] = {"wall_s": round(time.perf_counter() - t, 1), "cpu_s": round(time.process_time() - c, 1)}
+        print(f"  refresh: {res['refresh']['wall_s']} s wall, {res['refresh']['cpu_s']} s CPU", flush=True)
+        _compare(res, "after_refresh", before, (_answers(ix, qs), _stored_pairs(ix)))
+    res["peak_rss_mb"] = round(peak_rss_mb())
+    print(json.dumps(res), flush=True)
+
+
 def add_remove(path: str, queries: str, n: int) -> None:
     """Writes to ``path``: add the ``n`` query accounts (not indexed) in one ``add`` call and
     remove them in one ``remove`` call, then add and remove the first of them alone; wall and
@@ -216,8 +259,6 @@ def add_remove(path: str, queries: str, n: int) -> None:
     stored scores were current: a freshly built or refreshed file; on another, the remove
     brings its neighbourhood to today's counts, and those pairs stay so). Stopped between an
     add and its remove, the accounts stay in the file (``sellerlink index remove`` them)."""
-    import hashlib
-
     from sellerlink import load_accounts
     from sellerlink.index import Index
 
@@ -233,23 +274,6 @@ def add_remove(path: str, queries: str, n: int) -> None:
         print(f"  {name:10s} {done:>5} accounts: {res[name]['wall_s']:8.2f} s wall, {res[name]['cpu_s']:8.2f} s CPU, "
               f"{done / max(res[name]['wall_s'], 1e-9):8.1f} accounts/s", flush=True)  # fmt: skip
 
-    def compare(tag: str, before: Any, after: Any) -> None:
-        (ans0, pairs0), (ans1, pairs1) = before, after
-        digest = [hashlib.sha1(json.dumps(x, sort_keys=True).encode()).hexdigest()[:12] for x in (ans0, ans1)]
-        moved = [abs(pairs0[k] - pairs1[k]) for k in pairs0.keys() & pairs1.keys() if pairs0[k] != pairs1[k]]
-        res[tag] = {
-            "answers_before": digest[0], "answers_after": digest[1], "same_answers": ans0 == ans1,
-            "matches": sum(len(a["m"]) for a in ans0), "leads": sum(len(a["l"]) for a in ans0),
-            "stored_pairs": len(pairs0), "pairs_only_before": len(pairs0.keys() - pairs1.keys()),
-            "pairs_only_after": len(pairs1.keys() - pairs0.keys()), "pairs_rescored_differently": len(moved),
-            "largest_score_change": max(moved, default=0.0),
-        }  # fmt: skip
-        r = res[tag]
-        print(f"  {tag}: answers {'the same' if r['same_answers'] else 'CHANGED'} ({r['matches']} matches, "
-              f"{r['leads']} leads); stored pairs {r['stored_pairs']}, {r['pairs_only_before']} gone, "
-              f"{r['pairs_only_after']} new, {len(moved)} re-scored differently (largest change "
-              f"{r['largest_score_change']:.2g})", flush=True)  # fmt: skip
-
     with Index.open(path) as ix:
         there = ix.existing(ids)
         if there:
@@ -259,10 +283,10 @@ def add_remove(path: str, queries: str, n: int) -> None:
         timed("add", lambda: ix.add(qs))
         timed("remove", lambda: ix.remove(ids))
         back = (_answers(ix, qs), _stored_pairs(ix))
-        compare("after_add_remove", start, back)
+        _compare(res, "after_add_remove", start, back)
         timed("add_one", lambda: ix.add(qs[:1]))
         timed("remove_one", lambda: ix.remove(ids[:1]))
-        compare("after_add_remove_one", back, (_answers(ix, qs), _stored_pairs(ix)))
+        _compare(res, "after_add_remove_one", back, (_answers(ix, qs), _stored_pairs(ix)))
     res["peak_rss_mb"] = round(peak_rss_mb())
     print(json.dumps(res), flush=True)
 
@@ -403,6 +427,9 @@ def main() -> None:
                     help="with --index: WRITES to FILE: add the query accounts in one call and remove them in one, "
                          "then one of them alone; times each call and reports whether the answers and the "
                          "stored pairs are back as before (exact on a freshly built or refreshed file)")
+    ap.add_argument("--refresh", action="store_true",
+                    help="with --index: WRITES to FILE: refresh() it, timed, and report whether the answers and "
+                         "the stored pairs moved (on a freshly built file nothing should)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -413,6 +440,14 @@ def main() -> None:
         sys.exit("--against needs --index FILE QUERIES")
     if args.against and args.signup_fields:
         sys.exit("--signup-fields does not apply to --against (both codes are timed on the queries as given)")
+    if args.refresh:
+        if not args.index or args.against or args.cold or args.signup_fields or args.add_remove:
+            sys.exit("--refresh needs --index FILE QUERIES, and no --against, --cold, --signup-fields or --add-remove")
+        print(machine(), flush=True)
+        print(f"index {args.index[0]} ({os.path.getsize(args.index[0]) / 2**20:.0f} MB), accounts {args.index[1]}",
+              flush=True)
+        refresh_check(args.index[0], args.index[1], args.queries)
+        return
     if args.add_remove:
         if not args.index or args.against or args.cold or args.signup_fields:
             sys.exit("--add-remove needs --index FILE QUERIES, and no --against, --cold or --signup-fields")

@@ -915,7 +915,7 @@ def test_rows_independent_when_the_context_holds_style_and_every_habit(
     sig = PhrasingSignal()
     ids, states = [a.account_id for a in accs], sig.extract(accs)
     plain = sig.assemble(ids, states)
-    rk_rows, rk_keys = sig.rarity_keys(plain)
+    _, rk_keys = sig.rarity_keys(plain)
     uniq, cnt = np.unique(rk_keys, return_counts=True)
 
     def counts(_s: str, k: np.ndarray) -> np.ndarray:
